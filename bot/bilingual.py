@@ -1,0 +1,163 @@
+"""English renderings aligned to Chinese sentence IDs, the bilingual glossary and the key figures."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .text import add_words, has_cjk
+
+GLOSSARY_FILE = "glossary.jsonl"
+FIGURES_FILE = "figures.jsonl"
+NAME_KINDS = frozenset({"place", "project", "org", "programme"})
+
+
+class DataFileError(Exception):
+    """A malformed data file in corpus/; the message names the file, the line and the fix."""
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    records: list[dict] = []
+    if not path.exists():
+        return records
+    for n, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataFileError(f"{path.name} line {n}: not valid JSON ({exc.msg}) — fix or delete the line") from exc
+        if not isinstance(record, dict):
+            raise DataFileError(f"{path.name} line {n}: expected a JSON object")
+        records.append(record)
+    return records
+
+
+@dataclass(frozen=True)
+class Rendering:
+    id: str
+    zh: str
+    en: str
+
+
+def renderings_path(corpus_dir: Path, doc_id: str) -> Path:
+    return corpus_dir / f"{doc_id}.en.jsonl"
+
+
+def load_renderings(corpus_dir: Path, doc_id: str) -> dict[str, Rendering]:
+    """English renderings of one document, by sentence or heading ID ({} when it has none)."""
+    out: dict[str, Rendering] = {}
+    path = renderings_path(corpus_dir, doc_id)
+    for n, rec in enumerate(_read_jsonl(path), 1):
+        if not {"id", "zh", "en"} <= rec.keys():
+            raise DataFileError(f"{path.name} record {n}: needs the keys id, zh and en")
+        out[rec["id"]] = Rendering(id=rec["id"], zh=rec["zh"], en=rec["en"])
+    return out
+
+
+@dataclass(frozen=True)
+class Term:
+    zh: str
+    en: tuple[str, ...]
+    kind: str
+
+    @property
+    def preferred_en(self) -> str:
+        return self.en[0]
+
+
+class Glossary:
+    """Key terms both ways; used to expand questions across languages and to teach jieba names."""
+
+    def __init__(self, terms: list[Term]) -> None:
+        self.terms = terms
+        self.by_zh = {t.zh: t for t in terms}
+        variants = sorted({(v.lower(), t.zh) for t in terms for v in t.en if v.strip()}, key=lambda p: -len(p[0]))
+        self._en_to_zh: dict[str, list[str]] = {}
+        for variant, zh in variants:
+            self._en_to_zh.setdefault(variant, []).append(zh)
+        alternation = "|".join(re.escape(v) for v in self._en_to_zh)
+        self._en_re = re.compile(rf"(?<![a-z0-9])(?:{alternation})(?:e?s)?(?![a-z0-9])") if alternation else None
+        self._zh_sorted = sorted(self.by_zh, key=len, reverse=True)
+
+    @classmethod
+    def load(cls, corpus_dir: Path) -> "Glossary":
+        path = corpus_dir / GLOSSARY_FILE
+        terms: list[Term] = []
+        for n, rec in enumerate(_read_jsonl(path), 1):
+            en = rec.get("en")
+            if isinstance(en, str):
+                en = [en]
+            if not rec.get("zh") or not en:
+                raise DataFileError(f"{path.name} record {n}: needs 'zh' and a non-empty 'en'")
+            terms.append(Term(zh=str(rec["zh"]), en=tuple(str(e) for e in en), kind=str(rec.get("kind", "term"))))
+        glossary = cls(terms)
+        add_words(t.zh for t in terms)
+        return glossary
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def names(self) -> list[str]:
+        return [t.zh for t in self.terms if t.kind in NAME_KINDS]
+
+    def english_matches(self, text: str) -> dict[str, list[str]]:
+        """Chinese terms whose English variants occur in a text, with the matched English words."""
+        found: dict[str, list[str]] = {}
+        if self._en_re is None:
+            return found
+        for m in self._en_re.finditer(text.lower()):
+            key = m.group(0)
+            for term in self._en_to_zh.get(key) or self._en_to_zh.get(re.sub(r"e?s$", "", key)) or []:
+                found.setdefault(term, []).append(key)
+        return found
+
+    def zh_for_english(self, text: str) -> list[str]:
+        """Chinese terms whose English variants occur in an English text (longest match first)."""
+        return list(self.english_matches(text))
+
+    def en_for_chinese(self, text: str) -> list[str]:
+        """Preferred English for the Chinese terms found in a Chinese text (longest first, no overlaps)."""
+        found: list[str] = []
+        rest = text
+        for zh in self._zh_sorted:
+            if zh in rest:
+                found.append(self.by_zh[zh].preferred_en)
+                rest = rest.replace(zh, " ")
+        return found
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    sentence_id: str
+    value: str
+    value_en: str
+    unit: str
+    measure_zh: str
+    measure_en: str
+    keywords_zh: tuple[str, ...] = ()
+    keywords_en: tuple[str, ...] = ()
+
+
+def load_figures(corpus_dir: Path) -> list[Figure]:
+    path = corpus_dir / FIGURES_FILE
+    out: list[Figure] = []
+    for n, rec in enumerate(_read_jsonl(path), 1):
+        try:
+            out.append(Figure(id=rec["id"], sentence_id=rec["sentence"], value=rec["value"], value_en=rec["value_en"],
+                              unit=rec.get("unit", ""), measure_zh=rec["measure_zh"], measure_en=rec["measure_en"],
+                              keywords_zh=tuple(rec.get("keywords_zh", ())),
+                              keywords_en=tuple(rec.get("keywords_en", ()))))
+        except KeyError as exc:
+            raise DataFileError(f"{path.name} record {n}: missing key {exc} — see corpus/README.md") from exc
+    return out
+
+
+def chinese_share(text: str) -> float:
+    """Share of characters that are CJK: a rendering that is mostly Chinese is no rendering."""
+    if not text:
+        return 0.0
+    return sum(1 for ch in text if has_cjk(ch)) / len(text)

