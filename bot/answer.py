@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,17 +17,14 @@ from .text import en_tokens, numbers_in, zh_tokens
 
 log = logging.getLogger("bot.answer")
 
-# Calibrated on evals/questions.jsonl (python -m bot eval --calibrate): answer when the best
-# sentence is close enough in meaning (dense) or shares enough of the question's words (coverage).
-MIN_DENSE = 0.86
-MIN_COVERAGE = 0.5
-MIN_DENSE_WITH_COVERAGE = 0.80
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+FEATURES = ("dense", "dense_z", "coverage", "known", "grams", "procedural", "other_year", "zh")
 MAX_SENTENCES = 3
 CLAUSE_SPLIT = re.compile(r"(?<=[，,])")
 
 _FOLLOWUP_ZH = re.compile(r"^(那|那么|还有|另外|再|以及|和)|呢[？?]?$")
 _FOLLOWUP_EN = re.compile(r"^(and|what about|how about|also|and what about|same for|then)\b", re.I)
-_QUANTITY = re.compile(r"多少|几个|几[条家处所项宗]|多大|比例|百分|增长|目标|指标|how (many|much)|what percent|"
+_QUANTITY = re.compile(r"多少|(?<!哪)几个|(?<!哪)几[条家处所项宗]|多大|比例|百分|增长|目标|指标|how (many|much)|what percent|"
                        r"percentage|target|figure|number of|growth|rate", re.I)
 _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补贴|救助金|低保|身份证|办证|办理|证明|维权|"
                       r"hukou|household registration|complain|complaint|apply|application|benefit|subsid|"
@@ -88,12 +88,54 @@ def previous_question(history: list[dict[str, str]]) -> str:
     return " ".join(context)
 
 
-def confident(hit: Hit | None) -> bool:
-    if hit is None:
-        return False
-    if hit.dense >= MIN_DENSE:
-        return True
-    return hit.coverage >= MIN_COVERAGE and hit.dense >= MIN_DENSE_WITH_COVERAGE
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic model over the retrieval signals: P(the plan answers this question).
+
+    Fitted on the eval set by ``python -m bot eval --calibrate`` (one model, no per-question rules).
+    """
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float = 0.5
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_FILE) -> "Calibration":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(weights=tuple(data["weights"][f] for f in FEATURES), bias=float(data["bias"]),
+                   threshold=float(data.get("threshold", 0.5)))
+
+    def probability(self, signals: dict[str, float]) -> float:
+        z = self.bias + sum(w * signals.get(f, 0.0) for w, f in zip(self.weights, FEATURES))
+        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+    def confident(self, signals: dict[str, float]) -> bool:
+        return bool(signals) and self.probability(signals) >= self.threshold
+
+
+def fit_calibration(rows: list[tuple[dict[str, float], bool]], steps: int = 4000, lr: float = 0.5,
+                    l2: float = 1e-3) -> dict[str, Any]:
+    """Fit the logistic model (answerable = 1) by gradient descent; pick the threshold with best accuracy."""
+    import numpy as np
+
+    x = np.array([[r[0].get(f, 0.0) for f in FEATURES] for r in rows], dtype=np.float64)
+    y = np.array([1.0 if r[1] else 0.0 for r in rows])
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    xs = (x - mean) / std
+    w = np.zeros(xs.shape[1])
+    b = 0.0
+    balance = np.where(y == 1, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-(xs @ w + b)))
+        g = (p - y) * balance
+        w -= lr * (xs.T @ g / len(y) + l2 * w)
+        b -= lr * g.mean()
+    weights = w / std
+    bias = b - float((w * mean / std).sum())
+    probs = 1 / (1 + np.exp(-(x @ weights + bias)))
+    best = max((float(((probs >= t) == (y == 1)).mean()), -abs(t - 0.5), t) for t in np.linspace(0.2, 0.8, 61))
+    return {"weights": dict(zip(FEATURES, map(float, weights))), "bias": float(bias),
+            "threshold": round(float(best[2]), 3), "train_accuracy": round(best[0], 4), "cases": len(rows)}
 
 
 def _clauses(sentence: str, tokens: list[str]) -> str:
@@ -115,6 +157,8 @@ def select(retrieval: Retrieval) -> list[Hit]:
         return []
     top = hits[0]
     chosen = [top]
+    if is_lead_unit(top.unit):  # a topic lead says little: answer with what its paragraph says
+        return _paragraph_support(top, retrieval) or [top]
     for hit in hits[1:]:
         if len(chosen) >= MAX_SENTENCES:
             break
@@ -123,18 +167,38 @@ def select(retrieval: Retrieval) -> list[Hit]:
     return chosen
 
 
+def is_lead_unit(unit: Unit) -> bool:
+    return unit.n == 1 and unit.zh.rstrip("。") == unit.topic
+
+
+def _paragraph_support(lead: Hit, retrieval: Retrieval, limit: int = 4) -> list[Hit]:
+    """The sentences of a lead's paragraph that share words with the question or the lead."""
+    from .retrieve import coverage
+
+    index_units = retrieval.paragraph_units.get(lead.unit.paragraph_id, [])
+    words = [t for t in zh_tokens(lead.unit.zh)]
+    scored: list[tuple[float, Unit]] = []
+    for unit in index_units:
+        if unit.id == lead.unit.id:
+            continue
+        share = retrieval.coverage_of(unit) + sum(1 for w in words if w in unit.zh) / max(1, len(words))
+        scored.append((share, unit))
+    best = sorted((s for s in scored if s[0] > 0), key=lambda s: -s[0])[:limit] or scored[:1]
+    return [Hit(unit=u, score=lead.score * 0.9, dense=lead.dense, bm25_zh=0.0, bm25_en=0.0, coverage=share)
+            for share, u in sorted(best, key=lambda s: s[1].n)]
+
+
 def _figure_for(query: Query, hits: list[Hit], figures: dict[str, list[Figure]]) -> tuple[Figure, Hit] | None:
     if not _QUANTITY.search(query.text):
         return None
     best: tuple[int, Figure, Hit] | None = None
     words = query.text.lower()
-    for hit in hits:
+    for hit in hits[:1]:
         for fig in figures.get(hit.unit.id, []):
-            keys = fig.keywords_zh + fig.keywords_en
-            score = sum(1 for k in keys if k.lower() in words)
-            score += sum(1 for t in query.zh_tokens if t in fig.measure_zh)
+            keys = sum(1 for k in fig.keywords_zh + fig.keywords_en if k.lower() in words)
+            score = keys + sum(1 for t in query.zh_tokens if t in fig.measure_zh)
             score += sum(1 for t in query.en_tokens if t in " ".join(en_tokens(fig.measure_en)))
-            if score and (best is None or score > best[0]):
+            if keys and (best is None or score > best[0]):
                 best = (score, fig, hit)
     return (best[1], best[2]) if best else None
 
@@ -142,8 +206,9 @@ def _figure_for(query: Query, hits: list[Hit], figures: dict[str, list[Figure]])
 class ExtractiveAnswerer:
     """Builds a cited answer from the plan's own sentences, in the question's language."""
 
-    def __init__(self, index: Index, figures: list[Figure]) -> None:
+    def __init__(self, index: Index, figures: list[Figure], calibration: Calibration | None = None) -> None:
         self.index = index
+        self.calibration = calibration or Calibration.load()
         self.figures: dict[str, list[Figure]] = {}
         for fig in figures:
             self.figures.setdefault(fig.sentence_id, []).append(fig)
@@ -151,7 +216,7 @@ class ExtractiveAnswerer:
     def run(self, question: str, retrieval: Retrieval) -> Answer:
         query = retrieval.query
         lang = query.lang
-        if not confident(retrieval.top):
+        if not retrieval.hits or not self.calibration.confident(retrieval.signals):
             return self.abstain(question, retrieval)
         chosen = select(retrieval)
         citations = self._citations(chosen, query)

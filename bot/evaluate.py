@@ -216,15 +216,14 @@ def evaluate(settings: Settings, cases: list[Case], baselines: bool = False) -> 
     return runs
 
 
-def calibrate(run: Run) -> None:
-    """Print the abstention thresholds that best separate answerable from unanswerable cases."""
-    from .answer import MIN_COVERAGE, MIN_DENSE, MIN_DENSE_WITH_COVERAGE
+def calibrate(run: Run, path: Path) -> dict[str, Any]:
+    """Fit the abstention model on this run's retrieval signals and write it next to the code."""
+    from .answer import fit_calibration
 
-    print(f"current: MIN_DENSE={MIN_DENSE} MIN_COVERAGE={MIN_COVERAGE} MIN_DENSE_WITH_COVERAGE={MIN_DENSE_WITH_COVERAGE}")
-    for o in sorted(run.outcomes, key=lambda o: (o.case.abstain, o.case.id)):
-        top = o.answer.get("_top") or {}
-        print(f"{o.case.id:16} abstain={int(o.case.abstain)} lang={o.case.lang} dense={top.get('dense', 0):.3f} "
-              f"cov={top.get('coverage', 0):.2f} passed={int(o.passed)} {o.reason}")
+    rows = [(o.answer.get("_top") or {}, not o.case.abstain) for o in run.outcomes]
+    fitted = fit_calibration(rows)
+    path.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
+    return fitted
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
@@ -233,7 +232,9 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     runs = evaluate(settings, cases, baselines=args.baselines)
     result = {"cases": len(cases), "systems": {name: run.summary() for name, run in runs.items()}}
     if args.calibrate:
-        calibrate(runs["assistant"])
+        from .answer import CALIBRATION_FILE
+
+        print(json.dumps(calibrate(runs["assistant"], CALIBRATION_FILE), indent=2))
         return 0
     if args.report:
         from .report import write_report

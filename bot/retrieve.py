@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -16,6 +17,11 @@ from .index import Idf, Index, Unit
 from .text import detect_language, en_tokens, has_cjk, normalize, zh_tokens
 
 RRF_K = 10
+# How-to, personal and schedule questions: the plan states intentions, not procedures or timetables.
+PROCEDURAL = re.compile(r"怎么(申请|办|迁|投诉|报名)|如何(申请|办理|投诉|报名)|需要什么材料|几点|开放时间|营业时间|哪天|"
+                        r"电话|地址|\bhow (do|can|should) i\b|\bwhere (do|can) i\b|opening hours|what date|what time|"
+                        r"phone number|address of|\bmy\b", re.I)
+YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 WEIGHTS = {"dense": 1.0, "bm25_zh": 1.0, "bm25_en": 1.0}
 
 
@@ -70,6 +76,12 @@ class Retrieval:
     query: Query
     hits: list[Hit]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    signals: dict[str, float] = field(default_factory=dict)  # evidence for answering at all
+    paragraph_units: dict[str, list[Unit]] = field(default_factory=dict)
+    idf: "Idf | None" = None
+
+    def coverage_of(self, unit: Unit) -> float:
+        return coverage(self.query, unit, self.idf) if self.idf else 0.0
 
     @property
     def top(self) -> Hit | None:
@@ -81,24 +93,68 @@ def _ranks(scores: np.ndarray) -> dict[int, int]:
     return {int(i): r for r, i in enumerate(order) if scores[i] > 0}
 
 
-def coverage(query: Query, unit: Unit, idf: "Idf") -> float:
-    """IDF-weighted share of the question's own-language words that the sentence contains.
+def _own_tokens(query: Query) -> list[tuple[str, str]]:
+    """(side, token) pairs of what the question itself says: Chinese words and English words."""
+    zh = [("zh", t) for t in dict.fromkeys(zh_tokens(query.text))] if has_cjk(query.text) else []
+    en = [("en", t) for t in dict.fromkeys(en_tokens(query.text))]
+    return zh + en
 
-    For English questions a word also counts when the glossary maps it to Chinese in the sentence,
+
+def coverage(query: Query, unit: Unit, idf: "Idf") -> float:
+    """IDF-weighted share of the question's own words that the sentence (or its rendering) contains.
+
+    An English word also counts when the glossary maps it to Chinese that the sentence contains,
     so Chinese-only documents can be matched from English.
     """
-    if query.lang == "zh" and query.zh_tokens:
-        weights = {t: idf.zh(t) for t in dict.fromkeys(query.zh_tokens)}
-        found = sum(w for t, w in weights.items() if t in unit.zh)
-        return found / sum(weights.values())
-    if not query.en_tokens:
+    tokens = _own_tokens(query)
+    if not tokens:
         return 0.0
-    own = set(en_tokens(unit.en or ""))
+    en_side = set(en_tokens(unit.en or ""))
     for zh in query.zh_terms:
         if zh in unit.zh:
-            own.update(query.term_tokens.get(zh, ()))
-    weights = {t: idf.en(t) for t in dict.fromkeys(query.en_tokens)}
-    return sum(w for t, w in weights.items() if t in own) / sum(weights.values())
+            en_side.update(query.term_tokens.get(zh, ()))
+    total = found = 0.0
+    for side, tok in tokens:
+        weight = idf.zh(tok) if side == "zh" else idf.en(tok)
+        total += weight
+        if (tok in unit.zh) if side == "zh" else (tok in en_side or tok in unit.zh.lower()):
+            found += weight
+    return found / total
+
+
+def _grams(text: str) -> set[str]:
+    text = text.lower()
+    cjk = "".join(ch for ch in text if has_cjk(ch))
+    words = " ".join(en_tokens(text))
+    return {cjk[i : i + 2] for i in range(len(cjk) - 1)} | {words[i : i + 3] for i in range(len(words) - 2)
+                                                             if " " not in words[i : i + 3]}
+
+
+def gram_overlap(query: Query, unit: Unit) -> float:
+    """Share of the question's character bigrams (Chinese) / trigrams (English) found in the sentence:
+    robust to typos and unknown words where whole-word matching fails."""
+    grams = _grams(query.text) - _STOP_GRAMS
+    if not grams:
+        return 0.0
+    target = _grams(unit.zh + " " + (unit.en or ""))
+    return len(grams & target) / len(grams)
+
+
+_STOP_GRAMS = frozenset({"哪些", "什么", "多少", "今年", "南开", "开区", "有哪", "是什", "怎么", "请问", "计划"})
+
+
+def known_share(query: Query, idf: "Idf") -> float:
+    """IDF-weighted share of the question's own words that occur anywhere in the corpus."""
+    tokens = _own_tokens(query)
+    if not tokens:
+        return 0.0
+    total = known = 0.0
+    for side, tok in tokens:
+        weight = idf.zh(tok) if side == "zh" else idf.en(tok)
+        total += weight
+        if tok in (idf.df_zh if side == "zh" else idf.df_en):
+            known += weight
+    return known / total
 
 
 class HybridSearch:
@@ -113,7 +169,8 @@ class HybridSearch:
         """Search for a question; ``context`` (an earlier turn) is searched with it, at lower weight."""
         t0 = time.perf_counter()
         query = prepare(question, self.glossary, lang)
-        full = prepare(f"{context} {question}", self.glossary, query.lang) if context else query
+        # A follow-up is searched with the earlier question, its own words first and counted twice.
+        full = prepare(f"{question} {context}", self.glossary, query.lang) if context else query
         n = len(self.index.units)
         vector = self.index.embeddings.embed_query_vector(full.text)
         t1 = time.perf_counter()
@@ -123,6 +180,8 @@ class HybridSearch:
             if pos is not None and similarity > dense[pos]:
                 dense[pos] = similarity
         t2 = time.perf_counter()
+        found = dense[dense > 0]
+        spread = float(found.std()) if found.size > 1 else 0.0
         zh = self.index.bm25_scores("zh", full.zh_tokens + query.zh_tokens)
         en = self.index.bm25_scores("en", full.en_tokens + query.en_tokens)
         fused = np.zeros(n, dtype=np.float64)
@@ -136,7 +195,19 @@ class HybridSearch:
             hit.coverage = coverage(query, hit.unit, self.index.idf)
         t3 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1000, "dense": (t2 - t1) * 1000, "sparse": (t3 - t2) * 1000}
-        return Retrieval(query=query, hits=hits, timings_ms=timings)
+        top = hits[0] if hits else None
+        signals = {
+            "dense": top.dense if top else 0.0,
+            "dense_z": (top.dense - float(found.mean())) / spread if top and spread > 0 else 0.0,
+            "coverage": top.coverage if top else 0.0,
+            "known": known_share(query, self.index.idf),
+            "grams": gram_overlap(query, top.unit) if top else 0.0,
+            "procedural": 1.0 if PROCEDURAL.search(query.text) else 0.0,
+            "other_year": 1.0 if any(y != "2024" for y in YEAR.findall(query.text)) else 0.0,
+            "zh": 1.0 if query.lang == "zh" else 0.0,
+        }
+        return Retrieval(query=query, hits=hits, timings_ms=timings, signals=signals,
+                         paragraph_units=self.index.paragraphs, idf=self.index.idf)
 
 
 class PlanRetriever(BaseRetriever):

@@ -57,8 +57,7 @@ class Assistant:
         if self.llm is not None and not answer.abstained:
             answer = self.llm.run(question, retrieval, answer)
         t2 = time.perf_counter()
-        if retrieval.top:
-            answer.top = {"dense": retrieval.top.dense, "coverage": retrieval.top.coverage}
+        answer.top = dict(retrieval.signals)
         answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
         return answer
 
