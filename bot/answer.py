@@ -299,7 +299,12 @@ class ExtractiveAnswerer:
 
 
 def numbers_supported(answer: Answer) -> list[str]:
-    """Numbers in the answer that occur in none of its citations' quotes or renderings."""
+    """Numbers in the answer that occur in none of its citations' quotes or renderings.
+
+    An abstention quotes nothing: the only numbers it carries are the plan's title and the hotline.
+    """
+    if answer.abstained:
+        return []
     text = re.sub(r"\[\d+\]", " ", answer.answer)
     sources = " ".join(f"{c.quote} {c.quote_en or ''}" for c in answer.citations)
     allowed = set(numbers_in(sources))

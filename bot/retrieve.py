@@ -19,8 +19,8 @@ from .text import detect_language, en_tokens, has_cjk, normalize, zh_tokens
 RRF_K = 10
 # How-to, personal and schedule questions: the plan states intentions, not procedures or timetables.
 PROCEDURAL = re.compile(r"怎么(申请|办|迁|投诉|报名)|如何(申请|办理|投诉|报名)|需要什么材料|几点|开放时间|营业时间|哪天|"
-                        r"电话|地址|\bhow (do|can|should) i\b|\bwhere (do|can) i\b|opening hours|what date|what time|"
-                        r"phone number|address of|\bmy\b", re.I)
+                        r"电话|地址|推荐|哪家|好吃|好玩|\bhow (do|can|should) i\b|\bwhere (do|can) i\b|opening hours|what date|what time|"
+                        r"phone number|address of|recommend|suggest|\bmy\b", re.I)
 YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 WEIGHTS = {"dense": 1.0, "bm25_zh": 1.0, "bm25_en": 1.0}
 

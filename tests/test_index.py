@@ -1,0 +1,107 @@
+"""Index build, no-op refresh, atomic swap, damage detection — on the deterministic fake embedder."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.index import IndexError_, IndexManager
+
+
+def test_build_then_noop_then_rebuild_reuses_cached_vectors(fake_settings: Settings) -> None:
+    manager = IndexManager(fake_settings)
+    first = manager.build()
+    assert first.built and first.manifest and first.manifest.sentences >= 100
+    assert first.manifest.embedded == first.manifest.entries
+    index = manager.load()
+    assert len(index.units) == first.manifest.sentences
+    assert not manager.ensure().built  # nothing changed: no-op
+    again = manager.build()
+    assert again.manifest and again.manifest.embedded == 0  # every vector came from the cache
+
+
+def test_changed_corpus_is_detected_and_only_new_text_embedded(corpus_copy: Path, fake_settings: Settings) -> None:
+    settings = fake_settings.with_(corpus_dir=corpus_copy)
+    manager = IndexManager(settings)
+    manager.build()
+    (corpus_copy / "extra.txt").write_text("新增说明\n今年新建一座图书馆。\n", encoding="utf-8")
+    assert not manager.is_fresh()
+    result = manager.ensure()
+    assert result.built and result.manifest and result.manifest.embedded == 1  # one new sentence, zh only
+
+
+@pytest.mark.parametrize("step", ["bm25", "embed", "chroma"])
+def test_failed_build_leaves_the_previous_index_serving(fake_settings: Settings, step: str) -> None:
+    manager = IndexManager(fake_settings)
+    manager.build()
+    serving = manager.current_name()
+    with pytest.raises(RuntimeError):
+        manager.build(fail_after=step)
+    assert manager.current_name() == serving
+    assert not list((fake_settings.index_dir / "builds").glob("*.partial"))
+    assert len(manager.load().units) > 100
+
+
+def test_killed_build_leftovers_are_swept(fake_settings: Settings) -> None:
+    manager = IndexManager(fake_settings)
+    manager.build()
+    leftover = fake_settings.index_dir / "builds" / "19990101-000000-dead00.partial"
+    leftover.mkdir()
+    (leftover / "units.json").write_text("[", encoding="utf-8")
+    assert manager.load()  # a partial build never serves
+    manager.build()
+    assert not leftover.exists()
+
+
+def test_missing_index_names_the_fix(fake_settings: Settings) -> None:
+    with pytest.raises(IndexError_, match="python -m bot index"):
+        IndexManager(fake_settings).load()
+
+
+def test_damaged_index_is_rebuilt_from_the_corpus(fake_settings: Settings) -> None:
+    manager = IndexManager(fake_settings)
+    manager.build()
+    folder = fake_settings.index_dir / "builds" / str(manager.current_name())
+    (folder / "manifest.json").unlink()
+    index, status = manager.load_or_build()
+    assert "built" in status and len(index.units) > 100
+    folder = fake_settings.index_dir / "builds" / str(manager.current_name())
+    (folder / "units.json").write_text("[]", encoding="utf-8")
+    index, status = manager.load_or_build()
+    assert status.startswith("rebuilt after damage") and len(index.units) > 100
+
+
+def test_truncated_chroma_files_are_detected_and_rebuilt(fake_settings: Settings) -> None:
+    manager = IndexManager(fake_settings)
+    manager.build()
+    folder = fake_settings.index_dir / "builds" / str(manager.current_name()) / "chroma"
+    for path in folder.rglob("*"):
+        if path.is_file():
+            path.write_bytes(path.read_bytes()[:16])
+    index, status = IndexManager(fake_settings).load_or_build()
+    assert len(index.units) > 100
+
+
+def test_unwritable_index_folder_gives_a_clear_error(tmp_path: Path, fake_settings: Settings) -> None:
+    if os.geteuid() == 0:
+        blocked = tmp_path / "file-not-folder"
+        blocked.write_text("x")
+        settings = fake_settings.with_(index_dir=blocked / "index")
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        settings = fake_settings.with_(index_dir=locked / "index")
+    with pytest.raises(IndexError_, match="cannot be written"):
+        IndexManager(settings).build()
+
+
+def test_manifest_describes_the_build(fake_settings: Settings) -> None:
+    manager = IndexManager(fake_settings)
+    manager.build()
+    data = json.loads((fake_settings.index_dir / "builds" / str(manager.current_name()) / "manifest.json").read_text())
+    assert {"format_version", "corpus_hash", "embedder", "chroma", "collection", "sentences"} <= data.keys()
+    assert data["embedder"] == "fake:256" and data["chroma"] == "embedded"
