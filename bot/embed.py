@@ -54,7 +54,8 @@ class SentenceTransformerEncoder:
                 f"cannot load sentence-transformers model {name_or_path!r} offline ({exc.__class__.__name__}) — "
                 "give a local model folder, or download the model once into the Hugging Face cache"
             ) from exc
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim() or 0)
         self.id = f"st:{name_or_path}"
         self._e5 = "e5" in name_or_path.lower()
 
