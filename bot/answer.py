@@ -173,8 +173,6 @@ def is_lead_unit(unit: Unit) -> bool:
 
 def _paragraph_support(lead: Hit, retrieval: Retrieval, limit: int = 4) -> list[Hit]:
     """The sentences of a lead's paragraph that share words with the question or the lead."""
-    from .retrieve import coverage
-
     index_units = retrieval.paragraph_units.get(lead.unit.paragraph_id, [])
     words = [t for t in zh_tokens(lead.unit.zh)]
     scored: list[tuple[float, Unit]] = []

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .text import add_words, has_cjk
+from .text import add_words
 
 GLOSSARY_FILE = "glossary.jsonl"
 FIGURES_FILE = "figures.jsonl"
@@ -155,9 +155,3 @@ def load_figures(corpus_dir: Path) -> list[Figure]:
             raise DataFileError(f"{path.name} record {n}: missing key {exc} — see corpus/README.md") from exc
     return out
 
-
-def chinese_share(text: str) -> float:
-    """Share of characters that are CJK: a rendering that is mostly Chinese is no rendering."""
-    if not text:
-        return 0.0
-    return sum(1 for ch in text if has_cjk(ch)) / len(text)

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
-CN_NUMERALS = "〇一二三四五六七八九十"
-ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 
 _DEBRIS = re.compile(r"\[bookmark:[^\]]*\]")
 _PART = re.compile(r"^([一二三四五六七八九十]+)、(.+)$")

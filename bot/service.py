@@ -8,7 +8,7 @@ import time
 from typing import Any, Callable
 
 from .answer import Answer, ExtractiveAnswerer, is_followup, previous_question
-from .bilingual import Figure, Glossary, load_figures
+from .bilingual import Glossary, load_figures
 from .config import Settings
 from .index import Index, IndexManager
 from .retrieve import HybridSearch
@@ -73,7 +73,3 @@ class Assistant:
             "index_age_s": round(time.time() - m.built_at, 1) if m else None,
             "llm": self.settings.llm or None,
         }
-
-    @property
-    def figures_list(self) -> list[Figure]:
-        return list(self.figures)
