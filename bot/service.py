@@ -40,9 +40,10 @@ class Assistant:
         with self._lock:  # requests in flight keep the objects they already hold
             self.index, self.search, self.extractive, self.glossary, self.figures = state
             self.status = status
-        if self.settings.llm:
-            raise RuntimeError(f"BOT_LLM={self.settings.llm!r}: the LLM answer mode is not built yet — "
-                               "unset BOT_LLM to use the extractive answerer")
+        if self.settings.llm and self.llm is None:
+            from .llm import LLMAnswerer
+
+            self.llm = LLMAnswerer.from_settings(self.settings)
 
     def ask(self, question: str, lang: str = "auto", history: list[dict[str, str]] | None = None) -> Answer:
         t0 = time.perf_counter()
