@@ -162,9 +162,23 @@ def select(retrieval: Retrieval) -> list[Hit]:
     for hit in hits[1:]:
         if len(chosen) >= MAX_SENTENCES:
             break
-        if hit.score >= 0.75 * top.score and hit.coverage >= max(0.34, 0.8 * top.coverage) and hit.dense >= top.dense - 0.04:
+        same_topic = hit.unit.paragraph_id == top.unit.paragraph_id and not is_lead_unit(hit.unit)
+        if same_topic and hit.score >= 0.5 * top.score and hit.coverage > 0:
+            chosen.append(hit)  # more of the same paragraph: lists and policies span sentences
+        elif hit.score >= 0.75 * top.score and hit.coverage >= max(0.34, 0.8 * top.coverage) and hit.dense >= top.dense - 0.04:
             chosen.append(hit)
     return chosen
+
+
+def _runs(hits: list[Hit]) -> list[list[Hit]]:
+    """Sentences of one paragraph in order, grouped where at most one sentence lies between them."""
+    runs: list[list[Hit]] = []
+    for hit in hits:
+        if runs and hit.unit.n - runs[-1][-1].unit.n <= 2:
+            runs[-1].append(hit)
+        else:
+            runs.append([hit])
+    return runs
 
 
 def is_lead_unit(unit: Unit) -> bool:
@@ -222,7 +236,9 @@ class ExtractiveAnswerer:
         figure = _figure_for(query, chosen, self.figures)
         if figure:
             fig, hit = figure
-            cite = next(c for c in citations if c.id == hit.unit.paragraph_id)
+            cite = next((c for c in citations if c.id == hit.unit.paragraph_id and hit.unit.zh[:8] in c.text
+                         and c.text.index(hit.unit.zh[:8]) >= c.text.index(c.quote[:8])),
+                        next(c for c in citations if c.id == hit.unit.paragraph_id))
             if fig.value not in cite.quote:
                 cite.quote = hit.unit.zh
             n = cite.n
@@ -244,21 +260,18 @@ class ExtractiveAnswerer:
             by_para.setdefault(hit.unit.paragraph_id, []).append(hit)
         citations: list[Citation] = []
         for pid, hits in by_para.items():
-            hits.sort(key=lambda h: h.unit.n)
             units = self.index.paragraphs[pid]
-            first, last = hits[0].unit.n, hits[-1].unit.n
-            span = [u for u in units if first <= u.n <= last]
-            if len(span) > len(hits) + 1:  # far apart: cite the best sentence alone
-                span = [max(hits, key=lambda h: h.score).unit]
-            quote = "".join(u.zh for u in span)
-            if len(span) == 1:
-                quote = _clauses(quote, tokens) if query.lang == "zh" else quote
-            en = [u.en for u in span if u.en]
-            citations.append(Citation(
-                n=len(citations) + 1, id=pid, label=span[0].label, label_en=span[0].label_en,
-                text=self.index.paragraph_text(pid), quote=quote,
-                quote_en=" ".join(en) if len(en) == len(span) else None,
-                score=round(max(h.score for h in hits), 4), url=f"/plan#{pid}"))
+            for run in sorted(_runs(sorted(hits, key=lambda h: h.unit.n)), key=lambda r: -max(h.score for h in r)):
+                span = [u for u in units if run[0].unit.n <= u.n <= run[-1].unit.n]
+                quote = "".join(u.zh for u in span)
+                if len(span) == 1 and query.lang == "zh":
+                    quote = _clauses(quote, tokens)
+                en = [u.en for u in span if u.en]
+                citations.append(Citation(
+                    n=len(citations) + 1, id=pid, label=span[0].label, label_en=span[0].label_en,
+                    text=self.index.paragraph_text(pid), quote=quote,
+                    quote_en=" ".join(en) if len(en) == len(span) else None,
+                    score=round(max(h.score for h in run), 4), url=f"/plan#{pid}"))
         return citations
 
     def related(self, retrieval: Retrieval, lang: str, n: int = 3) -> list[dict[str, str]]:

@@ -20,7 +20,7 @@ RRF_K = 10
 # How-to, personal and schedule questions: the plan states intentions, not procedures or timetables.
 PROCEDURAL = re.compile(r"怎么(申请|办|迁|投诉|报名)|如何(申请|办理|投诉|报名)|需要什么材料|几点|开放时间|营业时间|哪天|"
                         r"电话|地址|推荐|哪家|好吃|好玩|\bhow (do|can|should) i\b|\bwhere (do|can) i\b|opening hours|what date|what time|"
-                        r"phone number|address of|recommend|suggest|\bmy\b", re.I)
+                        r"phone number|address of|recommend|suggest", re.I)
 YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 WEIGHTS = {"dense": 1.0, "bm25_zh": 1.0, "bm25_en": 1.0}
 
@@ -165,47 +165,62 @@ class HybridSearch:
         self.glossary = glossary
         self.dense_k = min(dense_k, max(1, index.manifest.entries))
 
-    def run(self, question: str, lang: str = "auto", k: int = 8, context: str = "") -> Retrieval:
-        """Search for a question; ``context`` (an earlier turn) is searched with it, at lower weight."""
-        t0 = time.perf_counter()
-        query = prepare(question, self.glossary, lang)
-        # A follow-up is searched with the earlier question, its own words first and counted twice.
-        full = prepare(f"{question} {context}", self.glossary, query.lang) if context else query
-        n = len(self.index.units)
-        vector = self.index.embeddings.embed_query_vector(full.text)
-        t1 = time.perf_counter()
-        dense = np.zeros(n, dtype=np.float32)
+    def _lists(self, query: Query) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Dense (best cosine per sentence), BM25-zh and BM25-en scores for one query."""
+        dense = np.zeros(len(self.index.units), dtype=np.float32)
+        vector = self.index.embeddings.embed_query_vector(query.text)
         for entry_id, similarity in self.index.vectors.search(vector, self.dense_k):
             pos = self.index.position.get(entry_id.rsplit("|", 1)[0])
             if pos is not None and similarity > dense[pos]:
                 dense[pos] = similarity
-        t2 = time.perf_counter()
-        found = dense[dense > 0]
-        spread = float(found.std()) if found.size > 1 else 0.0
-        zh = self.index.bm25_scores("zh", full.zh_tokens + query.zh_tokens)
-        en = self.index.bm25_scores("en", full.en_tokens + query.en_tokens)
+        zh = self.index.bm25_scores("zh", query.zh_tokens)
+        en = self.index.bm25_scores("en", query.en_tokens)
+        return dense, zh, en
+
+    def run(self, question: str, lang: str = "auto", k: int = 8, context: str = "") -> Retrieval:
+        """Search for a question. A follow-up (``context`` = the earlier question) is searched twice,
+        alone and with the earlier question, and the two rankings are fused: its own words decide
+        the topic ("What about old compounds?"), the context fills in what it leaves out ("那中学呢？")."""
+        t0 = time.perf_counter()
+        query = prepare(question, self.glossary, lang)
+        searches = [(query, 1.0)]
+        if context:
+            full = prepare(f"{question} {context}", self.glossary, query.lang)
+            own = len(dict.fromkeys(query.zh_tokens)) + len(dict.fromkeys(en_tokens(query.text)))
+            searches = [(query, 1.0 if own >= 2 else 0.5), (full, 1.0)]
+        n = len(self.index.units)
         fused = np.zeros(n, dtype=np.float64)
-        for name, scores in (("dense", dense), ("bm25_zh", zh), ("bm25_en", en)):
-            for pos, rank in _ranks(scores).items():
-                fused[pos] += WEIGHTS[name] / (RRF_K + rank + 1)
+        best_dense = np.zeros(n, dtype=np.float32)
+        best_zh = np.zeros(n, dtype=np.float32)
+        best_en = np.zeros(n, dtype=np.float32)
+        for q, weight in searches:
+            dense, zh, en = self._lists(q)
+            for name, scores in (("dense", dense), ("bm25_zh", zh), ("bm25_en", en)):
+                for pos, rank in _ranks(scores).items():
+                    fused[pos] += weight * WEIGHTS[name] / (RRF_K + rank + 1)
+            best_dense, best_zh, best_en = np.maximum(best_dense, dense), np.maximum(best_zh, zh), np.maximum(best_en, en)
+        t1 = time.perf_counter()
         order = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if fused[i] > 0]
-        hits = [Hit(unit=self.index.units[i], score=float(fused[i]), dense=float(dense[i]),
-                    bm25_zh=float(zh[i]), bm25_en=float(en[i])) for i in order]
+        hits = [Hit(unit=self.index.units[i], score=float(fused[i]), dense=float(best_dense[i]),
+                    bm25_zh=float(best_zh[i]), bm25_en=float(best_en[i])) for i in order]
         for hit in hits:
             hit.coverage = coverage(query, hit.unit, self.index.idf)
-        t3 = time.perf_counter()
-        timings = {"embed": (t1 - t0) * 1000, "dense": (t2 - t1) * 1000, "sparse": (t3 - t2) * 1000}
+        t2 = time.perf_counter()
+        found = best_dense[best_dense > 0]
+        spread = float(found.std()) if found.size > 1 else 0.0
         top = hits[0] if hits else None
+        asked = searches[-1][0]  # with a follow-up, judge the question together with its context
         signals = {
             "dense": top.dense if top else 0.0,
             "dense_z": (top.dense - float(found.mean())) / spread if top and spread > 0 else 0.0,
-            "coverage": top.coverage if top else 0.0,
-            "known": known_share(query, self.index.idf),
-            "grams": gram_overlap(query, top.unit) if top else 0.0,
+            "coverage": max(top.coverage, coverage(asked, top.unit, self.index.idf)) if top else 0.0,
+            "known": known_share(asked, self.index.idf),
+            "grams": gram_overlap(asked, top.unit) if top else 0.0,
             "procedural": 1.0 if PROCEDURAL.search(query.text) else 0.0,
             "other_year": 1.0 if any(y != "2024" for y in YEAR.findall(query.text)) else 0.0,
             "zh": 1.0 if query.lang == "zh" else 0.0,
         }
+        timings = {"search": (t1 - t0) * 1000, "rank": (t2 - t1) * 1000}
         return Retrieval(query=query, hits=hits, timings_ms=timings, signals=signals,
                          paragraph_units=self.index.paragraphs, idf=self.index.idf)
 

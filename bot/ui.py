@@ -1,50 +1,222 @@
-"""The Gradio app: a bilingual chat whose answers carry numbered citations."""
+"""The Gradio app at /: a bilingual chat whose answers carry numbered citations and citation cards."""
 
 from __future__ import annotations
 
 import html
+import re
+from pathlib import Path
+from typing import Any, Callable
 
 import gradio as gr
 
+from .answer import Answer, Citation
+from .bilingual import Figure, load_figures
+from .corpus import load_corpus
+from .feedback import FeedbackStore
 from .service import Assistant
 
 FONTS = ["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "system-ui", "sans-serif"]
-EXAMPLES = ["今年有哪些学校建成？", "今年改造多少个老旧小区？", "Which schools open this year?",
-            "How many pocket parks will be built or upgraded?"]
+CSS_PATH = Path(__file__).with_name("static") / "app.css"
+EXAMPLES = ["今年有哪些学校建成？", "今年改造多少个老旧小区？", "地区生产总值增长目标是多少？",
+            "Which schools open this year?", "How many pocket parks will be built or upgraded?",
+            "What is the GDP growth target?"]
+LANGS = [("中文", "zh"), ("English", "en")]
+
+TEXT: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "## 南开区2024年国民经济和社会发展计划 · 问答",
+        "intro": "用中文或英文提问。回答摘自计划原文，并注明出处段落；英文为非官方译文。",
+        "tab_chat": "问答", "tab_figures": "主要指标", "chat": "对话", "question": "您的问题",
+        "placeholder": "例如：今年改造多少个老旧小区？", "send": "提问", "clear": "清空对话",
+        "examples": "**示例问题**", "unofficial": "非官方译文", "open": "在计划原文中查看",
+        "sources": "出处", "en_rendering": "英文译文（非官方）",
+        "figures_intro": "计划中的主要量化目标。点击出处可查看原文段落。",
+        "measure": "指标", "target": "目标", "source": "出处",
+        "footer": "[阅读计划全文](/plan) · 回答仅依据计划原文，个人事务请拨打12345政务服务便民热线。",
+        "busy": "请求过于频繁，请稍候一分钟再试。", "not_ready": "索引正在准备中，请稍候几秒再试。",
+        "thanks": "感谢您的反馈！", "related": "相关主题",
+    },
+    "en": {
+        "title": "## Nankai District 2024 Development Plan · Q&A",
+        "intro": "Ask in English or Chinese. Answers quote the plan and cite its paragraphs; "
+                 "English renderings are unofficial translations.",
+        "tab_chat": "Ask", "tab_figures": "Key figures", "chat": "Conversation", "question": "Your question",
+        "placeholder": "e.g. Which schools open this year?", "send": "Ask", "clear": "Clear conversation",
+        "examples": "**Example questions**", "unofficial": "unofficial translation", "open": "View in the plan",
+        "sources": "Sources", "en_rendering": "English rendering (unofficial translation)",
+        "figures_intro": "The plan's quantitative targets. Follow a source link to read the paragraph.",
+        "measure": "Measure", "target": "Target", "source": "Source",
+        "footer": "[Read the whole plan](/plan?lang=en) · Answers come from the plan only; for personal matters "
+                  "call the 12345 government service hotline.",
+        "busy": "Too many requests — please wait a minute and try again.",
+        "not_ready": "The index is still being prepared — please try again in a few seconds.",
+        "thanks": "Thank you for your feedback!", "related": "Related topics",
+    },
+}
 
 
 def theme() -> gr.themes.Base:
     """System fonts only: no web font is fetched from another host."""
-    return gr.themes.Soft(font=FONTS, font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"])
+    return gr.themes.Soft(primary_hue="blue", neutral_hue="slate", font=FONTS,
+                          font_mono=["ui-monospace", "Menlo", "Consolas", "monospace"])
 
 
-def render(answer) -> str:  # type: ignore[no-untyped-def]
-    """The answer and its citation cards as Markdown (quotes escaped, links to the plan viewer)."""
-    parts = [html.escape(answer.answer)]
-    for c in answer.citations:
-        label = c.label if answer.language == "zh" else c.label_en
-        card = f"**[{c.n}] {html.escape(label)}** — <a href='{c.url}'>{c.id}</a>\n\n> {html.escape(c.quote)}"
-        if answer.language == "en" and c.quote_en:
-            card += f"\n>\n> *{html.escape(c.quote_en)}* (unofficial translation)"
-        parts.append(card)
-    return "\n\n".join(parts)
+def css_path() -> Path:
+    return CSS_PATH
 
 
-def build_ui(assistant: Assistant) -> gr.Blocks:
-    with gr.Blocks(title="南开区2024年发展计划问答 · Nankai 2024 Plan Assistant") as demo:
-        gr.Markdown("## 南开区2024年国民经济和社会发展计划 · 问答\nAsk in Chinese or English; answers cite the plan.")
-        chat = gr.Chatbot(label="Chat")
-        box = gr.Textbox(label="Question / 问题", placeholder="今年有哪些学校建成？")
-        gr.Examples(EXAMPLES, inputs=box)
+def browser_lang(accept_language: str | None) -> str:
+    """'en' when the browser prefers English over Chinese, else 'zh' (the plan's language)."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh"
+        if tag.startswith("en"):
+            return "en"
+    return "zh"
 
-        def respond(question: str, history: list[dict]) -> tuple[str, list[dict]]:
+
+def _e(text: str | None) -> str:
+    return html.escape(text or "", quote=True)
+
+
+def plan_url(url: str, lang: str) -> str:
+    return url.replace("/plan#", "/plan?lang=en#", 1) if lang == "en" else url
+
+
+def _highlight(text: str, quote: str) -> str:
+    """The paragraph with the quote inside <mark> (escaped); the whole paragraph when not found."""
+    at = text.find(quote) if quote else -1
+    if at < 0:
+        return _e(text)
+    return f"{_e(text[:at])}<mark>{_e(quote)}</mark>{_e(text[at + len(quote):])}"
+
+
+def citation_card(c: Citation, lang: str) -> str:
+    t = TEXT[lang]
+    first, second = (c.label, c.label_en) if lang == "zh" else (c.label_en, c.label)
+    english = ""
+    if c.quote_en:
+        english = (f'<p class="cite-en" lang="en">{_e(c.quote_en)} '
+                   f'<span class="unofficial">({_e(t["unofficial"])})</span></p>')
+    return (f'<div class="cite-card"><p class="cite-head"><span class="cite-n">[{c.n}]</span> '
+            f'<span class="cite-label">{_e(first)}</span> <span class="cite-label-2">{_e(second)}</span></p>'
+            f'<p class="cite-text" lang="zh">{_highlight(c.text, c.quote)}</p>{english}'
+            f'<p class="cite-link"><a href="{_e(plan_url(c.url, lang))}" target="_blank" rel="noopener">'
+            f'{_e(t["open"])} ↗</a></p></div>')
+
+
+def render(answer: Answer, lang: str) -> str:
+    """An answer as HTML for the chat: text with numbered markers, then citation cards (all text escaped)."""
+    body = re.sub(r"\[(\d{1,2})\]", r'<sup class="cite-ref">[\1]</sup>', _e(answer.answer))
+    parts = [f'<p class="answer" lang="{answer.language}">{body}</p>']
+    if answer.citations:
+        parts.append(f'<p class="cite-title">{_e(TEXT[lang]["sources"])}</p>')
+        parts.extend(citation_card(c, lang) for c in answer.citations)
+    if answer.related:
+        links = " · ".join(f'<a href="{_e(plan_url(r["url"], lang))}" target="_blank" rel="noopener">{_e(r["title"])}</a>'
+                           for r in answer.related)
+        parts.append(f'<p class="related">{_e(TEXT[lang]["related"])}: {links}</p>')
+    return "".join(parts)
+
+
+def figures_html(figures: list[Figure], labels: dict[str, str], lang: str) -> str:
+    """The key figures as a bilingual table, each row linked to its paragraph in the plan viewer."""
+    t = TEXT[lang]
+    rows = []
+    for f in figures:
+        pid = f.sentence_id.rsplit(".", 1)[0]
+        measure = (f.measure_zh, f.measure_en) if lang == "zh" else (f.measure_en, f.measure_zh)
+        value = (f.value, f.value_en) if lang == "zh" else (f.value_en, f.value)
+        other = "en" if lang == "zh" else "zh"
+        rows.append(
+            f'<tr><td><span lang="{lang}">{_e(measure[0])}</span><br><span class="second" lang="{other}">{_e(measure[1])}</span></td>'
+            f'<td><strong lang="{lang}">{_e(value[0])}</strong><br><span class="second" lang="{other}">{_e(value[1])}</span></td>'
+            f'<td><a href="{_e(plan_url("/plan#" + pid, lang))}" target="_blank" rel="noopener">{_e(labels.get(pid, pid))}</a></td></tr>'
+        )
+    return (f'<div class="figures"><p>{_e(t["figures_intro"])}</p><table><thead><tr>'
+            f'<th scope="col">{_e(t["measure"])}</th><th scope="col">{_e(t["target"])}</th>'
+            f'<th scope="col">{_e(t["source"])}</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def build_ui(assistant: Assistant, store: FeedbackStore | None = None,
+             allow: Callable[[str], float] | None = None) -> gr.Blocks:
+    """The chat app. ``store`` keeps 👍/👎 (the same code as POST /api/feedback); ``allow`` is the
+    per-client rate limiter (returns 0 when the request may go ahead, else seconds to wait)."""
+    store = store or FeedbackStore(assistant.settings.data_dir)
+    figures = load_figures(assistant.settings.corpus_dir)
+    corpus = load_corpus(assistant.settings.corpus_dir)
+    labels = {p.id: p.label for p in corpus.paragraphs}
+    t = TEXT["zh"]
+
+    with gr.Blocks(title="南开区2024年发展计划问答 · Nankai 2024 Plan Assistant", analytics_enabled=False) as demo:
+        records = gr.State({})  # chat message index -> {"question", "answer"} for feedback and follow-ups
+        with gr.Row(elem_classes="topbar"):
+            title = gr.Markdown(t["title"], elem_classes="title")
+            lang = gr.Radio(LANGS, value="zh", label="Language · 语言", elem_id="lang-switch", scale=0, min_width=200)
+        intro = gr.Markdown(t["intro"])
+        with gr.Tabs():
+            with gr.Tab(t["tab_chat"], id="chat") as tab_chat:
+                chat = gr.Chatbot(label=t["chat"], elem_id="chat", height=520, latex_delimiters=[],
+                                  feedback_options=("Like", "Dislike"), buttons=["copy"], group_consecutive_messages=False)
+                with gr.Row(equal_height=True, elem_classes="ask-row"):
+                    box = gr.Textbox(label=t["question"], placeholder=t["placeholder"], max_length=500, lines=1,
+                                     elem_id="question", scale=5, autofocus=False)
+                    send = gr.Button(t["send"], variant="primary", elem_id="send", scale=1, min_width=88)
+                examples_title = gr.Markdown(t["examples"])
+                with gr.Row(elem_classes="examples"):
+                    example_buttons = [gr.Button(q, size="sm", elem_classes="example") for q in EXAMPLES]
+                clear = gr.Button(t["clear"], size="sm", variant="secondary", elem_id="clear")
+            with gr.Tab(t["tab_figures"], id="figures", elem_id="figures-tab") as tab_figures:
+                figures_view = gr.HTML(figures_html(figures, labels, "zh"))
+        footer = gr.Markdown(t["footer"], elem_classes="footer")
+
+        def respond(question: str, history: list[dict], recs: dict, ui_lang: str,
+                    request: gr.Request) -> tuple[str, list[dict], dict]:
             question = (question or "").strip()[:500]
             if not question:
-                return "", history
-            turns = [{"role": m["role"], "content": str(m["content"])} for m in history][-10:]
-            answer = assistant.ask(question, history=turns)
-            return "", history + [{"role": "user", "content": question},
-                                  {"role": "assistant", "content": render(answer)}]
+                return "", history, recs
+            text = TEXT[ui_lang if ui_lang in TEXT else "zh"]
+            wait = allow(request.client.host if request and request.client else "-") if allow else 0.0
+            if wait:
+                reply = f'<p class="notice">{_e(text["busy"])}</p>'
+            elif assistant.index is None:
+                reply = f'<p class="notice">{_e(text["not_ready"])}</p>'
+            else:
+                turns: list[dict[str, str]] = []
+                for rec in list(recs.values())[-5:]:
+                    turns += [{"role": "user", "content": rec["question"]}, {"role": "assistant", "content": rec["answer"]}]
+                answer = assistant.ask(question, history=turns)
+                reply = render(answer, ui_lang)
+                recs = {**recs, len(history) + 1: {"question": question, "answer": answer.answer}}
+            history = history + [{"role": "user", "content": _e(question)}, {"role": "assistant", "content": reply}]
+            return "", history, recs
 
-        box.submit(respond, [box, chat], [box, chat])
+        def on_like(data: gr.LikeData, recs: dict, ui_lang: str) -> None:
+            rec = recs.get(data.index if isinstance(data.index, int) else data.index[0])
+            if rec is None or data.liked not in (True, False, "Like", "Dislike"):
+                return
+            rating = 1 if data.liked in (True, "Like") else -1
+            store.add(rec["question"], rec["answer"], rating, source="ui")
+            gr.Info(TEXT.get(ui_lang, TEXT["zh"])["thanks"])
+
+        def switch(ui_lang: str) -> list[Any]:
+            s = TEXT[ui_lang if ui_lang in TEXT else "zh"]
+            return [s["title"], s["intro"], gr.update(label=s["tab_chat"]), gr.update(label=s["tab_figures"]),
+                    gr.update(label=s["chat"]), gr.update(label=s["question"], placeholder=s["placeholder"]),
+                    s["send"], s["examples"], s["clear"], figures_html(figures, labels, ui_lang), s["footer"]]
+
+        def default_lang(request: gr.Request) -> str:
+            return browser_lang(request.headers.get("accept-language") if request else None)
+
+        ask_args: dict[str, Any] = {"fn": respond, "inputs": [box, chat, records, lang], "outputs": [box, chat, records]}
+        box.submit(**ask_args)
+        send.click(**ask_args)
+        for button in example_buttons:
+            button.click(lambda q=button.value: q, None, box).then(**ask_args)
+        clear.click(lambda: ([], {}), None, [chat, records])
+        chat.like(on_like, [records, lang], None)
+        lang.change(switch, lang, [title, intro, tab_chat, tab_figures, chat, box, send, examples_title, clear,
+                                   figures_view, footer])
+        demo.load(default_lang, None, lang)
     return demo
