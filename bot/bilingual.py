@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .text import add_words
+from .text import EN_STOP, add_words
 
 GLOSSARY_FILE = "glossary.jsonl"
 FIGURES_FILE = "figures.jsonl"
@@ -62,6 +62,7 @@ class Term:
     zh: str
     en: tuple[str, ...]
     kind: str
+    zh_variants: tuple[str, ...] = ()  # everyday words residents use for it (外卖 for 新就业形态)
 
     @property
     def preferred_en(self) -> str:
@@ -74,13 +75,19 @@ class Glossary:
     def __init__(self, terms: list[Term]) -> None:
         self.terms = terms
         self.by_zh = {t.zh: t for t in terms}
-        variants = sorted({(v.lower(), t.zh) for t in terms for v in t.en if v.strip()}, key=lambda p: -len(p[0]))
+        variants = sorted({(v.lower(), t.zh) for t in terms for v in t.en if v.strip() and v.lower() not in EN_STOP},
+                          key=lambda p: -len(p[0]))
         self._en_to_zh: dict[str, list[str]] = {}
         for variant, zh in variants:
             self._en_to_zh.setdefault(variant, []).append(zh)
         alternation = "|".join(re.escape(v) for v in self._en_to_zh)
         self._en_re = re.compile(rf"(?<![a-z0-9])(?:{alternation})(?:e?s)?(?![a-z0-9])") if alternation else None
         self._zh_sorted = sorted(self.by_zh, key=len, reverse=True)
+        self._zh_variants: dict[str, list[str]] = {}
+        for t in terms:
+            for v in t.zh_variants:
+                self._zh_variants.setdefault(v, []).append(t.zh)
+        self._variants_sorted = sorted(self._zh_variants, key=len, reverse=True)
 
     @classmethod
     def load(cls, corpus_dir: Path) -> "Glossary":
@@ -92,9 +99,11 @@ class Glossary:
                 en = [en]
             if not rec.get("zh") or not en:
                 raise DataFileError(f"{path.name} record {n}: needs 'zh' and a non-empty 'en'")
-            terms.append(Term(zh=str(rec["zh"]), en=tuple(str(e) for e in en), kind=str(rec.get("kind", "term"))))
+            terms.append(Term(zh=str(rec["zh"]), en=tuple(str(e) for e in en), kind=str(rec.get("kind", "term")),
+                              zh_variants=tuple(str(v) for v in rec.get("zh_variants") or ())))
         glossary = cls(terms)
         add_words(t.zh for t in terms)
+        add_words(v for t in terms for v in t.zh_variants)
         return glossary
 
     def __len__(self) -> int:
@@ -117,6 +126,16 @@ class Glossary:
     def zh_for_english(self, text: str) -> list[str]:
         """Chinese terms whose English variants occur in an English text (longest match first)."""
         return list(self.english_matches(text))
+
+    def variant_matches(self, text: str) -> dict[str, list[str]]:
+        """Everyday Chinese words in a text that stand for glossary terms: {variant: [term, ...]}."""
+        found: dict[str, list[str]] = {}
+        rest = text
+        for variant in self._variants_sorted:
+            if variant in rest:
+                found[variant] = self._zh_variants[variant]
+                rest = rest.replace(variant, " ")
+        return found
 
     def en_for_chinese(self, text: str) -> list[str]:
         """Preferred English for the Chinese terms found in a Chinese text (longest first, no overlaps)."""

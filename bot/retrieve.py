@@ -37,6 +37,7 @@ class Query:
     zh_tokens: list[str]
     en_tokens: list[str]
     term_tokens: dict[str, list[str]] = field(default_factory=dict)  # zh term -> English words that named it
+    aliases: dict[str, list[str]] = field(default_factory=dict)  # everyday zh token -> glossary terms
 
     @property
     def content_tokens(self) -> list[str]:
@@ -48,7 +49,13 @@ def prepare(question: str, glossary: Glossary, lang: str = "auto") -> Query:
     language = detect_language(text) if lang == "auto" else lang
     matches = glossary.english_matches(text)
     zh_terms = list(matches)
-    en_terms = glossary.en_for_chinese(text) if has_cjk(text) else []
+    variants = glossary.variant_matches(text) if has_cjk(text) else {}
+    aliases: dict[str, list[str]] = {}
+    for variant, terms in variants.items():
+        for tok in zh_tokens(variant) or [variant]:
+            aliases.setdefault(tok, []).extend(terms)
+        zh_terms += [t for t in terms if t not in zh_terms]
+    en_terms = glossary.en_for_chinese(text + " " + " ".join(zh_terms)) if has_cjk(text) else []
     zh_toks = zh_tokens(text) if has_cjk(text) else []
     for term in zh_terms:
         zh_toks += [t for t in zh_tokens(term) if t not in zh_toks]
@@ -58,7 +65,8 @@ def prepare(question: str, glossary: Glossary, lang: str = "auto") -> Query:
             en_toks += [t for t in en_tokens(term) if t not in en_toks]
     return Query(raw=question, text=text, lang=language, zh_terms=zh_terms, en_terms=en_terms,
                  zh_tokens=zh_toks, en_tokens=en_toks,
-                 term_tokens={zh: en_tokens(" ".join(words)) for zh, words in matches.items()})
+                 term_tokens={zh: en_tokens(" ".join(words)) for zh, words in matches.items()},
+                 aliases=aliases)
 
 
 @dataclass
@@ -95,7 +103,7 @@ def _ranks(scores: np.ndarray) -> dict[int, int]:
 
 def _own_tokens(query: Query) -> list[tuple[str, str]]:
     """(side, token) pairs of what the question itself says: Chinese words and English words."""
-    zh = [("zh", t) for t in dict.fromkeys(zh_tokens(query.text))] if has_cjk(query.text) else []
+    zh = [("zh", t) for t in dict.fromkeys(zh_tokens(query.text)) if has_cjk(t)] if has_cjk(query.text) else []
     en = [("en", t) for t in dict.fromkeys(en_tokens(query.text))]
     return zh + en
 
@@ -117,7 +125,11 @@ def coverage(query: Query, unit: Unit, idf: "Idf") -> float:
     for side, tok in tokens:
         weight = idf.zh(tok) if side == "zh" else idf.en(tok)
         total += weight
-        if (tok in unit.zh) if side == "zh" else (tok in en_side or tok in unit.zh.lower()):
+        if side == "zh":
+            hit = tok in unit.zh or any(term in unit.zh for term in query.aliases.get(tok, ()))
+        else:
+            hit = tok in en_side or tok in unit.zh.lower()
+        if hit:
             found += weight
     return found / total
 
@@ -152,7 +164,7 @@ def known_share(query: Query, idf: "Idf") -> float:
     for side, tok in tokens:
         weight = idf.zh(tok) if side == "zh" else idf.en(tok)
         total += weight
-        if tok in (idf.df_zh if side == "zh" else idf.df_en):
+        if tok in (idf.df_zh if side == "zh" else idf.df_en) or (side == "zh" and tok in query.aliases):
             known += weight
     return known / total
 

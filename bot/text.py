@@ -21,6 +21,8 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 ZH_STOP = frozenset(
     "的 了 和 与 及 等 是 在 有 吗 呢 吧 啊 呀 么 嘛 哪些 哪个 哪 什么 多少 几 怎么 怎样 如何 为什么 请问 "
     "请 一下 我 我们 你 你们 他 她 它 这 那 这个 那个 个 对 把 被 将 会 要 能 可以 还 也 都 就 又 "
+    "啥 咋 想 想要 多 不 没 没有 有没有 有啥 是不是 能不能 附近 周边 一点 一些 几个 哪儿 哪里 家 我家 "
+    "听说 知道 觉得 感觉 最近 现在 以后 打算 准备 关心 问问 问 下 呗 哦 呢 嗯 么 吗 "
     "今年 明年 2024 年 区里 南开 南开区 计划 规划 政府 方面 有关 关于 情况 问题 告诉 一些 一个 "
     "， 。 ？ ！ 、 ； ： “ ” ‘ ’ 《 》 （ ） ( ) , . ? ! ; : - — · \" '".split()
 )
@@ -30,7 +32,9 @@ EN_STOP = frozenset(
     which who whom whose when where why how many much any some all about into over under than then
     so such not no yes i me my we our you your he she they them their please tell give show list
     also more most other whether if year years plan plans planned planning nankai district 2024
-    s t get got let lets know want wants like going""".split()
+    s t get got let lets know want wants like going doing anything something everything thing things
+    lol hi hey hello thanks thank really actually just kind sort stuff pretty maybe someone somebody said
+    heard around near nearby place places there's what's where's anyone people guys okay ok well""".split()
 )
 
 
