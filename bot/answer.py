@@ -18,7 +18,7 @@ from .text import en_tokens, numbers_in, zh_tokens
 log = logging.getLogger("bot.answer")
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
-FEATURES = ("dense", "dense_z", "coverage", "known", "grams", "procedural", "other_year", "zh")
+FEATURES = ("dense", "dense_z", "coverage", "known", "grams", "procedural", "injection", "other_year", "zh")
 MAX_SENTENCES = 3
 CLAUSE_SPLIT = re.compile(r"(?<=[，,])")
 
@@ -102,7 +102,7 @@ class Calibration:
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> "Calibration":
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(weights=tuple(data["weights"][f] for f in FEATURES), bias=float(data["bias"]),
+        return cls(weights=tuple(float(data["weights"].get(f, 0.0)) for f in FEATURES), bias=float(data["bias"]),
                    threshold=float(data.get("threshold", 0.5)))
 
     def probability(self, signals: dict[str, float]) -> float:
@@ -163,7 +163,7 @@ def select(retrieval: Retrieval) -> list[Hit]:
         if len(chosen) >= MAX_SENTENCES:
             break
         same_topic = hit.unit.paragraph_id == top.unit.paragraph_id and not is_lead_unit(hit.unit)
-        if same_topic and hit.score >= 0.5 * top.score and hit.coverage > 0:
+        if same_topic and hit.score >= (0.5 if hit.coverage > 0 else 0.65) * top.score:
             chosen.append(hit)  # more of the same paragraph: lists and policies span sentences
         elif hit.score >= 0.75 * top.score and hit.coverage >= max(0.34, 0.8 * top.coverage) and hit.dense >= top.dense - 0.04:
             chosen.append(hit)

@@ -21,6 +21,10 @@ RRF_K = 10
 PROCEDURAL = re.compile(r"怎么(申请|办|迁|投诉|报名)|如何(申请|办理|投诉|报名)|需要什么材料|几点|开放时间|营业时间|哪天|"
                         r"电话|地址|推荐|哪家|好吃|好玩|\bhow (do|can|should) i\b|\bwhere (do|can) i\b|opening hours|what date|what time|"
                         r"phone number|address of|recommend|suggest", re.I)
+# Attempts to steer the assistant instead of asking about the plan.
+INJECTION = re.compile(r"忽略|无视|别管|系统(通知|提示|指令)|管理员|提示词|密钥|后台|越狱|扮演|改为|"
+                       r"ignore (all|any|previous|your|the)|disregard|system prompt|override|jailbreak|api key|"
+                       r"pretend|you are now|act as|developer mode|instructions", re.I)
 YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 WEIGHTS = {"dense": 1.0, "bm25_zh": 1.0, "bm25_en": 1.0}
 
@@ -229,6 +233,7 @@ class HybridSearch:
             "known": known_share(asked, self.index.idf),
             "grams": gram_overlap(asked, top.unit) if top else 0.0,
             "procedural": 1.0 if PROCEDURAL.search(query.text) else 0.0,
+            "injection": 1.0 if INJECTION.search(query.text) else 0.0,
             "other_year": 1.0 if any(y != "2024" for y in YEAR.findall(query.text)) else 0.0,
             "zh": 1.0 if query.lang == "zh" else 0.0,
         }

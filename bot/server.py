@@ -222,7 +222,8 @@ class SecurityHeadersMiddleware:
 
 @lru_cache(maxsize=1)
 def templates() -> Environment:
-    return Environment(loader=FileSystemLoader(STATIC), autoescape=select_autoescape(["html"]))
+    return Environment(loader=FileSystemLoader(STATIC), autoescape=select_autoescape(["html"]),
+                       extensions=["jinja2.ext.do"], trim_blocks=True, lstrip_blocks=True)
 
 
 def render_plan(settings: Settings) -> str:
