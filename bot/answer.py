@@ -18,7 +18,7 @@ from .text import en_tokens, numbers_in, zh_tokens
 log = logging.getLogger("bot.answer")
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
-FEATURES = ("dense", "dense_z", "coverage", "known", "grams", "procedural", "injection", "other_year", "zh")
+FEATURES = ("dense", "dense_z", "coverage", "known", "grams", "rare", "procedural", "injection", "other_year", "zh")
 MAX_SENTENCES = 3
 CLAUSE_SPLIT = re.compile(r"(?<=[，,])")
 

@@ -368,6 +368,24 @@ def read_rss_mb(pid: int) -> tuple[float | None, float | None]:
     return values.get("VmRSS"), values.get("VmHWM")
 
 
+def process_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds a process has used so far (/proc/<pid>/stat); None where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def machine_busy_s() -> float | None:
+    """CPU seconds all cores have spent busy since boot (/proc/stat), to tell other people's load from ours."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class RssSampler(threading.Thread):
     def __init__(self, pid: int, every_s: float = 0.2) -> None:
         super().__init__(daemon=True)
@@ -486,9 +504,15 @@ def measure_http(settings: Settings, index_dir: Path, work: Path, cases: Sequenc
             out["cold_start_s"] = time.perf_counter() - t0
             out["server_rss_idle_mb"] = read_rss_mb(proc.pid)[0]
             say(f"server healthy after {out['cold_start_s']:.1f}s; {clients} clients x {per_client} requests")
+            cpu0 = process_cpu_s(proc.pid)
             out.update(asyncio.run(drive(base, cases, clients, per_client)))
+            cpu1 = process_cpu_s(proc.pid)
+            if cpu0 is not None and cpu1 is not None and out.get("http_requests"):
+                out["server_cpu_ms_per_request"] = (cpu1 - cpu0) * 1000.0 / out["http_requests"]
+                out["server_cpu_cores_used"] = (cpu1 - cpu0) / out["http_elapsed_s"]
         finally:
             out["server_rss_mb"] = sampler.stop()
+            out["server_cpu_s"] = process_cpu_s(proc.pid)
             proc.terminate()
             try:
                 proc.wait(timeout=15)
@@ -565,18 +589,26 @@ def run(settings: Settings, quick: bool = False, skip: Sequence[str] = (), say: 
     per_client = per_client or (QUICK_HTTP_REQUESTS if quick else HTTP_REQUESTS)
     fig: dict[str, Any] = {key: None for key in REQUIRED_KEYS}
     fig.update({"quick": quick, "embedder": settings.embedder, "cpus": cpu_count(), "questions": len(cases),
+                "omp": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")},
                 "passes": passes, "load_average_start": list(os.getloadavg()), "errors": {}})
     bench = settings.with_(index_dir=work / "index", data_dir=work / "data")
     started = time.perf_counter()
 
     def stage(name: str, fn: Callable[[], dict[str, Any]]) -> None:
-        t0 = time.perf_counter()
+        t0, busy0, own0 = time.perf_counter(), machine_busy_s(), sum(os.times()[:2])
         try:
             fig.update(fn())
         except Exception as exc:  # report and go on: the other figures still count
             fig["errors"][name] = f"{exc.__class__.__name__}: {exc}"
             say(f"{name} failed: {exc}")
-        fig.setdefault("stage_seconds", {})[name] = round(time.perf_counter() - t0, 1)
+        elapsed = time.perf_counter() - t0
+        fig.setdefault("stage_seconds", {})[name] = round(elapsed, 1)
+        busy1, own = machine_busy_s(), sum(os.times()[:2]) - own0
+        if busy0 is not None and busy1 is not None and elapsed > 0:
+            # cores kept busy by other processes during the stage (the bench's server counts as ours)
+            server = (fig.get("server_cpu_s") or 0.0) if name == "http" else 0.0
+            other = max(0.0, (busy1 - busy0) - own - server) / elapsed
+            fig.setdefault("other_load_cores", {})[name] = round(other, 2)
 
     try:
         say(f"working in {work}; cold build of the plan index")
@@ -634,6 +666,7 @@ def format_table(fig: dict[str, Any]) -> str:
     lines += [f"{label:32}{show(fig.get(key)):>14}  {unit}" for label, key, unit in ROWS]
     lines.append(f"baseline used: {fig.get('baseline')}; embedder {fig.get('embedder')}; {fig.get('cpus')} CPUs; "
                  f"load average {fig.get('load_average_start')} -> {fig.get('load_average_end')}")
+    lines.append(f"other processes kept busy (cores, by stage): {fig.get('other_load_cores')}")
     if fig.get("quick"):
         lines.append(f"--quick: the scale run has {fig.get('scale_sentences')} sentences, not the required 20,000")
     lines.append("")

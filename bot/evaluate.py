@@ -136,8 +136,9 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
     should = [o for o in outcomes if o.case.abstain]
     did = [o for o in outcomes if o.answer.get("abstained")]
 
-    def share(items: list[Outcome], pred: Callable[[Outcome], bool]) -> float:
-        return round(sum(1 for o in items if pred(o)) / len(items), 4) if items else 1.0
+    def share(items: list[Outcome], pred: Callable[[Outcome], bool]) -> float | None:
+        """The fraction of items for which pred holds; None when nothing was measured."""
+        return round(sum(1 for o in items if pred(o)) / len(items), 4) if items else None
 
     lengths = [len(o.answer.get("answer") or "") for o in outcomes if not o.answer.get("abstained")]
     return {
@@ -146,7 +147,7 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
         "fact_accuracy_en": share([o for o in answerable if o.case.lang == "en"], lambda o: o.facts_ok),
         "citation_hit_at_1": share(answerable, lambda o: o.hit_rank == 1),
         "citation_hit_at_3": share(answerable, lambda o: o.hit_rank is not None and o.hit_rank <= 3),
-        "mrr": round(sum(1 / o.hit_rank for o in answerable if o.hit_rank) / len(answerable), 4) if answerable else 1.0,
+        "mrr": round(sum(1 / o.hit_rank for o in answerable if o.hit_rank) / len(answerable), 4) if answerable else None,
         "abstention_precision": share(did, lambda o: o.case.abstain),
         "abstention_recall": share(should, lambda o: bool(o.answer.get("abstained"))),
         "pass_rate": share(outcomes, lambda o: o.passed),
@@ -216,12 +217,33 @@ def evaluate(settings: Settings, cases: list[Case], baselines: bool = False) -> 
     return runs
 
 
+def cross_validate(rows: list[tuple[dict[str, float], bool]], folds: int = 5) -> dict[str, float]:
+    """Abstention precision / recall of the model on cases it was not fitted on (k-fold)."""
+    from .answer import Calibration, FEATURES, fit_calibration
+
+    tp = fp = fn = 0
+    for k in range(folds):
+        train = [r for i, r in enumerate(rows) if i % folds != k]
+        fitted = fit_calibration(train)
+        model = Calibration(weights=tuple(fitted["weights"][f] for f in FEATURES), bias=fitted["bias"],
+                            threshold=fitted["threshold"])
+        for i, (signals, answerable) in enumerate(rows):
+            if i % folds == k:
+                abstains = not model.confident(signals)
+                tp += abstains and not answerable
+                fp += abstains and answerable
+                fn += (not abstains) and not answerable
+    return {"folds": folds, "abstention_precision": round(tp / max(1, tp + fp), 4),
+            "abstention_recall": round(tp / max(1, tp + fn), 4)}
+
+
 def calibrate(run: Run, path: Path) -> dict[str, Any]:
     """Fit the abstention model on this run's retrieval signals and write it next to the code."""
     from .answer import fit_calibration
 
     rows = [(o.answer.get("_top") or {}, not o.case.abstain) for o in run.outcomes]
     fitted = fit_calibration(rows)
+    fitted["cross_validation"] = cross_validate(rows)
     path.write_text(json.dumps(fitted, indent=2) + "\n", encoding="utf-8")
     return fitted
 
@@ -254,6 +276,10 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _fmt(value: object) -> str:
+    return "—" if value is None else str(value)
+
+
 def _print_table(result: dict[str, Any]) -> None:
     keys = ["fact_accuracy_zh", "fact_accuracy_en", "citation_hit_at_1", "citation_hit_at_3", "mrr",
             "abstention_precision", "abstention_recall", "pass_rate", "median_answer_chars", "median_latency_ms"]
@@ -261,7 +287,7 @@ def _print_table(result: dict[str, Any]) -> None:
     print(f"{result['cases']} cases")
     print(f"{'metric':24}" + "".join(f"{n:>14}" for n in names))
     for k in keys:
-        print(f"{k:24}" + "".join(f"{result['systems'][n][k]:>14}" for n in names))
+        print(f"{k:24}" + "".join(f"{_fmt(result['systems'][n][k]):>14}" for n in names))
     by_lang = result["systems"]["assistant"]["by_language"]
     for lang, m in by_lang.items():
         print(f"assistant [{lang}]: hit@1 {m['citation_hit_at_1']} hit@3 {m['citation_hit_at_3']} mrr {m['mrr']} "

@@ -78,6 +78,10 @@ def check_floors(path: Path, run: "Run", out: TextIO | None = None) -> int:
             print(f"gate: FAIL {key}: not a gateable metric (known: {', '.join(sorted(measured))})", file=out)
             failed += 1
             continue
+        if measured[metric] is None:
+            print(f"gate: FAIL {key}: nothing measured (no case in its scope)", file=out)
+            failed += 1
+            continue
         value = float(measured[metric])
         ok = value <= float(limit) if ceiling else value >= float(limit)
         word = "ceiling" if ceiling else "floor"

@@ -52,7 +52,7 @@ th{background:#f3f5f7}td.l,th.l{text-align:left}
 tr.group td{border-top:2px solid #8c959f}
 .best{font-weight:700}
 .na{color:#8c959f}
-svg{width:100%;height:auto;max-width:760px;display:block}
+svg{width:100%;min-width:560px;height:auto;max-width:760px;display:block}
 details{border:1px solid #d0d7de;border-radius:6px;margin:6px 0;padding:4px 8px}
 details.fail{border-left:5px solid #c24d4d}details.pass{border-left:5px solid #6e9e4f}
 summary{cursor:pointer;overflow-wrap:anywhere}
@@ -91,13 +91,14 @@ def _metric_rows(label: str, group: Callable[["Outcome"], bool], summaries: dict
         if found and len(values) > 1:
             best[key] = min(found) if key in LOWER_IS_BETTER else max(found)
     rows = []
+    n = sum(1 for o in runs[next(iter(summaries))].outcomes if group(o))
     for i, name in enumerate(summaries):
-        n = sum(1 for o in runs[name].outcomes if group(o))
         cells = "".join(
             f'<td class="{"na" if v is None else "best" if key in best and v == best[key] else ""}">'
             f"{escape(_fmt(key, v))}</td>"
             for key, v in values[name].items())
-        head = f'<td class="l" rowspan="{len(summaries)}">{escape(label)}</td><td>{n}</td>' if i == 0 else ""
+        span = f'rowspan="{len(summaries)}"'
+        head = f'<td class="l" {span}>{escape(label)}</td><td {span}>{n}</td>' if i == 0 else ""
         rows.append(f'<tr class="{"group" if i == 0 else ""}">{head}<td class="l">{escape(name)}</td>{cells}</tr>')
     return "".join(rows)
 
@@ -180,8 +181,9 @@ def _case(o: "Outcome", others: dict[str, "Outcome"]) -> str:
     cites = []
     for rank, cite in enumerate(o.answer.get("citations") or [], 1):
         hit = ' <span class="hit">✓ gold</span>' if o.hit_rank == rank else ""
+        english = f'<br><span class="meta">{escape(str(cite["quote_en"]))}</span>' if cite.get("quote_en") else ""
         cites.append(f"<li><b>{escape(str(cite.get('id', '')))}</b> {escape(str(cite.get('label') or ''))}{hit}"
-                     f"<br>{escape(str(cite.get('quote') or ''))}</li>")
+                     f"<br>{escape(str(cite.get('quote') or ''))}{english}</li>")
     baselines = "".join(f"<dd>{escape(name)}: {'pass' if b.passed else 'fail — ' + escape(b.reason)}</dd>"
                         for name, b in others.items())
     return (f'<details class="{kind}">{summary}<dl>'
@@ -202,7 +204,7 @@ def render(runs: dict[str, "Run"], result: dict[str, Any]) -> str:
     outcomes = main_run.outcomes
     langs = sorted({o.case.lang for o in outcomes})
     cats = sorted({o.case.category for o in outcomes})
-    overall = _table("cases", [_metric_rows("all", lambda o: True, _summaries(runs, result, ()), runs)])
+    overall = _table("set", [_metric_rows("all", lambda o: True, _summaries(runs, result, ()), runs)])
     by_lang = _table("language", [_metric_rows(lang, lambda o, lang=lang: o.case.lang == lang,
                                                _summaries(runs, result, ("by_language", lang)), runs)
                                   for lang in langs])
@@ -226,7 +228,7 @@ def render(runs: dict[str, "Run"], result: dict[str, Any]) -> str:
 Key facts: share of answerable questions whose answer contains every expected fact. Cite hit@k: a gold
 sentence is quoted by one of the first k citations. “—”: no case of that kind in the group.</p>
 <h2>Overall</h2>{overall}
-<h2>Main metrics</h2>{_bar_chart(result, names)}
+<h2>Main metrics</h2><div class="scroll">{_bar_chart(result, names)}</div>
 <h2>By language</h2>{by_lang}
 <h2>By category</h2>{by_cat}
 <h2>Why cases fail</h2>{_reason_table(runs)}

@@ -138,6 +138,26 @@ def coverage(query: Query, unit: Unit, idf: "Idf") -> float:
     return found / total
 
 
+def rare_hit(query: Query, unit: Unit, idf: "Idf", n: int = 2) -> float:
+    """Share of the question's n most specific words (highest IDF) that the sentence contains:
+    "the capital of Australia" fails on "australia", whatever else matches."""
+    tokens = _own_tokens(query)
+    if not tokens:
+        return 0.0
+    weighed = sorted(tokens, key=lambda st: -(idf.zh(st[1]) if st[0] == "zh" else idf.en(st[1])))[:n]
+    en_side = set(en_tokens(unit.en or ""))
+    for zh in query.zh_terms:
+        if zh in unit.zh:
+            en_side.update(query.term_tokens.get(zh, ()))
+    found = 0
+    for side, tok in weighed:
+        if side == "zh":
+            found += tok in unit.zh or any(term in unit.zh for term in query.aliases.get(tok, ()))
+        else:
+            found += tok in en_side or tok in unit.zh.lower()
+    return found / len(weighed)
+
+
 def _grams(text: str) -> set[str]:
     text = text.lower()
     cjk = "".join(ch for ch in text if has_cjk(ch))
@@ -225,13 +245,16 @@ class HybridSearch:
         found = best_dense[best_dense > 0]
         spread = float(found.std()) if found.size > 1 else 0.0
         top = hits[0] if hits else None
+        # the best hit's closeness in meaning (a hit found by BM25 alone takes the best dense score)
+        top_dense = (top.dense or float(found.max())) if top and found.size else 0.0
         asked = searches[-1][0]  # with a follow-up, judge the question together with its context
         signals = {
-            "dense": top.dense if top else 0.0,
-            "dense_z": (top.dense - float(found.mean())) / spread if top and spread > 0 else 0.0,
+            "dense": top_dense,
+            "dense_z": (top_dense - float(found.mean())) / spread if spread > 0 else 0.0,
             "coverage": max(top.coverage, coverage(asked, top.unit, self.index.idf)) if top else 0.0,
             "known": known_share(asked, self.index.idf),
             "grams": gram_overlap(asked, top.unit) if top else 0.0,
+            "rare": max((rare_hit(asked, h.unit, self.index.idf) for h in hits[:3]), default=0.0),
             "procedural": 1.0 if PROCEDURAL.search(query.text) else 0.0,
             "injection": 1.0 if INJECTION.search(query.text) else 0.0,
             "other_year": 1.0 if any(y != "2024" for y in YEAR.findall(query.text)) else 0.0,

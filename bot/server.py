@@ -17,6 +17,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -81,6 +82,38 @@ class FeedbackRequest(BaseModel):
     @classmethod
     def _answer(cls, value: str) -> str:
         return _trimmed(value, 5000, "answer")
+
+
+class CitationOut(BaseModel):
+    n: int
+    id: str = Field(examples=["nankai-2024-plan/2.1.2"])
+    label: str
+    label_en: str
+    text: str = Field(description="the whole Chinese paragraph")
+    quote: str = Field(description="the supporting Chinese sentence(s), a substring of text")
+    quote_en: str | None = Field(description="their English rendering (unofficial translation)")
+    score: float
+    url: str = Field(examples=["/plan#nankai-2024-plan/2.1.2"])
+
+
+class AskResponse(BaseModel):
+    question: str
+    language: Literal["zh", "en"]
+    answer: str
+    abstained: bool
+    mode: str
+    citations: list[CitationOut]
+    related: list[dict[str, str]] = Field(default_factory=list, description="topics the plan covers, when it abstains")
+    timings_ms: dict[str, float]
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
 
 
 def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -256,7 +289,24 @@ def _docs_page(app: FastAPI) -> None:
         return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} — API",
                                    swagger_js_url="/docs-assets/swagger-ui-bundle.js",
                                    swagger_css_url="/docs-assets/swagger-ui.css",
-                                   swagger_favicon_url="/docs-assets/favicon.png")
+                                   swagger_favicon_url="/docs-assets/favicon.png",
+                                   swagger_ui_parameters={"validatorUrl": None})  # no badge from another host
+
+
+def _openapi_says_400(app: FastAPI) -> None:
+    """Invalid input is a 400 here (FastAPI would document a 422 that never happens)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    operation.get("responses", {}).pop("422", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------- the app
@@ -275,6 +325,7 @@ def create_api(assistant: Assistant, store: FeedbackStore | None = None,
                        allow_headers=["content-type"], max_age=600)
     app.add_middleware(SecurityHeadersMiddleware, allowed_origins=settings.allowed_origins)
     _docs_page(app)
+    _openapi_says_400(app)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -292,14 +343,14 @@ def create_api(assistant: Assistant, store: FeedbackStore | None = None,
         log.exception("unexpected error")
         return error(500, "internal", "the assistant failed on this request; it has been logged")
 
-    responses: dict[int | str, dict[str, Any]] = {
-        code: {"description": name, "content": {"application/json": {"example": {"error": {"code": name, "message": "…"}}}}}
-        for code, name in ERROR_CODES.items() if code not in (404, 405)}
+    responses: dict[int | str, dict[str, Any]] = {code: {"description": name, "model": ErrorBody}
+                                                  for code, name in ERROR_CODES.items() if code not in (404, 405)}
 
-    @app.post("/api/ask", responses=responses, summary="Ask a question; the answer cites plan paragraphs")
+    @app.post("/api/ask", responses={200: {"model": AskResponse}, **responses},
+              summary="Ask a question; the answer cites plan paragraphs")
     def ask(body: AskRequest) -> JSONResponse:
         if assistant.index is None:
-            return error(503, "index_not_ready", "the index is not ready yet — try again shortly (or run `python -m bot index`)")
+            return error(503, "index_not_ready", "the index is not ready yet — try again shortly")
         try:
             answer = assistant.ask(body.question, lang=body.lang, history=[t.model_dump() for t in body.history])
         except IndexError_ as exc:
@@ -311,13 +362,18 @@ def create_api(assistant: Assistant, store: FeedbackStore | None = None,
         data = assistant.health()
         return JSONResponse(data, status_code=200 if data["status"] == "ok" else 503)
 
-    @app.post("/api/feedback", status_code=201, responses=responses, summary="Rate an answer (1 or -1), stored durably")
+    @app.post("/api/feedback", status_code=201, responses=responses,
+              summary="Rate an answer (1 = helpful, -1 = not), stored durably")
     def feedback(body: FeedbackRequest) -> JSONResponse:
         row = store.add(body.question, body.answer, body.rating, body.comment.strip(), source="api")
         return JSONResponse({"ok": True, "id": row}, status_code=201)
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def api_not_found(rest: str) -> JSONResponse:
+        methods = {m for r in app.routes if isinstance(r, APIRoute) and r.path == f"/api/{rest}" for m in r.methods}
+        if methods:
+            return error(405, "method_not_allowed", f"use {' or '.join(sorted(methods))} for /api/{rest}",
+                         {"Allow": ", ".join(sorted(methods))})
         return error(404, "not_found", f"/api/{rest} does not exist — see /docs")
 
     plan_html: list[str] = []

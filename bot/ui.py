@@ -21,31 +21,34 @@ EXAMPLES = ["今年有哪些学校建成？", "今年改造多少个老旧小区
             "Which schools open this year?", "How many pocket parks will be built or upgraded?",
             "What is the GDP growth target?"]
 LANGS = [("中文", "zh"), ("English", "en")]
+# After an answer arrives, show its beginning (the chat would otherwise stay scrolled to its last card).
+SHOW_ANSWER = """() => { setTimeout(() => {
+  const rows = document.querySelectorAll('#chat .message-row.user-row'); const last = rows[rows.length - 1];
+  const wrap = last && last.closest('.bubble-wrap, .panel-wrap'); if (wrap) wrap.scrollTop += last.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 8;
+}, 120); }"""
 
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "title": "## 南开区2024年国民经济和社会发展计划 · 问答",
-        "intro": "用中文或英文提问。回答摘自计划原文，并注明出处段落；英文为非官方译文。",
+        "intro": "**您好！** 请用中文或英文提问。回答摘自计划原文，并注明出处段落；英文为非官方译文。",
         "tab_chat": "问答", "tab_figures": "主要指标", "chat": "对话", "question": "您的问题",
-        "placeholder": "例如：今年改造多少个老旧小区？", "send": "提问", "clear": "清空对话",
+        "placeholder": "例如：今年改造多少个老旧小区？", "send": "提问",
         "examples": "**示例问题**", "unofficial": "非官方译文", "open": "在计划原文中查看",
-        "sources": "出处", "en_rendering": "英文译文（非官方）",
+        "sources": "出处", "en_rendering": "英文译文",
         "figures_intro": "计划中的主要量化目标。点击出处可查看原文段落。",
-        "measure": "指标", "target": "目标", "source": "出处",
         "footer": "[阅读计划全文](/plan) · 回答仅依据计划原文，个人事务请拨打12345政务服务便民热线。",
         "busy": "请求过于频繁，请稍候一分钟再试。", "not_ready": "索引正在准备中，请稍候几秒再试。",
         "thanks": "感谢您的反馈！", "related": "相关主题",
     },
     "en": {
         "title": "## Nankai District 2024 Development Plan · Q&A",
-        "intro": "Ask in English or Chinese. Answers quote the plan and cite its paragraphs; "
+        "intro": "**Hello!** Ask in English or Chinese. Answers quote the plan and cite its paragraphs; "
                  "English renderings are unofficial translations.",
         "tab_chat": "Ask", "tab_figures": "Key figures", "chat": "Conversation", "question": "Your question",
-        "placeholder": "e.g. Which schools open this year?", "send": "Ask", "clear": "Clear conversation",
+        "placeholder": "e.g. Which schools open this year?", "send": "Ask",
         "examples": "**Example questions**", "unofficial": "unofficial translation", "open": "View in the plan",
-        "sources": "Sources", "en_rendering": "English rendering (unofficial translation)",
+        "sources": "Sources", "en_rendering": "English",
         "figures_intro": "The plan's quantitative targets. Follow a source link to read the paragraph.",
-        "measure": "Measure", "target": "Target", "source": "Source",
         "footer": "[Read the whole plan](/plan?lang=en) · Answers come from the plan only; for personal matters "
                   "call the 12345 government service hotline.",
         "busy": "Too many requests — please wait a minute and try again.",
@@ -66,14 +69,15 @@ def css_path() -> Path:
 
 
 def browser_lang(accept_language: str | None) -> str:
-    """'en' when the browser prefers English over Chinese, else 'zh' (the plan's language)."""
-    for part in (accept_language or "").split(","):
-        tag = part.split(";")[0].strip().lower()
+    """The interface language for a browser: the first of Chinese or English it lists; English for a browser
+    that lists neither (a visitor is likelier to read English); Chinese, the plan's language, when unknown."""
+    tags = [part.split(";")[0].strip().lower() for part in (accept_language or "").split(",") if part.strip()]
+    for tag in tags:
         if tag.startswith("zh"):
             return "zh"
         if tag.startswith("en"):
             return "en"
-    return "zh"
+    return "en" if tags and tags != ["*"] else "zh"
 
 
 def _e(text: str | None) -> str:
@@ -99,6 +103,8 @@ def citation_card(c: Citation, lang: str) -> str:
     if c.quote_en:
         english = (f'<p class="cite-en" lang="en">{_e(c.quote_en)} '
                    f'<span class="unofficial">({_e(t["unofficial"])})</span></p>')
+        if lang == "zh":  # folded for Chinese readers, open for English ones
+            english = f'<details class="cite-en-box"><summary>{_e(t["en_rendering"])}</summary>{english}</details>'
     return (f'<div class="cite-card"><p class="cite-head"><span class="cite-n">[{c.n}]</span> '
             f'<span class="cite-label">{_e(first)}</span> <span class="cite-label-2">{_e(second)}</span></p>'
             f'<p class="cite-text" lang="zh">{_highlight(c.text, c.quote)}</p>{english}'
@@ -121,22 +127,23 @@ def render(answer: Answer, lang: str) -> str:
 
 
 def figures_html(figures: list[Figure], labels: dict[str, str], lang: str) -> str:
-    """The key figures as a bilingual table, each row linked to its paragraph in the plan viewer."""
-    t = TEXT[lang]
-    rows = []
+    """The key figures as bilingual cards, each linked to its paragraph in the plan viewer."""
+    other = "en" if lang == "zh" else "zh"
+    items = []
     for f in figures:
         pid = f.sentence_id.rsplit(".", 1)[0]
-        measure = (f.measure_zh, f.measure_en) if lang == "zh" else (f.measure_en, f.measure_zh)
-        value = (f.value, f.value_en) if lang == "zh" else (f.value_en, f.value)
-        other = "en" if lang == "zh" else "zh"
-        rows.append(
-            f'<tr><td><span lang="{lang}">{_e(measure[0])}</span><br><span class="second" lang="{other}">{_e(measure[1])}</span></td>'
-            f'<td><strong lang="{lang}">{_e(value[0])}</strong><br><span class="second" lang="{other}">{_e(value[1])}</span></td>'
-            f'<td><a href="{_e(plan_url("/plan#" + pid, lang))}" target="_blank" rel="noopener">{_e(labels.get(pid, pid))}</a></td></tr>'
+        value = {"zh": f.value, "en": f.value_en}
+        measure = {"zh": f.measure_zh, "en": f.measure_en}
+        second = "" if value[other] == value[lang] else f' <span class="second" lang="{other}">{_e(value[other])}</span>'
+        items.append(
+            f'<li class="fig"><p class="fig-value"><strong lang="{lang}">{_e(value[lang])}</strong>{second}</p>'
+            f'<p class="fig-measure" lang="{lang}">{_e(measure[lang])}</p>'
+            f'<p class="second" lang="{other}">{_e(measure[other])}</p>'
+            f'<p class="fig-link"><a href="{_e(plan_url("/plan#" + pid, lang))}" target="_blank" rel="noopener">'
+            f'¶ {_e(labels.get(pid, pid))}</a></p></li>'
         )
-    return (f'<div class="figures"><p>{_e(t["figures_intro"])}</p><table><thead><tr>'
-            f'<th scope="col">{_e(t["measure"])}</th><th scope="col">{_e(t["target"])}</th>'
-            f'<th scope="col">{_e(t["source"])}</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+    return (f'<div class="figures"><p>{_e(TEXT[lang]["figures_intro"])}</p>'
+            f'<ul class="fig-list">{"".join(items)}</ul></div>')
 
 
 def build_ui(assistant: Assistant, store: FeedbackStore | None = None,
@@ -154,11 +161,11 @@ def build_ui(assistant: Assistant, store: FeedbackStore | None = None,
         with gr.Row(elem_classes="topbar"):
             title = gr.Markdown(t["title"], elem_classes="title")
             lang = gr.Radio(LANGS, value="zh", label="Language · 语言", elem_id="lang-switch", scale=0, min_width=200)
-        intro = gr.Markdown(t["intro"])
         with gr.Tabs():
             with gr.Tab(t["tab_chat"], id="chat") as tab_chat:
-                chat = gr.Chatbot(label=t["chat"], elem_id="chat", height=520, latex_delimiters=[],
-                                  feedback_options=("Like", "Dislike"), buttons=["copy"], group_consecutive_messages=False)
+                chat = gr.Chatbot(label=t["chat"], elem_id="chat", height="68vh", min_height=360, layout="panel",
+                                  placeholder=t["intro"], latex_delimiters=[], autoscroll=False, buttons=["copy"],
+                                  feedback_options=("Like", "Dislike"), group_consecutive_messages=False)
                 with gr.Row(equal_height=True, elem_classes="ask-row"):
                     box = gr.Textbox(label=t["question"], placeholder=t["placeholder"], max_length=500, lines=1,
                                      elem_id="question", scale=5, autofocus=False)
@@ -166,7 +173,6 @@ def build_ui(assistant: Assistant, store: FeedbackStore | None = None,
                 examples_title = gr.Markdown(t["examples"])
                 with gr.Row(elem_classes="examples"):
                     example_buttons = [gr.Button(q, size="sm", elem_classes="example") for q in EXAMPLES]
-                clear = gr.Button(t["clear"], size="sm", variant="secondary", elem_id="clear")
             with gr.Tab(t["tab_figures"], id="figures", elem_id="figures-tab") as tab_figures:
                 figures_view = gr.HTML(figures_html(figures, labels, "zh"))
         footer = gr.Markdown(t["footer"], elem_classes="footer")
@@ -202,21 +208,21 @@ def build_ui(assistant: Assistant, store: FeedbackStore | None = None,
 
         def switch(ui_lang: str) -> list[Any]:
             s = TEXT[ui_lang if ui_lang in TEXT else "zh"]
-            return [s["title"], s["intro"], gr.update(label=s["tab_chat"]), gr.update(label=s["tab_figures"]),
-                    gr.update(label=s["chat"]), gr.update(label=s["question"], placeholder=s["placeholder"]),
-                    s["send"], s["examples"], s["clear"], figures_html(figures, labels, ui_lang), s["footer"]]
+            return [s["title"], gr.update(label=s["tab_chat"]), gr.update(label=s["tab_figures"]),
+                    gr.update(label=s["chat"], placeholder=s["intro"]), gr.update(label=s["question"], placeholder=s["placeholder"]),
+                    s["send"], s["examples"], figures_html(figures, labels, ui_lang), s["footer"]]
 
         def default_lang(request: gr.Request) -> str:
             return browser_lang(request.headers.get("accept-language") if request else None)
 
         ask_args: dict[str, Any] = {"fn": respond, "inputs": [box, chat, records, lang], "outputs": [box, chat, records]}
-        box.submit(**ask_args)
-        send.click(**ask_args)
+        box.submit(**ask_args).then(None, js=SHOW_ANSWER)
+        send.click(**ask_args).then(None, js=SHOW_ANSWER)
         for button in example_buttons:
-            button.click(lambda q=button.value: q, None, box).then(**ask_args)
-        clear.click(lambda: ([], {}), None, [chat, records])
+            button.click(lambda q=button.value: q, None, box).then(**ask_args).then(None, js=SHOW_ANSWER)
+        chat.clear(lambda: {}, None, records)
         chat.like(on_like, [records, lang], None)
-        lang.change(switch, lang, [title, intro, tab_chat, tab_figures, chat, box, send, examples_title, clear,
+        lang.change(switch, lang, [title, tab_chat, tab_figures, chat, box, send, examples_title,
                                    figures_view, footer])
         demo.load(default_lang, None, lang)
     return demo

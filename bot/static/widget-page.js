@@ -46,10 +46,30 @@
     if (embedded) window.parent.postMessage({ type: "nankai-plan-widget:close" }, parentOrigin);
   }
 
+  var THUMB = "M2 21h4V9H2v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L15.17 1 " +
+    "8.59 7.59C8.22 7.95 8 8.45 8 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z";
+
+  function icon(path, flip) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "20");
+    svg.setAttribute("height", "20");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    if (flip) svg.setAttribute("transform", "rotate(180)");
+    var p = document.createElementNS(ns, "path");
+    p.setAttribute("d", path);
+    p.setAttribute("fill", "currentColor");
+    svg.appendChild(p);
+    return svg;
+  }
+
   function feedback(question, answer) {
     var box = el("div", "fb");
-    [[1, "👍", S.up], [-1, "👎", S.down]].forEach(function (item) {
-      var b = el("button", "", item[1]);
+    [[1, false, S.up], [-1, true, S.down]].forEach(function (item) {
+      var b = el("button");
+      b.appendChild(icon(THUMB, item[1]));
       b.type = "button";
       b.setAttribute("aria-label", item[2]);
       b.setAttribute("aria-pressed", "false");
@@ -80,9 +100,16 @@
         item.appendChild(el("p", "cite-label-2", lang === "en" ? c.label : c.label_en));
         item.appendChild(el("blockquote", "", c.quote)).lang = "zh-CN";
         if (c.quote_en) {
-          var en = item.appendChild(el("p", "cite-en", c.quote_en));
+          var en = el("p", "cite-en", c.quote_en);
           en.lang = "en";
           en.appendChild(el("span", "unofficial", S.unofficial));
+          if (lang === "zh") {  // folded for Chinese readers
+            var box = item.appendChild(el("details", "cite-en-box"));
+            box.appendChild(el("summary", "", "English"));
+            box.appendChild(en);
+          } else {
+            item.appendChild(en);
+          }
         }
         item.appendChild(planLink(c.url, S.open));
       });

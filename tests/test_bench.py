@@ -1,0 +1,192 @@
+"""bench: the pure helpers, the synthetic corpus, and smoke runs (no timing assertions)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from bot import bench
+from bot.config import ROOT, Settings
+from bot.corpus import load_corpus, split_sentences
+
+
+# ---------------------------------------------------------------- percentiles
+
+
+def test_percentile_interpolates_like_numpy() -> None:
+    numpy = pytest.importorskip("numpy")
+    values = [12.0, 3.5, 7.0, 100.0, 1.0, 9.25, 40.0]
+    for p in (0, 5, 25, 50, 75, 90, 95, 99, 100):
+        assert bench.percentile(values, p) == pytest.approx(float(numpy.percentile(values, p)))
+
+
+def test_percentile_edges() -> None:
+    assert bench.percentile([], 50) is None
+    assert bench.percentile([4.0], 95) == 4.0
+    assert bench.percentile([1, 2, 3, 4], 50) == 2.5
+    assert bench.percentile(iter([3, 1, 2]), 100) == 3.0
+    with pytest.raises(ValueError):
+        bench.percentile([1.0], 101)
+
+
+# ---------------------------------------------------------------- ratios and targets
+
+
+def _figures(**changes: object) -> dict:
+    fig = {"embed_query_p50_ms": 10.0, "ask_p50_ms": 15.0, "ask_p95_ms": 25.0, "http_rps": 100.0,
+           "http_p95_ms": 150.0, "http_errors": 0, "server_rss_mb": 500.0, "build_noop_s": 0.2,
+           "scale_ask_p50_ms": 18.0, "scale_sentences": 20_109, "cpus": 2}
+    fig.update(changes)
+    return fig
+
+
+def test_ratios() -> None:
+    fig = bench.add_ratios(_figures())
+    assert fig["ask_p50_over_embed"] == pytest.approx(1.5)
+    assert fig["ask_p95_over_embed"] == pytest.approx(2.5)
+    assert fig["cpu_bound_rps"] == pytest.approx(2 * 1000 / 15.0)
+    assert fig["http_rps_over_cpu_bound"] == pytest.approx(100.0 / (2000 / 15.0))
+    assert fig["http_p95_over_ask_p50"] == pytest.approx(10.0)
+    assert fig["scale_p50_over_plan_p50"] == pytest.approx(1.2)
+
+
+def test_ratios_with_missing_figures_are_none() -> None:
+    fig = bench.add_ratios(_figures(http_rps=None, embed_query_p50_ms=0.0, scale_ask_p50_ms=None))
+    assert fig["http_rps_over_cpu_bound"] is None
+    assert fig["ask_p50_over_embed"] is None  # never a division by zero
+    assert fig["scale_p50_over_plan_p50"] is None
+
+
+def test_all_targets_pass_on_good_figures() -> None:
+    targets = bench.evaluate_targets(bench.add_ratios(_figures()))
+    assert set(targets) == {t[0] for t in bench.TARGETS}
+    assert all(t["pass"] for t in targets.values()), targets
+
+
+@pytest.mark.parametrize("change, target", [
+    ({"ask_p50_ms": 20.1}, "ask_p50"),
+    ({"ask_p95_ms": 30.5}, "ask_p95"),
+    ({"http_errors": 1}, "http_errors"),
+    ({"http_rps": 70.0}, "http_throughput"),  # 70 / 133.3 < 0.6
+    ({"http_p95_ms": 301.0}, "http_p95"),
+    ({"server_rss_mb": 700.5}, "server_rss"),
+    ({"build_noop_s": 1.01}, "build_noop"),
+    ({"scale_ask_p50_ms": 22.6}, "scale_p50"),
+    ({"scale_sentences": 2_000}, "scale_size"),
+    ({"server_rss_mb": None}, "server_rss"),  # a missing figure is a miss, not a pass
+])
+def test_each_target_misses_alone(change: dict, target: str) -> None:
+    targets = bench.evaluate_targets(bench.add_ratios(_figures(**change)))
+    assert [name for name, t in targets.items() if not t["pass"]] == [target]
+
+
+def test_limits_are_inclusive() -> None:
+    targets = bench.evaluate_targets(bench.add_ratios(_figures(ask_p50_ms=20.0, build_noop_s=1.0,
+                                                                server_rss_mb=700.0)))
+    assert targets["ask_p50"]["pass"] and targets["build_noop"]["pass"] and targets["server_rss"]["pass"]
+
+
+# ---------------------------------------------------------------- synthetic corpus
+
+
+@pytest.mark.parametrize("n", [1, 7, 450])
+def test_synthetic_corpus_has_exactly_n_parseable_sentences(tmp_path: Path, n: int) -> None:
+    written = bench.write_synthetic_corpus(tmp_path / "c", n, ROOT / "corpus", per_document=120)
+    assert written == n
+    corpus = load_corpus(tmp_path / "c")
+    assert corpus.problems == []
+    synthetic = [s for d in corpus.documents if d.doc_id.startswith("synthetic-") for s in d.sentences]
+    assert len(synthetic) == n
+    ids = [s.id for s in corpus.sentences] + [p.id for p in corpus.paragraphs]
+    assert len(ids) == len(set(ids))
+    # the real plan is still there, unchanged
+    assert "nankai-2024-plan" in {d.doc_id for d in corpus.documents}
+    assert (tmp_path / "c" / "glossary.jsonl").read_bytes() == (ROOT / "corpus" / "glossary.jsonl").read_bytes()
+
+
+def test_synthetic_sentences_are_varied_and_plan_like(tmp_path: Path) -> None:
+    bench.write_synthetic_corpus(tmp_path / "c", 600, ROOT / "corpus", per_document=200)
+    corpus = load_corpus(tmp_path / "c")
+    docs = [d for d in corpus.documents if d.doc_id.startswith("synthetic-")]
+    texts = [s.text for d in docs for s in d.sentences]
+    body = [t for t in texts if "，" in t]
+    assert len(set(body)) == len(body)  # no sentence repeated
+    assert len(body) > len(texts) // 2
+    assert all(split_sentences(t) == [t] for t in texts)  # one sentence each, as the parser sees it
+    assert all(len(d.sections) >= 2 for d in docs)  # an outline of 一、 parts and 1. subsections
+    assert any(p.topic != d.title for d in docs for p in d.paragraphs)  # topic leads were recognised
+    assert any(ch.isdigit() for t in body for ch in t)
+
+
+def test_synthetic_corpus_is_deterministic(tmp_path: Path) -> None:
+    bench.write_synthetic_corpus(tmp_path / "a", 50, ROOT / "corpus", seed=7)
+    bench.write_synthetic_corpus(tmp_path / "b", 50, ROOT / "corpus", seed=7)
+    for path in sorted((tmp_path / "a").glob("synthetic-*.txt")):
+        assert path.read_text(encoding="utf-8") == (tmp_path / "b" / path.name).read_text(encoding="utf-8")
+
+
+def test_mixed_questions_alternate_languages() -> None:
+    from bot.evaluate import load_cases
+
+    cases = bench.mixed_questions(load_cases(ROOT / "evals" / "questions.jsonl"))
+    assert [c.lang for c in cases[:6]] == ["zh", "en"] * 3
+
+
+def test_read_rss_of_this_process() -> None:
+    import os
+
+    rss, hwm = bench.read_rss_mb(os.getpid())
+    if rss is None:
+        pytest.skip("no /proc on this system")
+    assert rss > 0 and hwm is not None and hwm >= rss * 0.5
+
+
+def test_table_shows_every_target() -> None:
+    fig = bench.add_ratios(_figures(http_rps=None))
+    fig["targets"] = bench.evaluate_targets(fig)
+    text = bench.format_table(fig)
+    for name in fig["targets"]:
+        assert name in text
+    assert "MISS" in text and "PASS" in text
+
+
+# ---------------------------------------------------------------- smoke runs
+
+
+def _numbers(fig: dict, keys: list[str]) -> None:
+    for key in keys:
+        value = fig[key]
+        assert isinstance(value, (int, float)) and not isinstance(value, bool), (key, value)
+        assert math.isfinite(value) and value >= 0, (key, value)
+
+
+@pytest.mark.slow
+def test_quick_run_in_process(tmp_path: Path) -> None:
+    settings = Settings.from_env(embedder="fake", index_dir=tmp_path / "unused", data_dir=tmp_path / "data")
+    fig = bench.run(settings, quick=True, skip=("http",), work=tmp_path / "work", scale_sentences=600,
+                    say=lambda _msg: None)
+    assert fig["errors"] == {}
+    _numbers(fig, ["embed_query_p50_ms", "ask_p50_ms", "ask_p95_ms", "baseline_ask_p50_ms", "build_cold_s",
+                   "build_noop_s", "scale_sentences", "scale_build_s", "scale_ask_p50_ms",
+                   "ask_p50_over_embed", "ask_p95_over_embed", "scale_p50_over_plan_p50"])
+    assert fig["build_noop_rebuilt"] is False
+    assert fig["scale_sentences"] == 600 and fig["scale_meets_20k"] is False
+    assert fig["baseline"]
+    for key in bench.REQUIRED_KEYS:
+        assert key in fig
+    assert set(fig["targets"]) == {t[0] for t in bench.TARGETS}
+    assert not (tmp_path / "unused").exists()  # the configured index is never touched
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_quick_run_http(tmp_path: Path) -> None:
+    settings = Settings.from_env(embedder="fake", index_dir=tmp_path / "unused", data_dir=tmp_path / "data")
+    fig = bench.run(settings, quick=True, skip=("scale", "baseline"), work=tmp_path / "work", clients=3,
+                    per_client=4, say=lambda _msg: None)
+    assert fig["errors"] == {}, fig["errors"]
+    _numbers(fig, ["http_rps", "http_p50_ms", "http_p95_ms", "server_rss_mb", "cold_start_s"])
+    assert fig["http_requests"] == 12 and fig["http_clients"] == 3
+    assert fig["http_errors"] == 0, fig["http_error_kinds"]
