@@ -408,7 +408,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The whole app; the index is loaded (or built) in the background while /api/health says 'not ready'."""
     import gradio as gr
 
-    from .ui import build_ui, css_path, theme
+    from .ui import HEAD, build_ui, css_path, theme
 
     settings = settings or Settings.from_env()
     assistant = Assistant(settings, build=False)
@@ -425,7 +425,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     threading.Thread(target=load, name="index-loader", daemon=True).start()
     return gr.mount_gradio_app(app, build_ui(assistant, store, limiter), path="/", theme=theme(),
-                               css_paths=[css_path()], footer_links=[], run_history=False, ssr_mode=False,
+                               css_paths=[css_path()], head=HEAD, footer_links=[], run_history=False, ssr_mode=False,
                                enable_monitoring=False, pwa=False, mcp_server=False)
 
 

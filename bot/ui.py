@@ -68,6 +68,10 @@ def css_path() -> Path:
     return CSS_PATH
 
 
+# Gradio scopes custom CSS inside its container; the page gutter on phones sits outside it.
+HEAD = "<style>@media (max-width: 600px) { .gradio-container .main.app { padding: 12px 10px !important; } }</style>"
+
+
 def browser_lang(accept_language: str | None) -> str:
     """The interface language for a browser: the first of Chinese or English it lists; English for a browser
     that lists neither (a visitor is likelier to read English); Chinese, the plan's language, when unknown."""
@@ -114,7 +118,7 @@ def citation_card(c: Citation, lang: str) -> str:
 
 def render(answer: Answer, lang: str) -> str:
     """An answer as HTML for the chat: text with numbered markers, then citation cards (all text escaped)."""
-    body = re.sub(r"\[(\d{1,2})\]", r'<sup class="cite-ref">[\1]</sup>', _e(answer.answer))
+    body = re.sub(r"\[(\d{1,2})\]", r'<sup class="cite-ref">[\1]</sup>', _e(answer.answer)).replace("\n", "<br>")
     parts = [f'<p class="answer" lang="{answer.language}">{body}</p>']
     if answer.citations:
         parts.append(f'<p class="cite-title">{_e(TEXT[lang]["sources"])}</p>')

@@ -141,11 +141,11 @@ def test_static_assets_and_templates(web: TestClient) -> None:
 
 
 def test_render_escapes_text_and_numbers_citations() -> None:
-    answer = Answer(question=XSS, language="zh", answer=f"计划提出：建成六马路地块小学 [1]。{XSS}", abstained=False,
+    answer = Answer(question=XSS, language="zh", answer=f"建成六马路地块小学 [1]。\n计划原文：{XSS}", abstained=False,
                     mode="extractive", citations=[_citation(text=f"前文{XSS}。建成六马路地块小学。", quote="建成六马路地块小学。")])
     html = render(answer, "zh")
     assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
-    assert '<sup class="cite-ref">[1]</sup>' in html
+    assert '<sup class="cite-ref">[1]</sup>' in html and "。<br>计划原文" in html
     assert "<mark>建成六马路地块小学。</mark>" in html and "前文&lt;img" in html
     assert "二、1. 激活科教创新澎湃动能" in html and "II.1 Innovation, para 1" in html
     assert 'href="/plan#nankai-2024-plan/2.1.2"' in html and 'target="_blank"' in html
