@@ -236,9 +236,7 @@ class ExtractiveAnswerer:
         figure = _figure_for(query, chosen, self.figures)
         if figure:
             fig, hit = figure
-            cite = next((c for c in citations if c.id == hit.unit.paragraph_id and hit.unit.zh[:8] in c.text
-                         and c.text.index(hit.unit.zh[:8]) >= c.text.index(c.quote[:8])),
-                        next(c for c in citations if c.id == hit.unit.paragraph_id))
+            cite = citations[0]  # the figure comes from the best sentence, which the first citation quotes
             if fig.value not in cite.quote:
                 cite.quote = hit.unit.zh
             n = cite.n
