@@ -7,6 +7,7 @@ it safe across uvicorn's threadpool; WAL with synchronous=FULL makes a stored ro
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,27 +39,36 @@ class FeedbackRecord:
     source: str
 
 
+def _utf8(text: str) -> str:
+    """Lone surrogates (valid in JSON, not in UTF-8) become U+FFFD instead of failing the insert."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 class FeedbackStore:
     """Append-only feedback table in ``<data_dir>/feedback.sqlite3``."""
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / FILE_NAME
         self._ready = False
+        self._init_lock = threading.Lock()
 
     def _connect(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = None
         if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=10)
-        if not self._ready:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
-            conn.commit()
-            self._ready = True
+            with self._init_lock:  # the first requests arrive together; one of them creates the file
+                if not self._ready:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                    conn = sqlite3.connect(self.path, timeout=10)
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute(_SCHEMA)
+                    conn.commit()
+                    self._ready = True
+        conn = conn or sqlite3.connect(self.path, timeout=10)
         conn.execute("PRAGMA synchronous=FULL")
         return conn
 
     def add(self, question: str, answer: str, rating: int, comment: str = "", source: str = "api") -> int:
-        """Store one rating (1 = helpful, -1 = not helpful); returns the new row id."""
+        """Store one rating (1 = helpful, -1 = not helpful); returns the new row id once it is committed."""
         if rating not in (1, -1):
             raise ValueError("rating must be 1 or -1")
         conn = self._connect()
@@ -66,7 +76,7 @@ class FeedbackStore:
             with conn:
                 cur = conn.execute(
                     "INSERT INTO feedback (created_at, question, answer, rating, comment, source) VALUES (?, ?, ?, ?, ?, ?)",
-                    (time.time(), question, answer, rating, comment, source),
+                    (time.time(), _utf8(question), _utf8(answer), rating, _utf8(comment), _utf8(source)),
                 )
             return int(cur.lastrowid or 0)
         finally:

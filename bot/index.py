@@ -17,11 +17,13 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 import uuid
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -35,6 +37,7 @@ from .embed import BotEmbeddings, EmbeddingCache, make_encoder  # noqa: E402
 from .text import en_tokens, zh_tokens  # noqa: E402
 
 FORMAT_VERSION = 4
+CHROMA_TIMEOUT_S = 30.0  # a Chroma server that stops answering fails a request after this long (client default: never)
 log = logging.getLogger("bot.index")
 ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 
@@ -134,13 +137,31 @@ def chroma_client(settings: Settings, path: Path | None):  # type: ignore[no-unt
 
         url = urlparse(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
         try:
-            return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                                       ssl=url.scheme == "https", settings=chroma_settings)
+            client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                         ssl=url.scheme == "https", settings=chroma_settings)
         except Exception as exc:
             raise IndexUnavailable(f"the Chroma server at {settings.chroma_url} does not answer ({exc}) — "
                                    "start it with `chroma run` or unset BOT_CHROMA_URL") from exc
+        _bound_http_timeout(client)
+        return client
     assert path is not None
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def _bound_http_timeout(client) -> None:  # type: ignore[no-untyped-def]
+    """chromadb's HTTP client waits forever by default: a hung server would hold every request thread."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(CHROMA_TIMEOUT_S, connect=min(5.0, CHROMA_TIMEOUT_S))
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """A transport failure (refused, reset, timed out), as opposed to a server that answers with an error."""
+    import httpx
+
+    return isinstance(exc, (httpx.TransportError, ConnectionError, TimeoutError))
 
 
 class VectorStore:
@@ -163,6 +184,14 @@ class VectorStore:
 
     def count(self) -> int:
         return int(self.store._collection.count())
+
+    def probe(self) -> None:
+        """One stored vector queried back: damage that only shows on search is found at load time, not per request."""
+        got = self.store._collection.get(limit=1, include=["embeddings"])
+        vectors = got.get("embeddings")
+        if vectors is None or len(vectors) == 0:
+            raise RuntimeError("the collection holds no vector")
+        self.store._collection.query(query_embeddings=[vectors[0]], n_results=1, include=["distances"])
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[str, float]]:
         """(entry id, cosine similarity) best first."""
@@ -267,6 +296,9 @@ def _bm25(token_lists: list[list[str]]) -> bm25s.BM25:
     return model
 
 
+_THREAD_LOCKS: dict[str, threading.Lock] = {}  # index folder -> build lock (with flock across processes)
+
+
 class IndexManager:
     """Builds builds, swaps CURRENT atomically, loads the serving build and checks it."""
 
@@ -336,10 +368,36 @@ class IndexManager:
 
     def build(self, on_progress: Callable[[str], None] | None = None,
               fail_after: str | None = None) -> "BuildResult":
-        """Write a new build aside and swap it in. ``fail_after`` (tests) raises after that step."""
-        say = on_progress or (lambda msg: log.info(msg))
+        """Write a new build aside and swap it in. ``fail_after`` (tests) raises after that step.
+
+        One build at a time per index folder (threads and processes): a second one waits, so it can neither
+        sweep the first one's partial folder nor the build that was just swapped in."""
         if not self._writable():
             raise IndexError_(f"{self.dir} cannot be written — fix its permissions or set BOT_INDEX_DIR to a writable folder")
+        if self.settings.chroma_url:
+            reachable = chroma_client(self.settings, None)  # IndexUnavailable now, not after minutes of embedding
+            with suppress(Exception):
+                reachable.close()
+        with self._build_lock():
+            return self._build(on_progress, fail_after)
+
+    @contextmanager
+    def _build_lock(self) -> Iterator[None]:
+        with _THREAD_LOCKS.setdefault(str(self.dir.resolve()), threading.Lock()):
+            try:
+                import fcntl
+            except ImportError:  # not POSIX: the thread lock only
+                yield
+                return
+            with open(self.dir / "build.lock", "a+b") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _build(self, on_progress: Callable[[str], None] | None, fail_after: str | None) -> "BuildResult":
+        say = on_progress or (lambda msg: log.info(msg))
         started = time.perf_counter()
         corpus = load_corpus(self.settings.corpus_dir)
         if not corpus.documents:
@@ -381,6 +439,8 @@ class IndexManager:
                 entries=len(entries), build_seconds=round(time.perf_counter() - started, 3),
                 embedded=self.embeddings.computed - before)
             (partial / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
+            with suppress(Exception):  # release the writer (its SQLite files) before the folder is renamed
+                client.close()
             del store, client
             final = self.builds / name
             os.replace(partial, final)
@@ -455,20 +515,41 @@ class IndexManager:
             client = chroma_client(self.settings, folder / "chroma")
             store = VectorStore(client, manifest.collection, self.embeddings)
             count = store.count()
+            if count == manifest.entries:
+                store.probe()
         except IndexUnavailable:
             raise
         except Exception as exc:
+            if self.settings.chroma_url and _unreachable(exc):
+                raise IndexUnavailable(f"the Chroma server at {self.settings.chroma_url} does not answer "
+                                       f"({exc.__class__.__name__}: {exc}) — start it with `chroma run` "
+                                       "or unset BOT_CHROMA_URL") from exc
             raise IndexError_(f"{folder}/chroma is damaged ({exc.__class__.__name__}) — run `python -m bot index --rebuild`") from exc
         if count != manifest.entries:
             raise IndexError_(f"the vector store holds {count} of {manifest.entries} vectors — run `python -m bot index --rebuild`")
         return Index(folder, manifest, units, bm25_zh, bm25_en, store, self.embeddings, idf)
 
+    def damage(self) -> str | None:
+        """Why the serving build cannot even be described (CURRENT names a missing folder or manifest), else None."""
+        name = self.current_name()
+        if not name:
+            return None  # nothing built yet: not damage
+        folder = self.builds / name
+        if not folder.is_dir():
+            return f"{folder} is missing"
+        if self.manifest() is None:
+            return f"{folder}/manifest.json is missing or unreadable"
+        return None
+
     def load_or_build(self, on_progress: Callable[[str], None] | None = None) -> tuple[Index, str]:
         """Serve the current build; build it when missing or stale; rebuild when damaged."""
         status = "loaded"
         if not self.is_fresh():
+            damage = self.damage()
+            if damage:
+                log.warning("index damaged, rebuilding from the corpus: %s", damage)
             self.build(on_progress=on_progress)
-            status = "built"
+            status = f"rebuilt after damage: {damage}" if damage else "built"
         try:
             return self.load(), status
         except IndexUnavailable:

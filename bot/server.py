@@ -53,11 +53,20 @@ def _trimmed(value: str, limit: int, name: str) -> str:
     value = value.strip()
     if not 1 <= len(value) <= limit:
         raise ValueError(f"{name} must be 1 to {limit} characters after trimming")
+    if not value.isprintable() and any("\ud800" <= c <= "\udfff" for c in value):
+        raise ValueError(f"{name} is not valid Unicode text (it holds a lone surrogate)")
     return value
 
 
+def _trimmed_schema(limit: int) -> dict[str, Any]:
+    """What ``_trimmed`` accepts, for the OpenAPI schema (the limit applies after trimming surrounding whitespace).
+    The pattern is "holds a character str.strip() keeps", under both Python and ECMA regex rules."""
+    return {"minLength": 1, "maxLength": limit, "pattern": r"[^\s\x1c-\x1f\x85]|\ufeff"}
+
+
 class AskRequest(BaseModel):
-    question: str = Field(description="1–500 characters after trimming", examples=["今年有哪些学校建成？"])
+    question: str = Field(description="1–500 characters after trimming", examples=["今年有哪些学校建成？"],
+                          json_schema_extra=_trimmed_schema(500))
     lang: Literal["auto", "zh", "en"] = "auto"
     history: list[Turn] = Field(default_factory=list, max_length=10, description="at most 10 earlier turns")
 
@@ -68,8 +77,10 @@ class AskRequest(BaseModel):
 
 
 class FeedbackRequest(BaseModel):
-    question: str = Field(description="the question that was answered (1–500 characters)")
-    answer: str = Field(description="the answer text that was rated (1–5000 characters)")
+    question: str = Field(description="the question that was answered (1–500 characters)",
+                          json_schema_extra=_trimmed_schema(500))
+    answer: str = Field(description="the answer text that was rated (1–5000 characters)",
+                        json_schema_extra=_trimmed_schema(5000))
     rating: Literal[1, -1] = Field(description="1 = helpful, -1 = not helpful")
     comment: str = Field(default="", max_length=1000)
 
@@ -163,6 +174,9 @@ class LimitsMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        if ".." in path.replace("\\", "/").split("/") or "\x00" in path:  # traversal, on every route (Gradio's too)
+            await error(404, "not_found", "no such page")(scope, receive, send)
+            return
         is_api = path.startswith("/api/")
         if is_api and path != "/api/health" and scope["method"] != "OPTIONS":
             client = scope.get("client")
@@ -368,6 +382,11 @@ def create_api(assistant: Assistant, store: FeedbackStore | None = None,
         row = store.add(body.question, body.answer, body.rating, body.comment.strip(), source="api")
         return JSONResponse({"ok": True, "id": row}, status_code=201)
 
+    if settings.staff_password:  # /api/staff/* (bot/staff.py), before the /api catch-all below
+        from .staff import staff_router
+
+        app.include_router(staff_router(assistant, store))
+
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def api_not_found(rest: str) -> JSONResponse:
         methods = {m for r in app.routes if isinstance(r, APIRoute) and r.path == f"/api/{rest}" for m in r.methods}
@@ -418,7 +437,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def load() -> None:
         try:
-            assistant.reload(on_progress=lambda msg: log.info("index: %s", msg))
+            assistant.load_until_ready(on_progress=lambda msg: log.info("index: %s", msg))
         except Exception as exc:  # health keeps reporting "not ready" with the reason
             assistant.status = f"failed: {exc}"
             log.exception("the index could not be loaded")

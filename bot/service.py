@@ -10,10 +10,19 @@ from typing import Any, Callable
 from .answer import Answer, ExtractiveAnswerer, is_followup, previous_question
 from .bilingual import Glossary, load_figures
 from .config import Settings
-from .index import Index, IndexManager
+from .index import Index, IndexError_, IndexManager, IndexUnavailable
 from .retrieve import HybridSearch
 
 log = logging.getLogger("bot.service")
+
+
+def valid_text(text: str) -> str:
+    """``text`` with lone surrogates (JSON allows "\\ud800"; UTF-8 cannot hold it) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")  # pairs join, lone ones go
+    return text
 
 
 class Assistant:
@@ -25,12 +34,36 @@ class Assistant:
         self.manager = IndexManager(self.settings)
         self.status = "not loaded"
         self.index: Index | None = None
+        self.search: HybridSearch | None = None
+        self.extractive: ExtractiveAnswerer | None = None
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()  # one reload at a time; requests keep being served meanwhile
         self.llm = None
         if build:
             self.reload(on_progress=on_progress)
 
     def reload(self, rebuild: bool = False, on_progress: Callable[[str], None] | None = None) -> None:
+        with self._reload_lock:
+            self._reload(rebuild, on_progress)
+
+    def load_until_ready(self, on_progress: Callable[[str], None] | None = None, max_wait_s: float = 5.0,
+                         stop: threading.Event | None = None) -> None:
+        """``reload``, retried while the vector store cannot be reached (a Chroma server that is down at start-up);
+        health reports the wait. Any other failure is raised. For the server's background loader thread."""
+        wait = 0.5
+        stop = stop or threading.Event()
+        while True:
+            try:
+                self.reload(on_progress=on_progress)
+                return
+            except IndexUnavailable as exc:
+                self.status = f"waiting for the vector store: {exc}"
+                log.warning("%s (retrying in %.1f s)", exc, wait)
+            if stop.wait(wait):
+                return
+            wait = min(wait * 2, max_wait_s)
+
+    def _reload(self, rebuild: bool, on_progress: Callable[[str], None] | None) -> None:
         if rebuild:
             self.manager.build(on_progress=on_progress)
         index, status = self.manager.load_or_build(on_progress=on_progress)
@@ -49,7 +82,10 @@ class Assistant:
         t0 = time.perf_counter()
         with self._lock:
             search, extractive = self.search, self.extractive
-        history = history or []
+        if search is None or extractive is None:
+            raise IndexError_("the index is not loaded yet — try again shortly")
+        question = valid_text(question)
+        history = [{**turn, "content": valid_text(str(turn.get("content", "")))} for turn in history or []]
         context = previous_question(history) if is_followup(question, history) else ""
         retrieval = search.run(question, lang=lang, k=self.settings.top_k + 2, context=context)
         t1 = time.perf_counter()
@@ -62,10 +98,22 @@ class Assistant:
         return answer
 
     def health(self) -> dict[str, Any]:
-        m = self.index.manifest if self.index else None
+        index = self.index
+        m = index.manifest if index else None
+        status = "ok" if index else "not ready"
+        vector_store = None
+        if index is not None and m is not None and m.chroma != "embedded":
+            try:
+                index.vectors.client.heartbeat()
+                vector_store = "ok"
+            except Exception as exc:  # noqa: BLE001 — reported, never raised
+                status = "unavailable"
+                vector_store = (f"the Chroma server at {m.chroma} does not answer ({exc.__class__.__name__}) — "
+                                "start it with `chroma run`; answers resume when it is back")
         return {
-            "status": "ok" if self.index else "not ready",
+            "status": status,
             "index": self.status,
+            "vector_store": vector_store,
             "documents": m.documents if m else 0,
             "chunks": m.entries if m else 0,
             "sentences": m.sentences if m else 0,
