@@ -17,6 +17,7 @@ from .index import Idf, Index, Unit
 from .text import detect_language, en_tokens, has_cjk, normalize, zh_tokens
 
 RRF_K = 10
+MAX_EMBED_CHARS = 200
 # How-to, personal and schedule questions: the plan states intentions, not procedures or timetables.
 PROCEDURAL = re.compile(r"怎么(申请|办|迁|投诉|报名)|如何(申请|办理|投诉|报名)|需要什么材料|几点|开放时间|营业时间|哪天|"
                         r"电话|地址|推荐|哪家|好吃|好玩|\bhow (do|can|should) i\b|\bwhere (do|can) i\b|opening hours|what date|what time|"
@@ -204,7 +205,8 @@ class HybridSearch:
     def _lists(self, query: Query) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Dense (best cosine per sentence), BM25-zh and BM25-en scores for one query."""
         dense = np.zeros(len(self.index.units), dtype=np.float32)
-        vector = self.index.embeddings.embed_query_vector(query.text)
+        # The embedder's cost grows with length; a question's meaning is in its first few hundred characters.
+        vector = self.index.embeddings.embed_query_vector(query.text[:MAX_EMBED_CHARS])
         for entry_id, similarity in self.index.vectors.search(vector, self.dense_k):
             pos = self.index.position.get(entry_id.rsplit("|", 1)[0])
             if pos is not None and similarity > dense[pos]:

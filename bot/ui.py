@@ -16,6 +16,7 @@ from .bilingual import Figure, load_figures
 from .corpus import Corpus, load_corpus
 from .evaluate import CATEGORIES, CaseError, Outcome
 from .feedback import FeedbackStore
+from .index import IndexError_
 from .service import Assistant
 from .staff import (ALL, CASE_HEADERS, METRIC_HEADERS, CaseChecker, EvalBusy, add_case, case_rows, check_password,
                     disliked, eval_set_path, filter_outcomes, metric_rows, parse_facts, parse_ids, quote_sentences,
@@ -207,10 +208,15 @@ def build_ui(assistant: Assistant, store: FeedbackStore | None = None,
                 turns: list[dict[str, str]] = []
                 for rec in list(recs.values())[-5:]:
                     turns += [{"role": "user", "content": rec["question"]}, {"role": "assistant", "content": rec["answer"]}]
-                answer = assistant.ask(question, history=turns)
-                reply = render(answer, ui_lang)
-                recs = {**recs, len(history) + 1: {"question": question, "answer": answer.answer, "history": turns,
-                                                   "citations": [{"id": c.id, "quote": c.quote} for c in answer.citations]}}
+                try:
+                    answer = assistant.ask(question, history=turns)
+                except IndexError_:  # e.g. the Chroma server is away: say so, keep the chat usable
+                    reply = f'<p class="notice">{_e(text["not_ready"])}</p>'
+                else:
+                    reply = render(answer, ui_lang)
+                    recs = {**recs, len(history) + 1: {
+                        "question": question, "answer": answer.answer, "history": turns,
+                        "citations": [{"id": c.id, "quote": c.quote} for c in answer.citations]}}
             history = history + [{"role": "user", "content": _e(question)}, {"role": "assistant", "content": reply}]
             return "", history, recs
 
