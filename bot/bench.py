@@ -8,7 +8,11 @@ touched), so the ratios between figures hold on a noisy machine:
 3. the plain LangChain recipe (``bot.baselines``, or a minimal in-bench copy) on the same questions;
 4. ``python app.py`` on 127.0.0.1 with the built index: cold start to a healthy ``/api/health``, then
    N concurrent clients x M ``POST /api/ask`` (mixed Chinese / English), the server's peak RSS;
-5. a synthetic corpus of >= 20,000 sentences: index build time and ask p50 on the plan questions.
+5. a synthetic corpus of >= 20,000 sentences: index build time, then ask p50 on the plan questions,
+   alternating question by question with the plan-size index so their ratio sees the same machine load.
+
+Each stage also reports how many cores other processes kept busy meanwhile (``other_load_cores``):
+on a shared machine that says which figures to distrust.
 
 Knobs (environment, for CI and debugging): BOT_BENCH_CLIENTS, BOT_BENCH_REQUESTS (per client),
 BOT_BENCH_SCALE (sentences), BOT_BENCH_PASSES, BOT_BENCH_SKIP (comma list of http, scale, baseline),
@@ -597,7 +601,7 @@ def run(settings: Settings, quick: bool = False, skip: Sequence[str] = (), say: 
     per_client = per_client or (QUICK_HTTP_REQUESTS if quick else HTTP_REQUESTS)
     fig: dict[str, Any] = {key: None for key in REQUIRED_KEYS}
     fig.update({"quick": quick, "embedder": settings.embedder, "cpus": cpu_count(), "questions": len(cases),
-                "omp": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")},
+                "omp": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT")},
                 "passes": passes, "load_average_start": [round(x, 2) for x in os.getloadavg()], "errors": {}})
     bench = settings.with_(index_dir=work / "index", data_dir=work / "data")
     started = time.perf_counter()
