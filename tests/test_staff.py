@@ -12,11 +12,7 @@ import os
 import re
 import shutil
 import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +28,7 @@ from bot.evaluate import CaseError, load_cases
 from bot.feedback import FeedbackStore
 from bot.server import RateLimiter, create_api
 from bot.service import Assistant
+from conftest import running_app
 from bot.staff import (CaseChecker, EvalBusy, add_case, append_case, build_case, case_rows, check_password, disliked,
                        filter_outcomes, metric_rows, parse_facts, parse_ids, quote_sentences, run_eval)
 
@@ -538,37 +535,9 @@ def staff_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, P
     picked = [line for line in lines if '"lang": "zh"' in line][:20]
     picked += [line for line in lines if '"lang": "en"' in line][:20]
     (folder / "evals" / "questions.jsonl").write_text("".join(picked), encoding="utf-8")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "BOT_HOST": "127.0.0.1", "BOT_PORT": str(port), "BOT_INDEX_DIR": str(folder / "index"),
-           "BOT_DATA_DIR": str(folder / "data"), "BOT_EVALS_DIR": str(folder / "evals"),
-           "BOT_STAFF_PASSWORD": PASSWORD, "BOT_RATE_LIMIT_PER_MINUTE": "600", "PYTHONUNBUFFERED": "1"}
-    for name in ("BOT_CHROMA_URL", "BOT_LLM", "BOT_ALLOWED_ORIGINS"):
-        env.pop(name, None)
-    log = folder / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"python app.py exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/health", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"/api/health never became ready:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
+    extra = {"BOT_EVALS_DIR": str(folder / "evals"), "BOT_STAFF_PASSWORD": PASSWORD, "BOT_RATE_LIMIT_PER_MINUTE": "600"}
+    with running_app(folder, extra, drop=("BOT_ALLOWED_ORIGINS",)) as (base, _log):
         yield base, folder / "evals" / "questions.jsonl"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.mark.browser
