@@ -101,9 +101,11 @@ class Retrieval:
         return self.hits[0] if self.hits else None
 
 
-def _ranks(scores: np.ndarray) -> dict[int, int]:
-    order = np.argsort(-scores, kind="stable")
-    return {int(i): r for r, i in enumerate(order) if scores[i] > 0}
+def _ranked(scores: np.ndarray) -> np.ndarray:
+    """Positions with a positive score, best first (ties keep corpus order); vectorised, since a
+    Python loop over every sentence was the cost that grew with the corpus."""
+    found = np.flatnonzero(scores > 0)
+    return found[np.argsort(-scores[found], kind="stable")]
 
 
 def _own_tokens(query: Query) -> list[tuple[str, str]]:
@@ -234,11 +236,11 @@ class HybridSearch:
         for q, weight in searches:
             dense, zh, en = self._lists(q)
             for name, scores in (("dense", dense), ("bm25_zh", zh), ("bm25_en", en)):
-                for pos, rank in _ranks(scores).items():
-                    fused[pos] += weight * WEIGHTS[name] / (RRF_K + rank + 1)
+                ranked = _ranked(scores)
+                fused[ranked] += weight * WEIGHTS[name] / (RRF_K + np.arange(1, ranked.size + 1))
             best_dense, best_zh, best_en = np.maximum(best_dense, dense), np.maximum(best_zh, zh), np.maximum(best_en, en)
         t1 = time.perf_counter()
-        order = [int(i) for i in np.argsort(-fused, kind="stable")[:k] if fused[i] > 0]
+        order = [int(i) for i in _ranked(fused)[:k]]
         hits = [Hit(unit=self.index.units[i], score=float(fused[i]), dense=float(best_dense[i]),
                     bm25_zh=float(best_zh[i]), bm25_en=float(best_en[i])) for i in order]
         for hit in hits:
