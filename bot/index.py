@@ -271,6 +271,12 @@ class Index:
         for u in units:
             self.paragraphs.setdefault(u.paragraph_id, []).append(u)
 
+    def close(self) -> None:
+        """Release the vector store's client (its SQLite files and HNSW segments in embedded mode).
+        Chroma counts the clients of one folder, so an index loaded again from the same folder keeps working."""
+        with suppress(Exception):
+            self.vectors.client.close()
+
     def paragraph_text(self, paragraph_id: str) -> str:
         return "".join(u.zh for u in self.paragraphs.get(paragraph_id, []))
 

@@ -15,6 +15,8 @@ from .retrieve import HybridSearch
 
 log = logging.getLogger("bot.service")
 
+RETIRE_AFTER_S = 60.0  # a replaced index is closed this long after the swap: requests in flight still hold it
+
 
 def valid_text(text: str) -> str:
     """``text`` with lone surrogates (JSON allows "\\ud800"; UTF-8 cannot hold it) replaced by U+FFFD."""
@@ -71,8 +73,13 @@ class Assistant:
         figures = load_figures(self.settings.corpus_dir)
         state = (index, HybridSearch(index, glossary), ExtractiveAnswerer(index, figures), glossary, figures)
         with self._lock:  # requests in flight keep the objects they already hold
+            retired = self.index
             self.index, self.search, self.extractive, self.glossary, self.figures = state
             self.status = status
+        if retired is not None and retired is not index:
+            timer = threading.Timer(RETIRE_AFTER_S, retired.close)
+            timer.daemon = True
+            timer.start()
         if self.settings.llm and self.llm is None:
             from .llm import LLMAnswerer
 

@@ -137,3 +137,30 @@ def test_build_killed_midway_leaves_the_previous_index_serving(tmp_path: Path) -
     assert len(manager.load().units) > 100
     assert manager.build().built  # the next build sweeps the leftovers and succeeds
     assert not list((index_dir / "builds").glob("*.partial"))
+
+
+def test_a_replaced_index_is_closed_after_the_grace_period(fake_settings: Settings,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each rebuild used to leave the previous embedded Chroma client (SQLite files, HNSW segments) open
+    for good; now it is closed once requests in flight have had time to finish, and the new index serves."""
+    import time
+
+    from bot import service
+    from bot.service import Assistant
+
+    monkeypatch.setattr(service, "RETIRE_AFTER_S", 0.2)
+    assistant = Assistant(fake_settings)
+    first = assistant.index
+    assert first is not None
+    assistant.reload(rebuild=True)
+    assert assistant.index is not first
+    assert not first.vectors.client._closed  # still usable by a request that took it before the swap
+    deadline = time.monotonic() + 10
+    while not first.vectors.client._closed and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert first.vectors.client._closed
+    answer = assistant.ask("口袋公园建多少个？")
+    assert answer.citations or answer.abstained
+    assistant.reload()  # loaded again from the same folder: Chroma's shared system must survive the close
+    time.sleep(0.5)
+    assert assistant.ask("口袋公园建多少个？").timings_ms
