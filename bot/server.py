@@ -178,7 +178,9 @@ class LimitsMiddleware:
             await error(404, "not_found", "no such page")(scope, receive, send)
             return
         is_api = path.startswith("/api/")
-        if is_api and path != "/api/health" and scope["method"] != "OPTIONS":
+        # the chat itself is limited inside the UI's handlers; uploads are the one Gradio route that takes data
+        limited = (is_api and path != "/api/health") or path.startswith("/gradio_api/upload")
+        if limited and scope["method"] != "OPTIONS":
             client = scope.get("client")
             wait = self.limiter(client[0] if client else "-")
             if wait:

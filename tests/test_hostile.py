@@ -417,6 +417,40 @@ def test_rate_limit_holds_under_load(tmp_path: Path) -> None:
             assert body["error"]["code"] == "rate_limited" and "try again" in body["error"]["message"]
 
 
+def test_rate_limit_behind_a_local_proxy_keys_on_the_forwarded_client(tmp_path: Path) -> None:
+    """Behind a reverse proxy on the same host every request comes from 127.0.0.1: uvicorn (as app.py runs it)
+    takes the client from X-Forwarded-For only when the connection comes from a trusted proxy (FORWARDED_ALLOW_IPS,
+    default 127.0.0.1), so two residents behind the proxy get a budget each, and anyone else cannot dodge the
+    limit by sending the header."""
+    limit = 3
+    s = Settings.from_env(embedder="fake", index_dir=tmp_path / "index", data_dir=tmp_path / "data",
+                          rate_limit_per_minute=limit)
+    app = create_api(Assistant(s))
+    ask = {"question": "今年改造多少个老旧小区？"}
+    with serve(app) as (host, port):
+        base = f"http://{host}:{port}"
+        with httpx.Client(base_url=base, timeout=60) as proxy:
+            for resident in ("203.0.113.7", "203.0.113.8"):
+                codes = [proxy.post("/api/ask", json=ask, headers={"X-Forwarded-For": resident}).status_code
+                         for _ in range(limit + 2)]
+                assert codes.count(200) == limit and codes.count(429) == 2, (resident, codes)
+        with httpx.Client(base_url=base, timeout=60, transport=httpx.HTTPTransport(local_address="127.0.0.30")) as spoof:
+            codes = [spoof.post("/api/ask", json=ask, headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
+                     for i in range(limit + 2)]
+        assert codes.count(200) == limit and codes.count(429) == 2, codes
+
+
+def test_gradio_uploads_are_rate_limited(tmp_path: Path) -> None:
+    """The app has no file input, but Gradio serves /gradio_api/upload anyway: it shares the client's budget."""
+    s = Settings.from_env(embedder="fake", index_dir=tmp_path / "index", data_dir=tmp_path / "data",
+                          rate_limit_per_minute=2)
+    with TestClient(create_app(s), raise_server_exceptions=False) as client:
+        codes = [client.post("/gradio_api/upload", files={"files": ("a.txt", b"hello")}).status_code for _ in range(4)]
+        assert codes[2:] == [429, 429], codes
+        assert all(code < 500 for code in codes), codes
+        assert client.get("/api/health").status_code in (200, 503)  # health is never limited
+
+
 # ---------------------------------------------------------------- staff routes
 
 
