@@ -21,6 +21,8 @@ CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 FEATURES = ("dense", "dense_z", "coverage", "known", "grams", "rare", "procedural", "injection", "other_year", "zh")
 MAX_SENTENCES = 3
 CLAUSE_SPLIT = re.compile(r"(?<=[，,])")
+EN_CLAUSE_SPLIT = re.compile(r"(?<=[;:])\s+")  # the renderings separate the plan's tasks with semicolons
+EN_GENERIC = {"plan", "nankai", "district", "2024", "year", "thi", "will", "what", "which", "how"}
 
 _FOLLOWUP_ZH = re.compile(r"^(那|那么|还有|另外|再|以及|和)|呢[？?]?$")
 _FOLLOWUP_EN = re.compile(r"^(and|what about|how about|also|and what about|same for|then)\b", re.I)
@@ -150,6 +152,20 @@ def _clauses(sentence: str, tokens: list[str]) -> str:
     return span.rstrip("，,") if marks[-1] < len(parts) - 1 else span
 
 
+def _clauses_en(sentence: str, tokens: set[str]) -> str:
+    """The English counterpart of ``_clauses``: of a long rendering's semicolon-separated tasks, the contiguous
+    span from the first to the last that carries the question's words."""
+    parts = EN_CLAUSE_SPLIT.split(sentence)
+    tokens = tokens - EN_GENERIC
+    if len(sentence) < 160 or len(parts) < 3 or not tokens:
+        return sentence
+    marks = [i for i, part in enumerate(parts) if tokens & set(en_tokens(part))]
+    if not marks or len(marks) == len(parts):
+        return sentence
+    span = " ".join(parts[marks[0] : marks[-1] + 1]).rstrip(";:")
+    return span[:1].upper() + span[1:]
+
+
 def select(retrieval: Retrieval) -> list[Hit]:
     """The sentences that answer: the best one, and others nearly as good that add matching words."""
     hits = retrieval.hits
@@ -265,6 +281,8 @@ class ExtractiveAnswerer:
                 if len(span) == 1 and query.lang == "zh":
                     quote = _clauses(quote, tokens)
                 en = [u.en for u in span if u.en]
+                if query.lang == "en":
+                    en = [_clauses_en(text, set(query.en_tokens)) for text in en]
                 citations.append(Citation(
                     n=len(citations) + 1, id=pid, label=span[0].label, label_en=span[0].label_en,
                     text=self.index.paragraph_text(pid), quote=quote,

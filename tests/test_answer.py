@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from bot.answer import numbers_supported
+from bot.answer import _clauses_en, numbers_supported
+from bot.text import en_tokens
 from bot.evaluate import load_cases
 from conftest import ROOT
 
@@ -35,7 +36,7 @@ def test_schools_in_english(assistant) -> None:  # type: ignore[no-untyped-def]
     _schools_ok(answer)
     assert answer.language == "en"
     assert "Liumalu" in answer.answer and "Zhanbeilou" in answer.answer
-    assert "start construction" in answer.answer and "complete" in answer.answer  # 新开工 vs 建成 kept apart
+    assert "start construction" in answer.answer.lower() and "complete" in answer.answer  # 新开工 vs 建成 kept apart
     assert answer.citations[0].quote_en and "unofficial" not in answer.citations[0].quote_en
 
 
@@ -104,3 +105,20 @@ def test_langchain_retriever_interface(assistant) -> None:  # type: ignore[no-un
     docs = retriever.invoke("口袋公园")
     assert len(docs) == 3 and docs[0].metadata["paragraph_id"].startswith("nankai-2024-plan/")
     assert any("口袋公园" in d.page_content for d in docs)
+
+
+def test_english_quotes_keep_the_tasks_that_answer() -> None:
+    sentence = ("Strengthen support for science and education and promote balanced basic education: start construction "
+                "of Tiantuo Middle School (天拖中学); complete the primary school on the Liumalu plot (六马路地块小学); "
+                "launch the first batch of flagship high schools; and strive to make the district strong in education.")
+    trimmed = _clauses_en(sentence, set(en_tokens("Which schools open this year?")))
+    assert trimmed.startswith("Start construction of Tiantuo Middle School") and trimmed.endswith("flagship high schools")
+    assert _clauses_en(sentence, set(en_tokens("What does the plan say about education?"))) == sentence  # every task
+    assert _clauses_en("Build 4 pocket parks; open Changhong Park.", {"park"}) == "Build 4 pocket parks; open Changhong Park."
+
+
+def test_english_school_answer_names_the_schools_without_the_slogan(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("Which schools open this year?")
+    assert "Liumalu" in answer.answer and "Tiantuo" in answer.answer
+    assert "strive to make the district strong" not in answer.answer
+    assert answer.citations[0].quote_en and "Liumalu" in answer.citations[0].quote_en
