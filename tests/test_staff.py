@@ -28,7 +28,7 @@ from bot.evaluate import CaseError, load_cases
 from bot.feedback import FeedbackStore
 from bot.server import RateLimiter, create_api
 from bot.service import Assistant
-from conftest import running_app
+from conftest import in_threads, running_app
 from bot.staff import (CaseChecker, EvalBusy, add_case, append_case, build_case, case_rows, check_password, disliked,
                        filter_outcomes, metric_rows, parse_facts, parse_ids, quote_sentences, run_eval)
 
@@ -258,21 +258,12 @@ def test_append_keeps_the_file_mode_and_adds_a_missing_newline(tmp_path: Path) -
 
 def test_concurrent_appends_from_threads_lose_nothing(_evals_copy: Path) -> None:
     before = _evals_copy.read_bytes()
-    errors: list[BaseException] = []
 
     def write(k: int) -> None:
-        try:
-            for i in range(6):
-                append_case(_evals_copy, _record(id=f"en-staff-t{k}-{i}"))
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for i in range(6):
+            append_case(_evals_copy, _record(id=f"en-staff-t{k}-{i}"))
 
-    threads = [threading.Thread(target=write, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    in_threads(write)
     after = _evals_copy.read_bytes()
     assert after.startswith(before)
     ids = [c.id for c in load_cases(_evals_copy)]

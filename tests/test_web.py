@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from bot.feedback import FeedbackStore
 from bot.server import STATIC, RateLimiter, create_api
 from bot.service import Assistant
 from bot.ui import browser_lang, citation_card, figures_html, render
+from conftest import in_threads
 
 CORPUS = ROOT / "corpus"
 XSS = "<img src=x onerror=alert(1)>"
@@ -222,21 +222,12 @@ def test_feedback_store_is_durable_and_safe_across_threads(tmp_path: Path) -> No
     data = tmp_path / "data"
     store = FeedbackStore(data)
     assert store.recent() == [] and store.summary() == {"total": 0, "up": 0, "down": 0}
-    errors: list[Exception] = []
 
     def write(k: int) -> None:
-        try:
-            for i in range(5):
-                FeedbackStore(data).add(f"q{k}.{i}", "answer", 1 if i % 2 else -1, source="test")
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        for i in range(5):
+            FeedbackStore(data).add(f"q{k}.{i}", "answer", 1 if i % 2 else -1, source="test")
 
-    threads = [threading.Thread(target=write, args=(k,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    in_threads(write)
     again = FeedbackStore(data)  # a new process would see the same rows
     assert again.summary() == {"total": 40, "up": 16, "down": 24}
     assert (data / "feedback.sqlite3").is_file()
