@@ -22,6 +22,7 @@ FEATURES = ("dense", "dense_z", "coverage", "known", "grams", "rare", "procedura
 MAX_SENTENCES = 3
 CLAUSE_SPLIT = re.compile(r"(?<=[，,])")
 EN_CLAUSE_SPLIT = re.compile(r"(?<=[;:])\s+")  # the renderings separate the plan's tasks with semicolons
+# words every question about the plan may carry, stemmed as en_tokens stems them ("this" -> "thi")
 EN_GENERIC = {"plan", "nankai", "district", "2024", "year", "thi", "will", "what", "which", "how"}
 
 _FOLLOWUP_ZH = re.compile(r"^(那|那么|还有|另外|再|以及|和)|呢[？?]?$")

