@@ -30,6 +30,7 @@ EXAMPLES = ["今年有哪些学校建成？", "今年改造多少个老旧小区
             "Which schools open this year?", "How many pocket parks will be built or upgraded?",
             "What is the GDP growth target?"]
 LANGS = [("中文", "zh"), ("English", "en")]
+ASK_CONCURRENCY = 8  # chat questions answered at once (each embeds on one core; the rest is Python and I/O)
 # After an answer arrives, show its beginning (the chat would otherwise stay scrolled to its last card).
 SHOW_ANSWER = """() => { setTimeout(() => {
   const rows = document.querySelectorAll('#chat .message-row.user-row'); const last = rows[rows.length - 1];
@@ -237,7 +238,10 @@ def build_ui(assistant: Assistant, store: FeedbackStore | None = None,
         def default_lang(request: gr.Request) -> str:
             return browser_lang(request.headers.get("accept-language") if request else None)
 
-        ask_args: dict[str, Any] = {"fn": respond, "inputs": [box, chat, records, lang], "outputs": [box, chat, records]}
+        # one queue for every way of asking, several questions at a time: Gradio's default of one per event
+        # left a core idle and made 16 users wait ~1 s each
+        ask_args: dict[str, Any] = {"fn": respond, "inputs": [box, chat, records, lang], "outputs": [box, chat, records],
+                                    "concurrency_limit": ASK_CONCURRENCY, "concurrency_id": "ask"}
         box.submit(**ask_args).then(None, js=SHOW_ANSWER)
         send.click(**ask_args).then(None, js=SHOW_ANSWER)
         for button in example_buttons:

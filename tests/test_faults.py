@@ -40,6 +40,7 @@ from bot.index import IndexManager
 from bot.llm import LLMAnswerer
 from bot.server import RateLimiter, create_api, create_app
 from bot.service import Assistant
+from conftest import uvicorn_thread
 
 T = TypeVar("T")
 ZH = "今年有哪些学校建成？"
@@ -85,27 +86,6 @@ def _error(r: httpx.Response, status: int, code: str) -> str:
 def _health(client: TestClient) -> dict[str, Any] | None:
     r = client.get("/api/health")
     return r.json() if r.status_code == 200 else None
-
-
-@contextmanager
-def _uvicorn(app: Any) -> Iterator[str]:
-    """``app`` served by a real uvicorn in a thread on a free port."""
-    import uvicorn
-
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=30))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        _until(lambda: server.started, 30, "uvicorn to start", 0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
 
 
 class ChromaServer:
@@ -487,7 +467,7 @@ def test_16_clients_sending_feedback_concurrently_lose_no_row(fake_settings: Set
                 out.append((r.status_code, r.json().get("id", -1), question))
         return out
 
-    with _uvicorn(app) as base:
+    with uvicorn_thread(app) as base:
         with ThreadPoolExecutor(clients) as pool:
             sent = [row for rows in pool.map(send, range(clients)) for row in rows]
     assert [s for s, _, _ in sent] == [201] * clients * per_client

@@ -15,7 +15,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -34,6 +33,7 @@ from bot.config import ROOT, Settings
 from bot.feedback import FeedbackStore
 from bot.server import API_BODY_LIMIT, RateLimiter, create_api, create_app
 from bot.service import Assistant
+from conftest import uvicorn_thread
 
 ALLOWED = {200, 201, 400, 404, 405, 413}  # what any hostile request may get from a ready app with no rate limit
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -102,30 +102,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[tuple[str, int]]:
-    """``app`` served by a real uvicorn in a thread; yields (host, port)."""
-    import uvicorn
-
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield "127.0.0.1", port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
 
 
 def raw_get(host: str, port: int, target: str) -> tuple[int, bytes]:
@@ -334,8 +310,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, l
     prefixes |= {route.path.rstrip("/") for route in app.routes if isinstance(route, Mount)}
     prefixes |= {route.path.split("{")[0].rstrip("/") for route in api_routes(app.routes)
                  if not route.path.startswith("/api/") and "GET" in route.methods}
-    with serve(app) as (host, port):
-        yield host, port, sorted(prefixes)
+    with uvicorn_thread(app) as base:
+        host, port = base.removeprefix("http://").split(":")
+        yield host, int(port), sorted(prefixes)
 
 
 def test_path_traversal_on_every_static_or_plan_route_is_a_404(live: tuple[str, int, list[str]]) -> None:
@@ -384,8 +361,7 @@ def test_rate_limit_holds_under_load(tmp_path: Path) -> None:
         with lock:
             results.append((address, path, r.status_code, r.headers.get("retry-after"), r.text))
 
-    with serve(app) as (host, port):
-        base = f"http://{host}:{port}"
+    with uvicorn_thread(app) as base:
         sessions = {f"127.0.0.{10 + k}": httpx.Client(base_url=base, timeout=60, limits=httpx.Limits(max_connections=40),
                                                         transport=httpx.HTTPTransport(local_address=f"127.0.0.{10 + k}"))
                     for k in range(clients)}
@@ -427,8 +403,7 @@ def test_rate_limit_behind_a_local_proxy_keys_on_the_forwarded_client(tmp_path: 
                           rate_limit_per_minute=limit)
     app = create_api(Assistant(s))
     ask = {"question": "今年改造多少个老旧小区？"}
-    with serve(app) as (host, port):
-        base = f"http://{host}:{port}"
+    with uvicorn_thread(app) as base:
         with httpx.Client(base_url=base, timeout=60) as proxy:
             for resident in ("203.0.113.7", "203.0.113.8"):
                 codes = [proxy.post("/api/ask", json=ask, headers={"X-Forwarded-For": resident}).status_code

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,8 @@ from bot.corpus import load_corpus
 from bot.feedback import FeedbackStore
 from bot.server import STATIC, RateLimiter, create_api
 from bot.service import Assistant
-from bot.ui import browser_lang, citation_card, figures_html, render
-from conftest import in_threads
+from bot.ui import browser_lang, build_ui, citation_card, figures_html, render
+from conftest import in_threads, uvicorn_thread
 
 CORPUS = ROOT / "corpus"
 XSS = "<img src=x onerror=alert(1)>"
@@ -233,3 +235,40 @@ def test_feedback_store_is_durable_and_safe_across_threads(tmp_path: Path) -> No
     assert (data / "feedback.sqlite3").is_file()
     with pytest.raises(ValueError):
         again.add("q", "a", 0)
+
+
+def test_web_chat_answers_several_residents_at_once(fake_settings: Settings) -> None:
+    """Gradio answers one call per event at a time unless told otherwise; the chat shares one queue with room
+    for several questions, so residents asking together do not wait for each other."""
+    import gradio as gr
+    from fastapi import FastAPI
+    from gradio_client import Client
+
+    assistant = Assistant(fake_settings)
+    real_ask, lock, both_in = assistant.ask, threading.Lock(), threading.Event()
+    flight = {"now": 0, "peak": 0}
+
+    def ask(*args: Any, **kwargs: Any) -> Answer:
+        with lock:
+            flight["now"] += 1
+            flight["peak"] = max(flight["peak"], flight["now"])
+            if flight["now"] == 2:
+                both_in.set()
+        both_in.wait(10)  # answered one at a time, the first question waits here in vain
+        try:
+            return real_ask(*args, **kwargs)
+        finally:
+            with lock:
+                flight["now"] -= 1
+
+    assistant.ask = ask  # type: ignore[method-assign]
+    app = gr.mount_gradio_app(FastAPI(), build_ui(assistant), path="/")
+    with uvicorn_thread(app) as base:
+        clients = [Client(base + "/", verbose=False) for _ in range(2)]
+        jobs = [c.submit(q, [], "zh", api_name="/respond") for c, q in zip(clients, ("今年改造多少个老旧小区？", "今年有哪些学校建成？"))]
+        results = [job.result(timeout=60) for job in jobs]
+        for c in clients:
+            c.close()  # their open connections would hold uvicorn's shutdown
+    assert flight["peak"] == 2
+    for _, history in results:
+        assert len(history) == 2 and "notice" not in str(history[1]["content"])
