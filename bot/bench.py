@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .config import ROOT, Settings
+from .config import ROOT, Settings, cpu_count
 
 SCALE_SENTENCES = 20_000
 QUICK_SCALE_SENTENCES = 2_000
@@ -90,13 +90,6 @@ def _div(a: float | None, b: float | None) -> float | None:
     if a is None or b is None or b == 0:
         return None
     return a / b
-
-
-def cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def add_ratios(fig: dict[str, Any], cpus: int | None = None) -> dict[str, Any]:

