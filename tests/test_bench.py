@@ -1,4 +1,4 @@
-"""bench: the pure helpers, the synthetic corpus, and smoke runs (no timing assertions)."""
+"""bench: the pure helpers (stats, probes), the synthetic corpus, and smoke runs (no timing assertions)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import bench
 from bot.config import ROOT, Settings
 from bot.corpus import load_corpus, split_sentences
+from bot.evals import bench, load, probes, stats
+from bot.evals.cases import load_cases
+from bot.evals.synthetic import write_synthetic_corpus
 
 
 # ---------------------------------------------------------------- percentiles
@@ -19,16 +21,16 @@ def test_percentile_interpolates_like_numpy() -> None:
     numpy = pytest.importorskip("numpy")
     values = [12.0, 3.5, 7.0, 100.0, 1.0, 9.25, 40.0]
     for p in (0, 5, 25, 50, 75, 90, 95, 99, 100):
-        assert bench.percentile(values, p) == pytest.approx(float(numpy.percentile(values, p)))
+        assert stats.percentile(values, p) == pytest.approx(float(numpy.percentile(values, p)))
 
 
 def test_percentile_edges() -> None:
-    assert bench.percentile([], 50) is None
-    assert bench.percentile([4.0], 95) == 4.0
-    assert bench.percentile([1, 2, 3, 4], 50) == 2.5
-    assert bench.percentile(iter([3, 1, 2]), 100) == 3.0
+    assert stats.percentile([], 50) is None
+    assert stats.percentile([4.0], 95) == 4.0
+    assert stats.percentile([1, 2, 3, 4], 50) == 2.5
+    assert stats.percentile(iter([3, 1, 2]), 100) == 3.0
     with pytest.raises(ValueError):
-        bench.percentile([1.0], 101)
+        stats.percentile([1.0], 101)
 
 
 # ---------------------------------------------------------------- ratios and targets
@@ -43,7 +45,7 @@ def _figures(**changes: object) -> dict:
 
 
 def test_ratios() -> None:
-    fig = bench.add_ratios(_figures())
+    fig = stats.add_ratios(_figures())
     assert fig["ask_p50_over_embed"] == pytest.approx(1.5)
     assert fig["ask_p95_over_embed"] == pytest.approx(2.5)
     assert fig["cpu_bound_rps"] == pytest.approx(2 * 1000 / 15.0)
@@ -53,27 +55,27 @@ def test_ratios() -> None:
 
 
 def test_cpu_time_bound_is_informational() -> None:
-    fig = bench.add_ratios(_figures(ask_cpu_p50_ms=25.0))
+    fig = stats.add_ratios(_figures(ask_cpu_p50_ms=25.0))
     assert fig["cpu_time_bound_rps"] == pytest.approx(80.0)
     assert fig["http_rps_over_cpu_time_bound"] == pytest.approx(1.25)
-    assert "cpu_time" not in " ".join(t["figure"] for t in bench.evaluate_targets(fig).values())
+    assert "cpu_time" not in " ".join(t["figure"] for t in stats.evaluate_targets(fig).values())
 
 
 def test_scale_ratio_prefers_the_plan_p50_measured_alongside() -> None:
-    fig = bench.add_ratios(_figures(scale_plan_ask_p50_ms=12.0))
+    fig = stats.add_ratios(_figures(scale_plan_ask_p50_ms=12.0))
     assert fig["scale_p50_over_plan_p50"] == pytest.approx(1.5)
 
 
 def test_ratios_with_missing_figures_are_none() -> None:
-    fig = bench.add_ratios(_figures(http_rps=None, embed_query_p50_ms=0.0, scale_ask_p50_ms=None))
+    fig = stats.add_ratios(_figures(http_rps=None, embed_query_p50_ms=0.0, scale_ask_p50_ms=None))
     assert fig["http_rps_over_cpu_bound"] is None
     assert fig["ask_p50_over_embed"] is None  # never a division by zero
     assert fig["scale_p50_over_plan_p50"] is None
 
 
 def test_all_targets_pass_on_good_figures() -> None:
-    targets = bench.evaluate_targets(bench.add_ratios(_figures()))
-    assert set(targets) == {t[0] for t in bench.TARGETS}
+    targets = stats.evaluate_targets(stats.add_ratios(_figures()))
+    assert set(targets) == {t[0] for t in stats.TARGETS}
     assert all(t["pass"] for t in targets.values()), targets
 
 
@@ -90,12 +92,12 @@ def test_all_targets_pass_on_good_figures() -> None:
     ({"server_rss_mb": None}, "server_rss"),  # a missing figure is a miss, not a pass
 ])
 def test_each_target_misses_alone(change: dict, target: str) -> None:
-    targets = bench.evaluate_targets(bench.add_ratios(_figures(**change)))
+    targets = stats.evaluate_targets(stats.add_ratios(_figures(**change)))
     assert [name for name, t in targets.items() if not t["pass"]] == [target]
 
 
 def test_limits_are_inclusive() -> None:
-    targets = bench.evaluate_targets(bench.add_ratios(_figures(ask_p50_ms=20.0, build_noop_s=1.0,
+    targets = stats.evaluate_targets(stats.add_ratios(_figures(ask_p50_ms=20.0, build_noop_s=1.0,
                                                                 server_rss_mb=700.0)))
     assert targets["ask_p50"]["pass"] and targets["build_noop"]["pass"] and targets["server_rss"]["pass"]
 
@@ -105,7 +107,7 @@ def test_limits_are_inclusive() -> None:
 
 @pytest.mark.parametrize("n", [1, 7, 450])
 def test_synthetic_corpus_has_exactly_n_parseable_sentences(tmp_path: Path, n: int) -> None:
-    written = bench.write_synthetic_corpus(tmp_path / "c", n, ROOT / "corpus", per_document=120)
+    written = write_synthetic_corpus(tmp_path / "c", n, ROOT / "corpus", per_document=120)
     assert written == n
     corpus = load_corpus(tmp_path / "c")
     assert corpus.problems == []
@@ -119,7 +121,7 @@ def test_synthetic_corpus_has_exactly_n_parseable_sentences(tmp_path: Path, n: i
 
 
 def test_synthetic_sentences_are_varied_and_plan_like(tmp_path: Path) -> None:
-    bench.write_synthetic_corpus(tmp_path / "c", 600, ROOT / "corpus", per_document=200)
+    write_synthetic_corpus(tmp_path / "c", 600, ROOT / "corpus", per_document=200)
     corpus = load_corpus(tmp_path / "c")
     docs = [d for d in corpus.documents if d.doc_id.startswith("synthetic-")]
     texts = [s.text for d in docs for s in d.sentences]
@@ -133,31 +135,29 @@ def test_synthetic_sentences_are_varied_and_plan_like(tmp_path: Path) -> None:
 
 
 def test_synthetic_corpus_is_deterministic(tmp_path: Path) -> None:
-    bench.write_synthetic_corpus(tmp_path / "a", 50, ROOT / "corpus", seed=7)
-    bench.write_synthetic_corpus(tmp_path / "b", 50, ROOT / "corpus", seed=7)
+    write_synthetic_corpus(tmp_path / "a", 50, ROOT / "corpus", seed=7)
+    write_synthetic_corpus(tmp_path / "b", 50, ROOT / "corpus", seed=7)
     for path in sorted((tmp_path / "a").glob("synthetic-*.txt")):
         assert path.read_text(encoding="utf-8") == (tmp_path / "b" / path.name).read_text(encoding="utf-8")
 
 
 def test_mixed_questions_alternate_languages() -> None:
-    from bot.evaluate import load_cases
-
-    cases = bench.mixed_questions(load_cases(ROOT / "evals" / "questions.jsonl"))
+    cases = load.mixed_questions(load_cases(ROOT / "evals" / "questions.jsonl"))
     assert [c.lang for c in cases[:6]] == ["zh", "en"] * 3
 
 
 def test_read_rss_of_this_process() -> None:
     import os
 
-    rss, hwm = bench.read_rss_mb(os.getpid())
+    rss, hwm = probes.read_rss_mb(os.getpid())
     if rss is None:
         pytest.skip("no /proc on this system")
     assert rss > 0 and hwm is not None and hwm >= rss * 0.5
 
 
 def test_table_shows_every_target() -> None:
-    fig = bench.add_ratios(_figures(http_rps=None))
-    fig["targets"] = bench.evaluate_targets(fig)
+    fig = stats.add_ratios(_figures(http_rps=None))
+    fig["targets"] = stats.evaluate_targets(fig)
     text = bench.format_table(fig)
     for name in fig["targets"]:
         assert name in text
@@ -188,7 +188,7 @@ def test_quick_run_in_process(tmp_path: Path) -> None:
     assert fig["baseline"]
     for key in bench.REQUIRED_KEYS:
         assert key in fig
-    assert set(fig["targets"]) == {t[0] for t in bench.TARGETS}
+    assert set(fig["targets"]) == {t[0] for t in stats.TARGETS}
     assert not (tmp_path / "unused").exists()  # the configured index is never touched
 
 

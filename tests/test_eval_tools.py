@@ -11,27 +11,17 @@ from typing import Any
 
 import pytest
 
-from bot.baselines import make_baselines
-from bot.evaluate import Case, Run, judge, load_cases, run_system, sentence_lookup
-from bot.gate import check_floors
-from bot.report import write_report
-from conftest import ROOT
+from bot.config import ROOT
+from bot.evals.baselines import make_baselines
+from bot.evals.cases import Case, load_cases
+from bot.evals.gate import check_floors
+from bot.evals.judge import judge
+from bot.evals.report import write_report
+from bot.evals.run import AssistantSystem, Run, run_system, sentence_lookup
 
 PICK = ["zh-fig-001", "zh-fig-006", "en-fig-001", "en-pol-001", "zh-off-001", "en-fup-001"]
 XSS = "<img src=x onerror=alert(1)>"
 CITATION_KEYS = {"n", "id", "label", "text", "quote", "url"}
-
-
-class _AssistantAsSystem:
-    """The session's assistant behind the eval's System protocol (no second model load)."""
-
-    name = "assistant"
-
-    def __init__(self, assistant: Any) -> None:
-        self.assistant = assistant
-
-    def answer(self, case: Case) -> dict[str, Any]:
-        return self.assistant.ask(case.question, lang="auto", history=case.history).as_dict()
 
 
 def _xss_outcome(gold_text: Any) -> Any:
@@ -52,7 +42,7 @@ def cases() -> list[Case]:
 @pytest.fixture(scope="module")
 def runs(assistant: Any, cases: list[Case]) -> dict[str, Run]:
     gold_text = sentence_lookup(assistant.settings)
-    out = {"assistant": run_system(_AssistantAsSystem(assistant), cases, gold_text)}
+    out = {"assistant": run_system(AssistantSystem(assistant), cases, gold_text)}  # the session's assistant
     out["assistant"].outcomes.append(_xss_outcome(gold_text))
     for system in make_baselines(assistant.settings, assistant):
         out[system.name] = run_system(system, cases, gold_text)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.report import write_report
+from bot.evals.report import write_report
 from test_browser import CHROMIUM_ARGS, SHOTS, _missing
 from test_eval_tools import cases, runs  # noqa: F401  # pyflakes: ignore (fixtures: a small real run with baselines)
 

@@ -11,7 +11,6 @@ import multiprocessing
 import os
 import re
 import shutil
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,16 +20,19 @@ import gradio as gr
 import pytest
 from fastapi.testclient import TestClient
 
-import bot.staff as staff
+import bot.evals.cases as cases_module
+import bot.evals.run as run_module
 from bot.config import ROOT, Settings
 from bot.corpus import load_corpus
-from bot.evaluate import CaseError, load_cases
+from bot.errors import CaseError
+from bot.evals.cases import CaseChecker, add_case, append_case, build_case, load_cases, parse_facts, parse_ids
+from bot.evals.run import EvalBusy, case_rows, filter_outcomes, metric_rows, run_eval
 from bot.feedback import FeedbackStore
-from bot.server import RateLimiter, create_api
 from bot.service import Assistant
-from conftest import in_threads, running_app
-from bot.staff import (CaseChecker, EvalBusy, add_case, append_case, build_case, case_rows, check_password, disliked,
-                       filter_outcomes, metric_rows, parse_facts, parse_ids, quote_sentences, run_eval)
+from bot.testing import in_threads, launch_app
+from bot.web.api import create_api
+from bot.web.http import RateLimiter
+from bot.web.staff_api import check_password, disliked, quote_sentences
 
 EVALS = ROOT / "evals" / "questions.jsonl"
 PASSWORD = "s3cret-口令"
@@ -206,7 +208,7 @@ def test_a_write_that_fails_midway_leaves_the_eval_set_as_it_was(_evals_copy: Pa
     append_case(_evals_copy, _record(id="en-staff-warmup"))  # the lock file now exists; it is meant to stay
     before, listing, mode = _evals_copy.read_bytes(), _listing(folder), _evals_copy.stat().st_mode
     temps: list[str] = []
-    real_mkstemp = staff.tempfile.mkstemp
+    real_mkstemp = cases_module.tempfile.mkstemp
 
     def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
         fd, name = real_mkstemp(*args, **kwargs)
@@ -217,12 +219,12 @@ def test_a_write_that_fails_midway_leaves_the_eval_set_as_it_was(_evals_copy: Pa
         assert temps and Path(temps[-1]).stat().st_size > 0  # failing after part of the new file was written
         raise KeyboardInterrupt if failure == "interrupt" else OSError(5, "Input/output error")
 
-    monkeypatch.setattr(staff.tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(cases_module.tempfile, "mkstemp", mkstemp)
     if failure == "write":
         real_fdopen = os.fdopen
-        monkeypatch.setattr(staff.os, "fdopen", lambda fd, mode: _HalfWriter(real_fdopen(fd, mode)))
+        monkeypatch.setattr(cases_module.os, "fdopen", lambda fd, mode: _HalfWriter(real_fdopen(fd, mode)))
     else:
-        monkeypatch.setattr(staff.os, {"fsync": "fsync", "chmod": "chmod", "replace": "replace",
+        monkeypatch.setattr(cases_module.os, {"fsync": "fsync", "chmod": "chmod", "replace": "replace",
                                        "interrupt": "replace"}[failure], boom)
     with pytest.raises((OSError, KeyboardInterrupt)):
         append_case(_evals_copy, _record())
@@ -313,9 +315,9 @@ def test_run_eval_reports_progress_and_filters(fake: Assistant, tmp_path: Path) 
     assert filter_outcomes(outcomes, "zh", "offtopic") == [o for o in outcomes if o.case.id == "zh-off-001"]
     rows = metric_rows(outcomes)
     assert rows[0][:2] == ["all", 6] and [r[0] for r in rows[1:3]] == ["lang: en", "lang: zh"]
-    assert len(rows[0]) == len(staff.METRIC_HEADERS) and any(r[0] == "category: offtopic" for r in rows)
+    assert len(rows[0]) == len(run_module.METRIC_HEADERS) and any(r[0] == "category: offtopic" for r in rows)
     table = case_rows(outcomes)
-    assert len(table) == 6 and len(table[0]) == len(staff.CASE_HEADERS)
+    assert len(table) == 6 and len(table[0]) == len(run_module.CASE_HEADERS)
     assert [r[3] for r in table] == sorted((r[3] for r in table), key=lambda v: v == "pass")  # failures first
     assert metric_rows([]) == []
 
@@ -397,7 +399,7 @@ def test_staff_routes_with_the_password(fake: Assistant, _evals_copy: Path, monk
                              "bad_request")
     _error(client.post("/api/staff/cases", content=b"{not json", headers=auth), 400, "bad_request")
     small = _small_set(_evals_copy.parent)
-    monkeypatch.setattr(staff, "EVAL_SET", small.name)
+    monkeypatch.setattr(cases_module, "EVAL_SET", small.name)
     result = client.post("/api/staff/eval", headers=auth).json()
     assert result["metrics"]["cases"] == 6 and set(result["metrics"]["by_language"]) == {"en", "zh"}
     assert all(not f["passed"] for f in result["failures"])
@@ -415,7 +417,7 @@ def _labels(demo: gr.Blocks) -> list[str]:
 
 
 def test_no_staff_ui_without_a_password(fake: Assistant) -> None:
-    from bot.ui import build_ui
+    from bot.web.chat import build_ui
 
     demo = build_ui(Assistant(fake.settings.with_(staff_password=""), build=False))
     words = ("Evaluation", "评估", "Staff", "工作人员", "password", "密码")
@@ -425,7 +427,8 @@ def test_no_staff_ui_without_a_password(fake: Assistant) -> None:
 
 
 def test_staff_tab_is_hidden_until_sign_in(fake: Assistant) -> None:
-    from bot.ui import STAFF_TAB, build_ui
+    from bot.web.chat import build_ui
+    from bot.web.staff_ui import STAFF_TAB
 
     demo = build_ui(Assistant(fake.settings.with_(staff_password=PASSWORD), build=False))
     tabs = [c["props"] for c in demo.config["components"] if c["props"].get("label") == STAFF_TAB]
@@ -437,7 +440,7 @@ def test_staff_tab_is_hidden_until_sign_in(fake: Assistant) -> None:
 
 
 def test_staff_handlers_refuse_a_session_that_has_not_signed_in(fake: Assistant, _evals_copy: Path) -> None:
-    from bot.ui import StaffView
+    from bot.web.staff_ui import StaffView
 
     live = Assistant(fake.settings.with_(staff_password=PASSWORD, evals_dir=_evals_copy.parent), build=False)
     with gr.Blocks():
@@ -486,7 +489,7 @@ def _queue(client: TestClient, demo: gr.Blocks, fn_name: str, data: list[Any], s
 def test_staff_events_refuse_a_forged_session(fake: Assistant, _evals_copy: Path) -> None:
     """The hidden tab's events are in the page config: calling one directly, even claiming to be signed in,
     is refused (the sign-in is server-side session state); after a real sign-in the same call works."""
-    from bot.ui import build_ui
+    from bot.web.chat import build_ui
 
     settings = fake.settings.with_(staff_password=PASSWORD, evals_dir=_evals_copy.parent)
     live = Assistant(settings, build=False)
@@ -511,12 +514,6 @@ def test_staff_events_refuse_a_forged_session(fake: Assistant, _evals_copy: Path
 # ---------------------------------------------------------------- in a browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def staff_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
     """`python app.py` with BOT_STAFF_PASSWORD set and a tmp copy of the eval set (the pattern of test_browser)."""
@@ -527,8 +524,8 @@ def staff_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, P
     picked += [line for line in lines if '"lang": "en"' in line][:20]
     (folder / "evals" / "questions.jsonl").write_text("".join(picked), encoding="utf-8")
     extra = {"BOT_EVALS_DIR": str(folder / "evals"), "BOT_STAFF_PASSWORD": PASSWORD, "BOT_RATE_LIMIT_PER_MINUTE": "600"}
-    with running_app(folder, extra, drop=("BOT_ALLOWED_ORIGINS",)) as (base, _log):
-        yield base, folder / "evals" / "questions.jsonl"
+    with launch_app(folder, extra, drop=("BOT_ALLOWED_ORIGINS",)) as app:
+        yield app.base, folder / "evals" / "questions.jsonl"
 
 
 @pytest.mark.browser
@@ -540,7 +537,7 @@ def test_browser_staff_sign_in_shows_the_evaluation_tab(staff_app: tuple[str, Pa
         pytest.fail(message) if os.environ.get("CI", "").lower() == "true" else pytest.skip(message)
     from playwright.sync_api import expect, sync_playwright
 
-    from bot.ui import STAFF_TAB
+    from bot.web.staff_ui import STAFF_TAB
 
     base, evals = staff_app
     before = evals.read_bytes()

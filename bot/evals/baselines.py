@@ -22,15 +22,21 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import chromadb
 import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from .config import Settings
-from .text import en_tokens, has_cjk, normalize, zh_tokens
+from ..config import Settings
+from ..corpus import load_corpus
+from ..text import en_tokens, has_cjk, normalize, zh_tokens
 
 if TYPE_CHECKING:
-    from .evaluate import Case, System
-    from .index import Index, Unit
-    from .service import Assistant
+    from ..index import Index, Unit
+    from ..service import Assistant
+    from .cases import Case
+    from .run import System
 
 TOP_K = 4
 
@@ -107,13 +113,6 @@ class LangChainRecipe:
     name = "langchain_recipe"
 
     def __init__(self, settings: Settings, index: "Index") -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-        from langchain_chroma import Chroma
-        from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-        from .corpus import load_corpus
-
         self.index = index
         splitter = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=100, add_start_index=True)
         chunks = []

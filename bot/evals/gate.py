@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, TextIO
 
-from .evaluate import metrics
+from .judge import metrics
 
 if TYPE_CHECKING:
-    from .evaluate import Outcome, Run
+    from .judge import Outcome
+    from .run import Run
 
 CEILING = "_max"
 SHOW = 40  # failing cases listed per metric
