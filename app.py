@@ -1,7 +1,6 @@
-"""Entry point: build the index if missing, then serve the UI and the API (python app.py)."""
+"""Entry point: serve the UI and the API (python app.py); the index is built on first start."""
 
-from bot.config import Settings
-from bot.server import serve
+from bot.web import serve
 
 if __name__ == "__main__":
-    serve(Settings.from_env())
+    serve()

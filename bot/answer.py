@@ -326,7 +326,7 @@ class ExtractiveAnswerer:
                       related=related)
 
 
-def numbers_supported(answer: Answer) -> list[str]:
+def unsupported_numbers(answer: Answer) -> list[str]:
     """Numbers in the answer that occur in none of its citations' quotes or renderings.
 
     An abstention quotes nothing: the only numbers it carries are the plan's title and the hotline.

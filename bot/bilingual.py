@@ -7,18 +7,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import DataFileError
 from .text import EN_STOP, add_words
 
 GLOSSARY_FILE = "glossary.jsonl"
 FIGURES_FILE = "figures.jsonl"
-NAME_KINDS = frozenset({"place", "project", "org", "programme"})
 
 
-class DataFileError(Exception):
-    """A malformed data file in corpus/; the message names the file, the line and the fix."""
-
-
-def _read_jsonl(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict]:
+    """The JSON objects of a .jsonl data file in corpus/ ([] when it is missing); DataFileError names a bad line."""
     records: list[dict] = []
     if not path.exists():
         return records
@@ -50,7 +47,7 @@ def load_renderings(corpus_dir: Path, doc_id: str) -> dict[str, Rendering]:
     """English renderings of one document, by sentence or heading ID ({} when it has none)."""
     out: dict[str, Rendering] = {}
     path = renderings_path(corpus_dir, doc_id)
-    for n, rec in enumerate(_read_jsonl(path), 1):
+    for n, rec in enumerate(read_jsonl(path), 1):
         if not {"id", "zh", "en"} <= rec.keys():
             raise DataFileError(f"{path.name} record {n}: needs the keys id, zh and en")
         out[rec["id"]] = Rendering(id=rec["id"], zh=rec["zh"], en=rec["en"])
@@ -93,7 +90,7 @@ class Glossary:
     def load(cls, corpus_dir: Path) -> "Glossary":
         path = corpus_dir / GLOSSARY_FILE
         terms: list[Term] = []
-        for n, rec in enumerate(_read_jsonl(path), 1):
+        for n, rec in enumerate(read_jsonl(path), 1):
             en = rec.get("en")
             if isinstance(en, str):
                 en = [en]
@@ -108,9 +105,6 @@ class Glossary:
 
     def __len__(self) -> int:
         return len(self.terms)
-
-    def names(self) -> list[str]:
-        return [t.zh for t in self.terms if t.kind in NAME_KINDS]
 
     def english_matches(self, text: str) -> dict[str, list[str]]:
         """Chinese terms whose English variants occur in a text, with the matched English words."""
@@ -164,7 +158,7 @@ class Figure:
 def load_figures(corpus_dir: Path) -> list[Figure]:
     path = corpus_dir / FIGURES_FILE
     out: list[Figure] = []
-    for n, rec in enumerate(_read_jsonl(path), 1):
+    for n, rec in enumerate(read_jsonl(path), 1):
         try:
             out.append(Figure(id=rec["id"], sentence_id=rec["sentence"], value=rec["value"], value_en=rec["value_en"],
                               unit=rec.get("unit", ""), measure_zh=rec["measure_zh"], measure_en=rec["measure_en"],

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .bilingual import DataFileError, Glossary, load_figures, load_renderings, renderings_path
+from .bilingual import Glossary, load_figures, load_renderings, renderings_path
 from .corpus import load_corpus
+from .errors import DataFileError
 
 HEADING_SUFFIXES = ("/title", "/notice-title")
 

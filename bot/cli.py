@@ -5,9 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Sequence
 
+from .answer import CALIBRATION_FILE
+from .build import IndexManager
+from .check import corpus_report
 from .config import Settings
+from .errors import BotError
+from .evals.calibrate import calibrate
+from .evals.cases import load_cases
+from .evals.gate import check_floors
+from .evals.report import write_report
+from .evals.run import evaluate
+from .service import Assistant
 
 
 def _print_json(obj: object) -> None:
@@ -15,8 +26,6 @@ def _print_json(obj: object) -> None:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from .index import IndexManager
-
     manager = IndexManager(settings)
     say = (lambda msg: print(msg, file=sys.stderr))
     result = manager.build(on_progress=say) if args.rebuild else manager.ensure(on_progress=say)
@@ -27,9 +36,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from .service import Assistant
-
-    assistant = Assistant(settings, on_progress=lambda m: print(m, file=sys.stderr))
+    assistant = Assistant(settings).warm_up(on_progress=lambda m: print(m, file=sys.stderr))
     answer = assistant.ask(args.question, lang=args.lang)
     if args.json:
         _print_json(answer.as_dict())
@@ -44,8 +51,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
-    from .check import corpus_report
-
     report = corpus_report(settings.corpus_dir)
     if args.json:
         _print_json(report)
@@ -61,15 +66,54 @@ def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluate import main as eval_main
+    path = Path(args.set_path) if args.set_path else settings.evals_dir / "questions.jsonl"
+    cases = load_cases(path)
+    runs = evaluate(settings, cases, baselines=args.baselines)
+    result = {"cases": len(cases), "systems": {name: run.summary() for name, run in runs.items()}}
+    if args.calibrate:
+        print(json.dumps(calibrate(runs["assistant"], CALIBRATION_FILE), indent=2))
+        return 0
+    if args.report:
+        write_report(Path(args.report), runs, result)
+    if args.json:
+        _print_json(result)
+    else:
+        _print_eval_table(result)
+        failures = [o for o in runs["assistant"].outcomes if not o.passed]
+        for o in failures:
+            print(f"FAIL {o.case.id}: {o.case.question} — {o.reason}\n     -> {(o.answer.get('answer') or '')[:160]}")
+    if args.gate:
+        return check_floors(settings.evals_dir / "floors.json", runs["assistant"])
+    return 0
 
-    return eval_main(args, settings)
+
+def _print_eval_table(result: dict[str, Any]) -> None:
+    keys = ["fact_accuracy_zh", "fact_accuracy_en", "citation_hit_at_1", "citation_hit_at_3", "mrr",
+            "abstention_precision", "abstention_recall", "pass_rate", "median_answer_chars", "median_latency_ms"]
+    names = list(result["systems"])
+
+    def show(value: object) -> str:
+        return "—" if value is None else str(value)
+
+    print(f"{result['cases']} cases")
+    print(f"{'metric':24}" + "".join(f"{n:>14}" for n in names))
+    for k in keys:
+        print(f"{k:24}" + "".join(f"{show(result['systems'][n][k]):>14}" for n in names))
+    by_lang = result["systems"]["assistant"]["by_language"]
+    for lang, m in by_lang.items():
+        print(f"assistant [{lang}]: hit@1 {m['citation_hit_at_1']} hit@3 {m['citation_hit_at_3']} mrr {m['mrr']} "
+              f"abstain P {m['abstention_precision']} R {m['abstention_recall']} median {m['median_latency_ms']} ms")
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from .bench import main as bench_main
+    from .evals import bench  # LangChain and a Chroma client for the recipe baseline: only for this command
 
-    return bench_main(args, settings)
+    fig = bench.run(settings, quick=args.quick)  # the BOT_BENCH_* knobs come in through settings
+    if args.json:
+        _print_json(fig)
+    else:
+        print(bench.format_table(fig))
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -113,13 +157,9 @@ COMMANDS = {"index": cmd_index, "ask": cmd_ask, "corpus": cmd_corpus, "eval": cm
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from .bilingual import DataFileError
-    from .corpus import DocumentError
-    from .index import IndexError_
-
     try:
         settings = Settings.from_env()
         return COMMANDS[args.command](args, settings)
-    except (IndexError_, DocumentError, DataFileError, ValueError, RuntimeError) as exc:
+    except BotError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

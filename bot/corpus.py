@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import DocumentError
+
 SUPPORTED = (".txt", ".md", ".docx", ".pdf")
 
 _DEBRIS = re.compile(r"\[bookmark:[^\]]*\]")
@@ -25,8 +27,6 @@ _CLOSE = "”’」』》）)】"
 _LEAD_MAX = 12
 
 
-class DocumentError(Exception):
-    """A document that cannot be loaded; the message names the file and the reason."""
 
 
 @dataclass(frozen=True)

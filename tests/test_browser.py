@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ import pytest
 from bot.bilingual import load_figures
 from bot.config import ROOT
 from bot.feedback import FeedbackStore
-from conftest import running_app
+from bot.testing import free_port, running_app
 
 SHOTS = ROOT / "docs" / "screenshots"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -39,12 +38,6 @@ def _missing(what: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message)
     pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -82,7 +75,7 @@ def chromium() -> str:
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     """`python app.py` on a free port, its index and data in a tmp folder, the test portal allowed to frame it."""
     folder = tmp_path_factory.mktemp("app")
-    port, portal_port = _free_port(), _free_port()
+    port, portal_port = free_port(), free_port()
     base, portal_origin = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{portal_port}"
     portal_html = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><link rel="icon" href="data:,">'
                    f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>南开区人民政府 · 门户</title>'

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import DocumentError, clean_lines, load_corpus, load_document, split_sentences
-from conftest import CORPUS
+from bot.errors import DocumentError
+from bot.corpus import clean_lines, load_corpus, load_document, split_sentences
+from bot.testing import CORPUS
 
 PLAN = CORPUS / "nankai-2024-plan.txt"
 SOURCE = CORPUS.parent.parent / "shared" / "corpus-source" / "nankai-2024-plan.txt"

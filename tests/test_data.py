@@ -9,8 +9,9 @@ import pytest
 from bot.bilingual import Glossary, load_figures, load_renderings
 from bot.check import corpus_report
 from bot.corpus import load_corpus
-from bot.evaluate import load_cases
-from conftest import CORPUS, ROOT
+from bot.evals.cases import load_cases
+from bot.config import ROOT
+from bot.testing import CORPUS
 
 
 @pytest.fixture(scope="module")

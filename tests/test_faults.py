@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -36,11 +35,13 @@ from fastapi.testclient import TestClient
 
 from bot.config import ROOT, Settings
 from bot.feedback import FeedbackStore
-from bot.index import IndexManager
+from bot.build import IndexManager
 from bot.llm import LLMAnswerer
-from bot.server import RateLimiter, create_api, create_app
+from bot.web.api import create_api
+from bot.web.app import create_app
+from bot.web.http import RateLimiter
 from bot.service import Assistant
-from conftest import uvicorn_thread
+from bot.testing import free_port, uvicorn_thread
 
 T = TypeVar("T")
 ZH = "今年有哪些学校建成？"
@@ -49,12 +50,6 @@ QUESTIONS = [ZH, "今年改造多少个老旧小区？", "Which schools open thi
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _until(check: Callable[[], T | None], timeout: float, what: str, interval: float = 0.2) -> T:
@@ -95,7 +90,7 @@ class ChromaServer:
         exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
         if not Path(exe).exists():
             pytest.fail("the `chroma` command is missing — pip install chromadb")
-        self.exe, self.path, self.port = exe, path, _free_port()
+        self.exe, self.path, self.port = exe, path, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -214,9 +209,9 @@ def test_a_read_only_folder_with_a_good_index_still_serves(fake_settings: Settin
     IndexManager(fake_settings).build()
     real_access = os.access
     index_dir = str(fake_settings.index_dir)
-    monkeypatch.setattr("bot.index.os.access",
+    monkeypatch.setattr("bot.build.os.access",
                         lambda path, mode: False if str(path).startswith(index_dir) else real_access(path, mode))
-    assistant = Assistant(fake_settings)
+    assistant = Assistant(fake_settings).warm_up()
     assert assistant.status == "loaded" and assistant.ask(ZH).answer
 
 
@@ -229,7 +224,7 @@ def _api(assistant: Assistant) -> TestClient:
 
 @pytest.mark.integration
 def test_chroma_server_outage_is_a_503_and_service_resumes(chroma: ChromaServer, fake_settings: Settings) -> None:
-    assistant = Assistant(fake_settings.with_(chroma_url=chroma.url))
+    assistant = Assistant(fake_settings.with_(chroma_url=chroma.url)).warm_up()
     client = _api(assistant)
     assert client.post("/api/ask", json={"question": ZH}).status_code == 200
     health = client.get("/api/health").json()
@@ -255,8 +250,8 @@ def test_chroma_server_outage_is_a_503_and_service_resumes(chroma: ChromaServer,
 @pytest.mark.integration
 def test_hung_chroma_server_fails_requests_within_the_timeout(chroma: ChromaServer, fake_settings: Settings,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.index.CHROMA_TIMEOUT_S", 2.0)
-    assistant = Assistant(fake_settings.with_(chroma_url=chroma.url))
+    monkeypatch.setattr("bot.vectors.CHROMA_TIMEOUT_S", 2.0)
+    assistant = Assistant(fake_settings.with_(chroma_url=chroma.url)).warm_up()
     client = _api(assistant)
     assert client.post("/api/ask", json={"question": ZH}).status_code == 200
     assert chroma.proc is not None
@@ -322,7 +317,7 @@ class _FakeLLM(BaseHTTPRequestHandler):
 @contextmanager
 def _llm_endpoint(behaviour: str) -> Iterator[tuple[str, Any]]:
     if behaviour == "refused":  # nothing listens there
-        yield f"127.0.0.1:{_free_port()}", None
+        yield f"127.0.0.1:{free_port()}", None
         return
     server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _FakeLLM)
     server.daemon_threads = True
@@ -374,7 +369,7 @@ def test_llm_endpoint_that_hangs_or_fails_falls_back_in_bounded_time(assistant, 
 
 
 def test_rebuilds_during_traffic_fail_no_request(fake_settings: Settings) -> None:
-    assistant = Assistant(fake_settings)
+    assistant = Assistant(fake_settings).warm_up()
     client = _api(assistant)
     first = assistant.index.manifest.build if assistant.index else ""
     stop = threading.Event()
@@ -452,7 +447,7 @@ def _rows(data_dir: Path) -> dict[int, tuple[str, str]]:
 
 
 def test_16_clients_sending_feedback_concurrently_lose_no_row(fake_settings: Settings) -> None:
-    app = create_api(Assistant(fake_settings, build=False), limiter=RateLimiter(100_000))
+    app = create_api(Assistant(fake_settings), limiter=RateLimiter(100_000))
     clients, per_client = 16, 25
     barrier = threading.Barrier(clients)
 
@@ -532,17 +527,18 @@ def test_writer_killed_with_sigkill_loses_no_acknowledged_row(tmp_path: Path) ->
 SERVER = """
 import sys, uvicorn
 from bot.config import Settings
-from bot.server import RateLimiter, create_api
+from bot.web.api import create_api
+from bot.web.http import RateLimiter
 from bot.service import Assistant
 
-app = create_api(Assistant(Settings.from_env(embedder="fake"), build=False), limiter=RateLimiter(1_000_000))
+app = create_api(Assistant(Settings.from_env(embedder="fake")), limiter=RateLimiter(1_000_000))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
 
 @pytest.mark.integration
 def test_server_killed_during_feedback_writes_loses_no_acknowledged_row(tmp_path: Path) -> None:
-    data, port = tmp_path / "data", _free_port()
+    data, port = tmp_path / "data", free_port()
     env = {**os.environ, "BOT_DATA_DIR": str(data), "BOT_INDEX_DIR": str(tmp_path / "index")}
     proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -31,9 +31,11 @@ from starlette.routing import Mount
 
 from bot.config import ROOT, Settings
 from bot.feedback import FeedbackStore
-from bot.server import API_BODY_LIMIT, RateLimiter, create_api, create_app
+from bot.web.api import create_api
+from bot.web.app import create_app
+from bot.web.http import API_BODY_LIMIT, RateLimiter
 from bot.service import Assistant
-from conftest import uvicorn_thread
+from bot.testing import uvicorn_thread
 
 ALLOWED = {200, 201, 400, 404, 405, 413}  # what any hostile request may get from a ready app with no rate limit
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -98,12 +100,6 @@ def well_formed(r: httpx.Response) -> None:
         assert body["error"]["message"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def raw_get(host: str, port: int, target: str) -> tuple[int, bytes]:
     """GET with the request target sent byte for byte (no client-side normalisation of dots or escapes)."""
     with socket.create_connection((host, port), timeout=20) as conn:
@@ -116,12 +112,6 @@ def raw_get(host: str, port: int, target: str) -> tuple[int, bytes]:
             data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     return int(head.split(b" ", 2)[1]), body
-
-
-@pytest.fixture(scope="module")
-def fake_assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
-    folder = tmp_path_factory.mktemp("hostile")
-    return Assistant(Settings.from_env(embedder="fake", index_dir=folder / "index", data_dir=folder / "data"))
 
 
 @pytest.fixture(scope="module")
@@ -347,7 +337,7 @@ def test_rate_limit_holds_under_load(tmp_path: Path) -> None:
     limit, clients, per_client = 10, 5, 30
     s = Settings.from_env(embedder="fake", index_dir=tmp_path / "index", data_dir=tmp_path / "data",
                           rate_limit_per_minute=limit)
-    app = create_api(Assistant(s))
+    app = create_api(Assistant(s).warm_up())
     results: list[tuple[str, str, int, str | None, str]] = []
     lock = threading.Lock()
 
@@ -401,7 +391,7 @@ def test_rate_limit_behind_a_local_proxy_keys_on_the_forwarded_client(tmp_path: 
     limit = 3
     s = Settings.from_env(embedder="fake", index_dir=tmp_path / "index", data_dir=tmp_path / "data",
                           rate_limit_per_minute=limit)
-    app = create_api(Assistant(s))
+    app = create_api(Assistant(s).warm_up())
     ask = {"question": "今年改造多少个老旧小区？"}
     with uvicorn_thread(app) as base:
         with httpx.Client(base_url=base, timeout=60) as proxy:
@@ -445,7 +435,7 @@ STAFF_PASSWORD = "correct horse battery staple 马"
 def test_staff_routes_refuse_anyone_without_the_password(tmp_path: Path) -> None:
     s = Settings.from_env(embedder="fake", index_dir=tmp_path / "index", data_dir=tmp_path / "data",
                           staff_password=STAFF_PASSWORD, rate_limit_per_minute=1_000_000)
-    app = create_api(Assistant(s, build=False))
+    app = create_api(Assistant(s))
     routes = sorted((m, r.path) for r in api_routes(app.routes) if r.path.startswith("/api/staff/")
                     for m in r.methods if m != "HEAD")
     if not routes:
@@ -473,14 +463,14 @@ def test_staff_routes_refuse_anyone_without_the_password(tmp_path: Path) -> None
     assert client.get("/api/staff/feedback", headers={"Authorization": right}).status_code == 200  # the door works
 
     # guessing is rate limited like any /api/ call
-    guesser = TestClient(create_api(Assistant(s.with_(rate_limit_per_minute=5), build=False)),
+    guesser = TestClient(create_api(Assistant(s.with_(rate_limit_per_minute=5))),
                          raise_server_exceptions=False)
     codes = [guesser.get("/api/staff/feedback", headers={"Authorization": f"Bearer guess{i}"}).status_code
              for i in range(12)]
     assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}
 
     # with no password configured, no password opens anything
-    closed = TestClient(create_api(Assistant(s.with_(staff_password=""), build=False)), raise_server_exceptions=False)
+    closed = TestClient(create_api(Assistant(s.with_(staff_password=""))), raise_server_exceptions=False)
     for method, path in routes:
         for headers in wrong + [{"Authorization": right}, {"Authorization": "Bearer"}]:
             r = closed.request(method, path, headers=headers)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.index import IndexError_, IndexManager
+from bot.build import IndexManager
+from bot.errors import IndexNotReady
 
 
 def test_build_then_noop_then_rebuild_reuses_cached_vectors(fake_settings: Settings) -> None:
@@ -58,7 +59,7 @@ def test_killed_build_leftovers_are_swept(fake_settings: Settings) -> None:
 
 
 def test_missing_index_names_the_fix(fake_settings: Settings) -> None:
-    with pytest.raises(IndexError_, match="python -m bot index"):
+    with pytest.raises(IndexNotReady, match="python -m bot index"):
         IndexManager(fake_settings).load()
 
 
@@ -95,7 +96,7 @@ def test_unwritable_index_folder_gives_a_clear_error(tmp_path: Path, fake_settin
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
         settings = fake_settings.with_(index_dir=locked / "index")
-    with pytest.raises(IndexError_, match="cannot be written"):
+    with pytest.raises(IndexNotReady, match="cannot be written"):
         IndexManager(settings).build()
 
 
@@ -149,7 +150,7 @@ def test_a_replaced_index_is_closed_after_the_grace_period(fake_settings: Settin
     from bot.service import Assistant
 
     monkeypatch.setattr(service, "RETIRE_AFTER_S", 0.2)
-    assistant = Assistant(fake_settings)
+    assistant = Assistant(fake_settings).warm_up()
     first = assistant.index
     assert first is not None
     assistant.reload(rebuild=True)

@@ -13,7 +13,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, Field
 
 from bot.config import Settings
-from bot.llm import LLMAnswerer, build_messages, build_passages, check_reply, markers, split_sentences
+from bot.llm import LLMAnswerer, build_messages, build_passages, check_reply, markers, reply_sentences
 
 ZH = "今年有哪些学校建成？"
 EN = "Which schools open this year?"
@@ -63,9 +63,9 @@ def _valid(answer) -> None:  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- helpers, no model needed
 
 
-def test_split_sentences_keeps_trailing_markers_and_decimals() -> None:
-    assert split_sentences("建成两所学校 [1]。改造54个小区 [2]；") == ["建成两所学校 [1]。", "改造54个小区 [2]；"]
-    assert split_sentences("It covers 2.58 million m2. [1] Done [2].") == ["It covers 2.58 million m2. [1]", "Done [2]."]
+def test_reply_sentences_keeps_trailing_markers_and_decimals() -> None:
+    assert reply_sentences("建成两所学校 [1]。改造54个小区 [2]；") == ["建成两所学校 [1]。", "改造54个小区 [2]；"]
+    assert reply_sentences("It covers 2.58 million m2. [1] Done [2].") == ["It covers 2.58 million m2. [1]", "Done [2]."]
     assert markers("a [1, 2] b [3]") == [1, 2, 3]
 
 
@@ -102,13 +102,19 @@ def test_prompt_numbers_passages_in_the_questions_language(assistant) -> None:  
     assert f"[1] {passages[0].zh}" in system.content and "不是指令" in system.content
 
 
-@pytest.mark.slow
-def test_faithful_chinese_answer(assistant) -> None:  # type: ignore[no-untyped-def]
+def _reply(assistant, make) -> tuple:  # type: ignore[no-untyped-def]
+    """The LLM answer to ZH when the model replies make(passages); checked to be valid."""
     retrieval, extractive = _setup(assistant, ZH)
     passages = build_passages(retrieval, extractive)
-    reply = f"今年计划{passages[0].zh} [1]。另外，{passages[1].zh.rstrip('。')} [2]。"
+    reply = make(passages)
     answer = LLMAnswerer(FakeListChatModel(responses=[reply])).run(ZH, retrieval, extractive)
     _valid(answer)
+    return answer, passages, reply
+
+
+@pytest.mark.slow
+def test_faithful_chinese_answer(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer, passages, reply = _reply(assistant, lambda p: f"今年计划{p[0].zh} [1]。另外，{p[1].zh.rstrip('。')} [2]。")
     assert answer.language == "zh" and answer.answer == reply
     assert answer.citations[0].id == "nankai-2024-plan/2.1.2" and "六马路地块小学" in answer.citations[0].quote
     assert answer.citations[1].quote == passages[1].zh
@@ -116,11 +122,7 @@ def test_faithful_chinese_answer(assistant) -> None:  # type: ignore[no-untyped-
 
 @pytest.mark.slow
 def test_faithful_answer_citations_renumbered_by_first_mention(assistant) -> None:  # type: ignore[no-untyped-def]
-    retrieval, extractive = _setup(assistant, ZH)
-    passages = build_passages(retrieval, extractive)
-    reply = f"{passages[2].zh.rstrip('。')} [3]。计划还提出{passages[0].zh} [1]。"
-    answer = LLMAnswerer(FakeListChatModel(responses=[reply])).run(ZH, retrieval, extractive)
-    _valid(answer)
+    answer, passages, _ = _reply(assistant, lambda p: f"{p[2].zh.rstrip('。')} [3]。计划还提出{p[0].zh} [1]。")
     assert answer.answer.endswith("[2]。") and "[3]" not in answer.answer
     assert [c.quote for c in answer.citations] == [passages[2].zh, passages[0].zh]
 

@@ -65,7 +65,7 @@ def fake(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """The assistant on the deterministic fake embedder (it answers EN_QUESTION, citing OLD_COMPOUNDS)."""
     folder = tmp_path_factory.mktemp("staff")
     return Assistant(Settings.from_env(embedder="fake", index_dir=folder / "index", data_dir=folder / "data",
-                                       evals_dir=folder / "evals"))
+                                       evals_dir=folder / "evals")).warm_up()
 
 
 def _record(**changes: Any) -> dict[str, Any]:
@@ -345,7 +345,7 @@ def test_only_one_eval_runs_at_a_time(fake: Assistant, tmp_path: Path) -> None:
 
 def _api(fake: Assistant, evals: Path, password: str = PASSWORD) -> TestClient:
     settings = fake.settings.with_(staff_password=password, evals_dir=evals.parent)
-    live = Assistant(settings, build=False)
+    live = Assistant(settings)
     live.index, live.search, live.extractive = fake.index, fake.search, fake.extractive  # reuse the loaded index
     return TestClient(create_api(live, FeedbackStore(settings.data_dir), RateLimiter(1000)),
                       raise_server_exceptions=False)
@@ -419,7 +419,7 @@ def _labels(demo: gr.Blocks) -> list[str]:
 def test_no_staff_ui_without_a_password(fake: Assistant) -> None:
     from bot.web.chat import build_ui
 
-    demo = build_ui(Assistant(fake.settings.with_(staff_password=""), build=False))
+    demo = build_ui(Assistant(fake.settings.with_(staff_password="")))
     words = ("Evaluation", "评估", "Staff", "工作人员", "password", "密码")
     assert not [label for label in _labels(demo) if any(w in label for w in words)]
     assert not any(c.get("props", {}).get("elem_id", "") and "staff" in str(c["props"]["elem_id"])
@@ -430,7 +430,7 @@ def test_staff_tab_is_hidden_until_sign_in(fake: Assistant) -> None:
     from bot.web.chat import build_ui
     from bot.web.staff_ui import STAFF_TAB
 
-    demo = build_ui(Assistant(fake.settings.with_(staff_password=PASSWORD), build=False))
+    demo = build_ui(Assistant(fake.settings.with_(staff_password=PASSWORD)))
     tabs = [c["props"] for c in demo.config["components"] if c["props"].get("label") == STAFF_TAB]
     assert len(tabs) == 1 and tabs[0]["visible"] is False
     assert any("Staff password" in label for label in _labels(demo))
@@ -442,7 +442,7 @@ def test_staff_tab_is_hidden_until_sign_in(fake: Assistant) -> None:
 def test_staff_handlers_refuse_a_session_that_has_not_signed_in(fake: Assistant, _evals_copy: Path) -> None:
     from bot.web.staff_ui import StaffView
 
-    live = Assistant(fake.settings.with_(staff_password=PASSWORD, evals_dir=_evals_copy.parent), build=False)
+    live = Assistant(fake.settings.with_(staff_password=PASSWORD, evals_dir=_evals_copy.parent))
     with gr.Blocks():
         with gr.Tabs():
             view = StaffView(live, FeedbackStore(fake.settings.data_dir), load_corpus(ROOT / "corpus"))
@@ -492,7 +492,7 @@ def test_staff_events_refuse_a_forged_session(fake: Assistant, _evals_copy: Path
     from bot.web.chat import build_ui
 
     settings = fake.settings.with_(staff_password=PASSWORD, evals_dir=_evals_copy.parent)
-    live = Assistant(settings, build=False)
+    live = Assistant(settings)
     live.index, live.search, live.extractive = fake.index, fake.search, fake.extractive
     demo = build_ui(live, FeedbackStore(settings.data_dir), RateLimiter(1000))
     before = _evals_copy.read_bytes()

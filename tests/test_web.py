@@ -16,10 +16,12 @@ from bot.bilingual import load_figures, load_renderings
 from bot.config import ROOT, Settings
 from bot.corpus import load_corpus
 from bot.feedback import FeedbackStore
-from bot.server import STATIC, RateLimiter, create_api
+from bot.web.api import create_api
+from bot.web.http import RateLimiter
+from bot.web.render import STATIC
 from bot.service import Assistant
-from bot.ui import browser_lang, build_ui, citation_card, figures_html, render
-from conftest import in_threads, uvicorn_thread
+from bot.web.chat import browser_lang, build_ui, citation_card, figures_html, render
+from bot.testing import in_threads, uvicorn_thread
 
 CORPUS = ROOT / "corpus"
 XSS = "<img src=x onerror=alert(1)>"
@@ -29,7 +31,7 @@ XSS = "<img src=x onerror=alert(1)>"
 def web(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     folder = tmp_path_factory.mktemp("web")
     settings = Settings.from_env(embedder="fake", index_dir=folder / "index", data_dir=folder / "data")
-    return TestClient(create_api(Assistant(settings, build=False), limiter=RateLimiter(1000)))
+    return TestClient(create_api(Assistant(settings), limiter=RateLimiter(1000)))
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +88,7 @@ def test_plan_text_is_escaped(tmp_path: Path) -> None:
     corpus.mkdir()
     (corpus / "notes.md").write_text(f"# 测试\n\n这是一个测试段落{XSS}。\n", encoding="utf-8")
     settings = Settings.from_env(embedder="fake", corpus_dir=corpus, index_dir=tmp_path / "i", data_dir=tmp_path / "d")
-    html = TestClient(create_api(Assistant(settings, build=False))).get("/plan").text
+    html = TestClient(create_api(Assistant(settings))).get("/plan").text
     assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
@@ -194,7 +196,7 @@ def test_interface_language_follows_the_browser(header: str | None, lang: str) -
 
 
 def test_gradio_app_builds_and_mounts_under_the_api(tmp_path: Path) -> None:
-    from bot.server import create_app
+    from bot.web.app import create_app
 
     settings = Settings.from_env(embedder="fake", index_dir=tmp_path / "index", data_dir=tmp_path / "data")
     with TestClient(create_app(settings)) as client:
@@ -244,7 +246,7 @@ def test_web_chat_answers_several_residents_at_once(fake_settings: Settings) -> 
     from fastapi import FastAPI
     from gradio_client import Client
 
-    assistant = Assistant(fake_settings)
+    assistant = Assistant(fake_settings).warm_up()
     real_ask, lock, both_in = assistant.ask, threading.Lock(), threading.Event()
     flight = {"now": 0, "peak": 0}
 

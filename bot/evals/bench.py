@@ -138,7 +138,7 @@ def measure_scale(settings: Settings, plan: Settings, work: Path, n_sentences: i
     t0 = time.perf_counter()
     result = IndexManager(scaled).build()
     build_s = time.perf_counter() - t0
-    big, small = Assistant(scaled), Assistant(plan)
+    big, small = Assistant(scaled).warm_up(), Assistant(plan).warm_up()
     say(f"scale: built in {build_s:.0f}s; asking {len(cases)} questions of both indexes in turn")
     for case in list(cases)[:10]:
         big.ask(case.question, history=case.history)
@@ -206,7 +206,7 @@ def run(settings: Settings, quick: bool = False, skip: Sequence[str] | None = No
         holder: dict[str, Any] = {}
 
         def in_process() -> dict[str, Any]:
-            holder["assistant"] = Assistant(bench)
+            holder["assistant"] = Assistant(bench).warm_up()
             say(f"in-process: {passes} pass(es) over {len(cases)} questions")
             return measure_ask(holder["assistant"], cases, passes)
 

@@ -25,8 +25,14 @@ from .judge import normalise
 log = logging.getLogger("bot.evals.cases")
 
 CATEGORIES = ("figures", "lists", "places", "timing", "policies", "followup", "traditional", "mixed",
-              "colloquial", "typo", "offtopic", "injection", "unanswerable")
+              "colloquial", "typo", "offtopic", "injection", "unanswerable",
+              # written from residents' situations (evals/residents.jsonl, evals/heldout.jsonl)
+              "paraphrase", "situation", "place", "list", "figure", "yesno", "exclusion", "multipart", "notice",
+              "partial")
 EVAL_SET = "questions.jsonl"
+# The whole evaluation set, file by file with its split: the held-out part was written before any tuning on
+# it and is never tuned on; "tune" is everything else.
+EVAL_FILES = (("questions.jsonl", "tune"), ("residents.jsonl", "tune"), ("heldout.jsonl", "heldout"))
 _WRITE_LOCK = threading.Lock()  # one writer per process; flock on the lock file covers other processes
 
 
@@ -40,15 +46,18 @@ class Case:
     gold: list[str]
     facts: list[list[str]]
     abstain: bool
+    partial: bool = False  # asks what the plan does not give: right when the answer says so (or abstains)
+    split: str = "tune"
 
 
-def parse_case(rec: dict[str, Any], where: str = "") -> Case:
+def parse_case(rec: dict[str, Any], where: str = "", split: str = "tune") -> Case:
     try:
         case = Case(id=str(rec["id"]), question=str(rec["question"]), lang=str(rec["lang"]),
                     category=str(rec["category"]), history=list(rec.get("history") or []),
                     gold=[str(g) for g in rec.get("gold") or []],
                     facts=[[str(v) for v in (f if isinstance(f, list) else [f])] for f in rec.get("facts") or []],
-                    abstain=bool(rec.get("abstain", False)))
+                    abstain=bool(rec.get("abstain", False)), partial=bool(rec.get("partial", False)),
+                    split=split)
     except KeyError as exc:
         raise CaseError(f"{where}: missing field {exc}") from exc
     if not case.question.strip():
@@ -57,12 +66,24 @@ def parse_case(rec: dict[str, Any], where: str = "") -> Case:
         raise CaseError(f"{where} {case.id}: lang must be zh or en")
     if case.category not in CATEGORIES:
         raise CaseError(f"{where} {case.id}: unknown category {case.category!r}")
-    if not case.abstain and (not case.gold or not case.facts):
+    if case.partial and case.abstain:
+        raise CaseError(f"{where} {case.id}: a case is either partial or must abstain, not both")
+    if not case.abstain and not case.partial and (not case.gold or not case.facts):
         raise CaseError(f"{where} {case.id}: an answerable case needs gold sentence IDs and facts")
     return case
 
 
-def load_cases(path: Path) -> list[Case]:
+def case_record(case: Case) -> dict[str, Any]:
+    """A case as its file holds it, in the set's own field order (the split comes from the file, not the line)."""
+    record = asdict(case)
+    record.pop("split")
+    if not case.partial:
+        record.pop("partial")
+    return record
+
+
+def load_cases(path: Path, split: str | None = None) -> list[Case]:
+    split = split or dict(EVAL_FILES).get(path.name, "tune")
     cases: list[Case] = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
@@ -70,7 +91,19 @@ def load_cases(path: Path) -> list[Case]:
                 rec = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise CaseError(f"{path.name} line {n}: not JSON ({exc.msg})") from exc
-            cases.append(parse_case(rec, f"{path.name} line {n}"))
+            cases.append(parse_case(rec, f"{path.name} line {n}", split))
+    return cases
+
+
+def load_eval_set(evals_dir: Path) -> list[Case]:
+    """Every case of the evaluation set (the files of EVAL_FILES that exist), each with its split."""
+    cases = [c for name, split in EVAL_FILES if (Path(evals_dir) / name).exists()
+             for c in load_cases(Path(evals_dir) / name, split)]
+    seen: set[str] = set()
+    for case in cases:
+        if case.id in seen:
+            raise CaseError(f"case id {case.id!r} occurs twice in {evals_dir} — give one of them a new id")
+        seen.add(case.id)
     return cases
 
 
@@ -188,7 +221,7 @@ def append_case(path: Path, record: Mapping[str, Any]) -> Case:
     so readers see the old set or the new one, never half a file; on any error the old file stays as it was."""
     path = Path(path)
     case = parse_case(dict(record), path.name)
-    line = json.dumps(asdict(case), ensure_ascii=False).encode("utf-8") + b"\n"  # the set's own field order
+    line = json.dumps(case_record(case), ensure_ascii=False).encode("utf-8") + b"\n"
     with locked(path):
         old = path.read_bytes() if path.exists() else b""
         if any(c.id == case.id for c in (load_cases(path) if old else [])):

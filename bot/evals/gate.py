@@ -24,7 +24,7 @@ SHOW = 40  # failing cases listed per metric
 
 
 def _answerable(lang: str | None = None) -> Callable[["Outcome"], bool]:
-    return lambda o: not o.case.abstain and (lang is None or o.case.lang == lang)
+    return lambda o: not o.case.abstain and not o.case.partial and (lang is None or o.case.lang == lang)
 
 
 # For each metric: the cases it is computed over, and whether one of them counts against it.
@@ -34,7 +34,8 @@ CULPRITS: dict[str, tuple[Callable[["Outcome"], bool], Callable[["Outcome"], boo
     "citation_hit_at_1": (_answerable(), lambda o: o.hit_rank != 1),
     "citation_hit_at_3": (_answerable(), lambda o: o.hit_rank is None or o.hit_rank > 3),
     "mrr": (_answerable(), lambda o: o.hit_rank != 1),
-    "abstention_precision": (lambda o: bool(o.answer.get("abstained")), lambda o: not o.case.abstain),
+    "abstention_precision": (lambda o: bool(o.answer.get("abstained")),
+                             lambda o: not o.case.abstain and not o.case.partial),
     "abstention_recall": (lambda o: o.case.abstain, lambda o: not o.answer.get("abstained")),
     "pass_rate": (lambda o: True, lambda o: not o.passed),
 }

@@ -51,6 +51,7 @@ class Run:
         out = metrics(self.outcomes)
         out["by_language"] = breakdown(self.outcomes, lambda o: o.case.lang)
         out["by_category"] = breakdown(self.outcomes, lambda o: o.case.category)
+        out["by_split"] = breakdown(self.outcomes, lambda o: o.case.split)
         return out
 
 
@@ -74,7 +75,7 @@ def evaluate(settings: Settings, cases: list[Case], baselines: bool = False,
     """The assistant (loaded here unless given) on the cases, then the baselines on the same cases if asked."""
     gold_text = sentence_lookup(settings)
     if assistant is None:
-        assistant = Assistant(settings, on_progress=lambda m: print(m, file=sys.stderr))
+        assistant = Assistant(settings).warm_up(on_progress=lambda m: print(m, file=sys.stderr))
     runs = {"assistant": run_system(AssistantSystem(assistant), cases, gold_text)}
     if baselines:
         from .baselines import make_baselines  # LangChain and an in-memory Chroma: only when asked for

