@@ -1,37 +1,46 @@
-"""Answers: extractive (default), grounded LLM (optional), abstention and follow-up questions."""
+"""The extractive answer: the supporting sentences in the question's language, opened by a direct answer in the
+question's own terms (``bot.direct``), numbered citations, and a clear abstention when the plan does not cover it."""
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 import re
-from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
 from .bilingual import Figure
+from .confidence import Calibration
+from .direct import DirectAnswer, Lead
 from .index import Index, Unit
+from .items import PlanItem
 from .retrieve import Hit, Query, Retrieval
 from .text import en_tokens, numbers_in, zh_tokens
+from .understand import understand
 
 log = logging.getLogger("bot.answer")
 
-CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
-FEATURES = ("dense", "dense_z", "coverage", "known", "grams", "rare", "procedural", "injection", "other_year", "zh")
 MAX_SENTENCES = 3
-CLAUSE_SPLIT = re.compile(r"(?<=[，,])")
+CLAUSE_SPLIT = re.compile(r"(?<=[，,；;])")
 EN_CLAUSE_SPLIT = re.compile(r"(?<=[;:])\s+")  # the renderings separate the plan's tasks with semicolons
 # words every question about the plan may carry, stemmed as en_tokens stems them ("this" -> "thi")
 EN_GENERIC = {"plan", "nankai", "district", "2024", "year", "thi", "will", "what", "which", "how"}
-
-_FOLLOWUP_ZH = re.compile(r"^(那|那么|还有|另外|再|以及|和)|呢[？?]?$")
-_FOLLOWUP_EN = re.compile(r"^(and|what about|how about|also|and what about|same for|then)\b", re.I)
 _QUANTITY = re.compile(r"多少|(?<!哪)几个|(?<!哪)几[条家处所项宗]|多大|比例|百分|增长|目标|指标|how (many|much)|what percent|"
                        r"percentage|target|figure|number of|growth|rate", re.I)
 _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补贴|救助金|低保|身份证|办证|办理|证明|维权|"
                       r"hukou|household registration|complain|complaint|apply|application|benefit|subsid|"
                       r"allowance|welfare|id card|permit|certificate|report a", re.I)
+Segments = dict[str, list[tuple[str, str]]]  # sentence id -> (zh span, en span) clause pairs
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: str
+    title: str
+    title_en: str
+    year: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "title_en": self.title_en, "year": self.year}
 
 
 @dataclass
@@ -45,9 +54,14 @@ class Citation:
     quote_en: str | None
     score: float
     url: str
+    document: DocumentInfo | None = None
+    text_en: str | None = None  # the English rendering of the quoted sentences in full
+    sentence_ids: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = {k: v for k, v in self.__dict__.items() if k not in ("sentence_ids", "document")}
+        out["document"] = self.document.as_dict() if self.document else None
+        return out
 
 
 @dataclass
@@ -61,84 +75,21 @@ class Answer:
     related: list[dict[str, str]] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     top: dict[str, float] = field(default_factory=dict)  # the best hit's signals, for calibration
+    partial: bool = False  # the plan does not give what was asked; the answer says so and gives what it does say
+    direct: str = ""  # the answer's first part: the direct answer (the rest is the supporting quotes)
+    derived: set[str] = field(default_factory=set)  # numbers the direct answer derives (counts, the year asked)
+    approved: dict[str, str] | None = None  # mode "approved": {"id", "updated_at"} of the staff-approved answer
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "question": self.question, "language": self.language, "answer": self.answer,
-            "abstained": self.abstained, "mode": self.mode,
+            "abstained": self.abstained, "partial": self.partial, "mode": self.mode,
             "citations": [c.as_dict() for c in self.citations], "related": self.related,
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }
-
-
-def is_followup(question: str, history: list[dict[str, str]]) -> bool:
-    if not any(turn.get("role") == "user" for turn in history):
-        return False
-    q = question.strip()
-    if _FOLLOWUP_ZH.search(q) or _FOLLOWUP_EN.search(q):
-        return True
-    return len(zh_tokens(q)) + len(en_tokens(q)) <= 1
-
-
-def previous_question(history: list[dict[str, str]]) -> str:
-    """The last user turn that was itself a full question (follow-ups chain back to it)."""
-    users = [t.get("content", "") for t in history if t.get("role") == "user"]
-    context: list[str] = []
-    for text in reversed(users):
-        context.insert(0, text)
-        if not is_followup(text, [{"role": "user", "content": "x"}]):
-            break
-    return " ".join(context)
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Logistic model over the retrieval signals: P(the plan answers this question).
-
-    Fitted on the eval set by ``python -m bot eval --calibrate`` (one model, no per-question rules).
-    """
-
-    weights: tuple[float, ...]
-    bias: float
-    threshold: float = 0.5
-
-    @classmethod
-    def load(cls, path: Path = CALIBRATION_FILE) -> "Calibration":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(weights=tuple(float(data["weights"].get(f, 0.0)) for f in FEATURES), bias=float(data["bias"]),
-                   threshold=float(data.get("threshold", 0.5)))
-
-    def probability(self, signals: dict[str, float]) -> float:
-        z = self.bias + sum(w * signals.get(f, 0.0) for w, f in zip(self.weights, FEATURES))
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
-
-    def confident(self, signals: dict[str, float]) -> bool:
-        return bool(signals) and self.probability(signals) >= self.threshold
-
-
-def fit_calibration(rows: list[tuple[dict[str, float], bool]], steps: int = 4000, lr: float = 0.5,
-                    l2: float = 1e-3) -> dict[str, Any]:
-    """Fit the logistic model (answerable = 1) by gradient descent; pick the threshold with best accuracy."""
-    import numpy as np
-
-    x = np.array([[r[0].get(f, 0.0) for f in FEATURES] for r in rows], dtype=np.float64)
-    y = np.array([1.0 if r[1] else 0.0 for r in rows])
-    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
-    xs = (x - mean) / std
-    w = np.zeros(xs.shape[1])
-    b = 0.0
-    balance = np.where(y == 1, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-(xs @ w + b)))
-        g = (p - y) * balance
-        w -= lr * (xs.T @ g / len(y) + l2 * w)
-        b -= lr * g.mean()
-    weights = w / std
-    bias = b - float((w * mean / std).sum())
-    probs = 1 / (1 + np.exp(-(x @ weights + bias)))
-    best = max((float(((probs >= t) == (y == 1)).mean()), -abs(t - 0.5), t) for t in np.linspace(0.2, 0.8, 61))
-    return {"weights": dict(zip(FEATURES, map(float, weights))), "bias": float(bias),
-            "threshold": round(float(best[2]), 3), "train_accuracy": round(best[0], 4), "cases": len(rows)}
+        if self.approved is not None:
+            out["approved"] = dict(self.approved)
+        return out
 
 
 def _clauses(sentence: str, tokens: list[str]) -> str:
@@ -235,41 +186,68 @@ def _figure_for(query: Query, hits: list[Hit], figures: dict[str, list[Figure]])
 class ExtractiveAnswerer:
     """Builds a cited answer from the plan's own sentences, in the question's language."""
 
-    def __init__(self, index: Index, figures: list[Figure], calibration: Calibration | None = None) -> None:
+    def __init__(self, index: Index, figures: list[Figure], items: list[PlanItem] | None = None,
+                 documents: dict[str, DocumentInfo] | None = None, segments: Segments | None = None,
+                 calibration: Calibration | None = None) -> None:
         self.index = index
         self.calibration = calibration or Calibration.load()
         self.figures: dict[str, list[Figure]] = {}
         for fig in figures:
             self.figures.setdefault(fig.sentence_id, []).append(fig)
+        self.documents = documents or {}
+        years = [d.year for d in self.documents.values() if d.year]
+        self.plan_year = max(years) if years else 2024
+        self.direct = DirectAnswer(items or [], self.plan_year)
+        self.segments = segments or {}
 
     def run(self, question: str, retrieval: Retrieval) -> Answer:
         query = retrieval.query
         lang = query.lang
         if not retrieval.hits or not self.calibration.confident(retrieval.signals):
             return self.abstain(question, retrieval)
+        asked = understand(query.text, self.plan_year)
         chosen = select(retrieval)
         citations = self._citations(chosen, query)
-        parts: list[str] = []
+        cite = {sid: c.n for c in citations for sid in c.sentence_ids}
+        sentence_ids = [sid for c in citations for sid in c.sentence_ids]
+        evidence = " ".join(f"{c.quote} {c.text_en or ''}" for c in citations)
+        lead = self.direct.run(asked, query, sentence_ids, cite, evidence, lang)
+        if lead is None:
+            lead = self._figure_lead(query, chosen, citations)
+        if lead is not None and lead.focus:
+            citations = self._citations(chosen, query, focus=lead.focus)
+        answer = self._compose(question, lang, lead, citations)
+        if unsupported_numbers(answer) and lead is not None:  # never serve a figure no quote carries
+            log.warning("direct answer dropped (unsupported numbers %s): %s", unsupported_numbers(answer), lead.text)
+            answer = self._compose(question, lang, None, self._citations(chosen, query))
+        return answer
+
+    def _figure_lead(self, query: Query, chosen: list[Hit], citations: list[Citation]) -> Lead | None:
         figure = _figure_for(query, chosen, self.figures)
-        if figure:
-            fig, hit = figure
-            cite = citations[0]  # the figure comes from the best sentence, which the first citation quotes
-            if fig.value not in cite.quote:
-                cite.quote = hit.unit.zh
-            n = cite.n
-            parts.append(f"{fig.measure_zh}：{fig.value} [{n}]。" if lang == "zh"
-                         else f"{fig.measure_en[:1].upper()}{fig.measure_en[1:]}: {fig.value_en} [{n}].")
+        if not figure:
+            return None
+        fig, hit = figure
+        n = next((c.n for c in citations if hit.unit.id in c.sentence_ids), citations[0].n)
+        year = self.plan_year
+        if query.lang == "zh":
+            return Lead(f"{year}年计划{fig.measure_zh}：{fig.value} [{n}]。", kind="figure", focus=[fig.value])
+        return Lead(f"For {year} the plan sets {fig.measure_en}: {fig.value_en} [{n}].", kind="figure",
+                    focus=[fig.value])
+
+    def _compose(self, question: str, lang: str, lead: Lead | None, citations: list[Citation]) -> Answer:
+        year = self.plan_year
         if lang == "zh":
             body = "".join(f"{c.quote.rstrip('。；;，,')} [{c.n}]。" for c in citations)
-            parts.append(("计划提出：" if not figure else "计划原文：") + body)
+            text = f"{lead.text}\n计划原文：{body}" if lead else f"{year}年计划提出：{body}"
         else:
-            body = " ".join(f"{(c.quote_en or c.quote).rstrip(' .;')} [{c.n}]." for c in citations)
-            parts.append(("The plan says: " if not figure else "In the plan's words: ") + body)
-        return Answer(question=question, language=lang, answer="\n".join(parts), abstained=False,
-                      mode="extractive", citations=citations)
+            body = " ".join(f"{(c.quote_en or c.quote).rstrip(' .;,')} [{c.n}]." for c in citations)
+            text = f"{lead.text}\nIn the plan's words: {body}" if lead else f"For {year} the plan says: {body}"
+        return Answer(question=question, language=lang, answer=text, abstained=False, mode="extractive",
+                      citations=citations, partial=bool(lead and lead.partial),
+                      direct=lead.text if lead else text, derived=set(lead.derived) if lead else set())
 
-    def _citations(self, chosen: list[Hit], query: Query) -> list[Citation]:
-        tokens = list(dict.fromkeys(query.zh_tokens))
+    def _citations(self, chosen: list[Hit], query: Query, focus: list[str] | None = None) -> list[Citation]:
+        tokens = list(dict.fromkeys(query.zh_tokens + (focus or [])))
         by_para: dict[str, list[Hit]] = {}
         for hit in chosen:
             by_para.setdefault(hit.unit.paragraph_id, []).append(hit)
@@ -279,17 +257,36 @@ class ExtractiveAnswerer:
             for run in sorted(_runs(sorted(hits, key=lambda h: h.unit.n)), key=lambda r: -max(h.score for h in r)):
                 span = [u for u in units if run[0].unit.n <= u.n <= run[-1].unit.n]
                 quote = "".join(u.zh for u in span)
-                if len(span) == 1 and query.lang == "zh":
+                if len(span) == 1 and (query.lang == "zh" or focus):
                     quote = _clauses(quote, tokens)
-                en = [u.en for u in span if u.en]
+                full_en = [u.en for u in span if u.en]
+                en = full_en
                 if query.lang == "en":
-                    en = [_clauses_en(text, set(query.en_tokens)) for text in en]
+                    en = [self._english_span(u, quote, tokens, set(query.en_tokens)) for u in span if u.en]
                 citations.append(Citation(
                     n=len(citations) + 1, id=pid, label=span[0].label, label_en=span[0].label_en,
                     text=self.index.paragraph_text(pid), quote=quote,
                     quote_en=" ".join(en) if len(en) == len(span) else None,
-                    score=round(max(h.score for h in run), 4), url=f"/plan#{pid}"))
+                    score=round(max(h.score for h in run), 4), url=f"/plan#{pid}",
+                    document=self.documents.get(span[0].doc_id),
+                    text_en=" ".join(full_en) if len(full_en) == len(span) else None,
+                    sentence_ids=[u.id for u in span]))
         return citations
+
+    def _english_span(self, unit: Unit, quote_zh: str, tokens: list[str], en_words: set[str]) -> str:
+        """The English of a sentence cut to what answers: the aligned segments whose Chinese the quote keeps (or
+        that carry the question's words), else the semicolon-separated tasks that carry the question's words."""
+        pairs = self.segments.get(unit.id)
+        if pairs and len(pairs) > 1:
+            keep = [i for i, (zh, en) in enumerate(pairs) if zh and zh in quote_zh and quote_zh != unit.zh]
+            if not keep:
+                words = en_words - EN_GENERIC
+                keep = [i for i, (zh, en) in enumerate(pairs)
+                        if any(t in zh for t in tokens if len(t) > 1) or words & set(en_tokens(en))]
+            if keep and len(keep) < len(pairs):
+                span = " ".join(pairs[i][1] for i in range(keep[0], keep[-1] + 1)).strip(" ;,")
+                return span[:1].upper() + span[1:]
+        return _clauses_en(unit.en or "", en_words)
 
     def related(self, retrieval: Retrieval, lang: str, n: int = 3) -> list[dict[str, str]]:
         seen: list[dict[str, str]] = []
@@ -327,13 +324,15 @@ class ExtractiveAnswerer:
 
 
 def unsupported_numbers(answer: Answer) -> list[str]:
-    """Numbers in the answer that occur in none of its citations' quotes or renderings.
+    """Numbers in the answer that occur in none of its citations' quotes, renderings or document titles.
 
     An abstention quotes nothing: the only numbers it carries are the plan's title and the hotline.
     """
     if answer.abstained:
         return []
     text = re.sub(r"\[\d+\]", " ", answer.answer)
-    sources = " ".join(f"{c.quote} {c.quote_en or ''}" for c in answer.citations)
+    sources = " ".join(f"{c.quote} {c.quote_en or ''} {c.document.title if c.document else ''} "
+                       f"{c.document.year if c.document else ''}" for c in answer.citations)
     allowed = set(numbers_in(sources))
+    allowed |= answer.derived
     return [n for n in numbers_in(text) if n not in allowed and n != "12345"]

@@ -37,6 +37,7 @@ class Rendering:
     id: str
     zh: str
     en: str
+    segments: tuple[tuple[str, str], ...] = ()  # clause-aligned (zh span, en span) pairs, when the file has them
 
 
 def renderings_path(corpus_dir: Path, doc_id: str) -> Path:
@@ -50,7 +51,9 @@ def load_renderings(corpus_dir: Path, doc_id: str) -> dict[str, Rendering]:
     for n, rec in enumerate(read_jsonl(path), 1):
         if not {"id", "zh", "en"} <= rec.keys():
             raise DataFileError(f"{path.name} record {n}: needs the keys id, zh and en")
-        out[rec["id"]] = Rendering(id=rec["id"], zh=rec["zh"], en=rec["en"])
+        segments = tuple((str(seg.get("zh", "")), str(seg.get("en", ""))) for seg in rec.get("segments") or ()
+                         if isinstance(seg, dict))
+        out[rec["id"]] = Rendering(id=rec["id"], zh=rec["zh"], en=rec["en"], segments=segments)
     return out
 
 

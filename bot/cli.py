@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .answer import CALIBRATION_FILE
+from .confidence import CALIBRATION_FILE
 from .build import IndexManager
 from .check import corpus_report
 from .config import Settings

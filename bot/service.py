@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from pathlib import Path
 import time
 from typing import Any, Callable
 
-from .answer import Answer, ExtractiveAnswerer, is_followup, previous_question
-from .bilingual import Figure, Glossary, load_figures
+from .answer import Answer, DocumentInfo, ExtractiveAnswerer
+from .bilingual import Figure, Glossary, load_figures, load_renderings
 from .config import Settings
+from .followup import is_followup, previous_question
 from .corpus import Corpus, load_corpus
 from .build import IndexManager
 from .errors import IndexNotReady, VectorStoreUnavailable
 from .index import Index
+from .items import PlanItem, load_items
 from .retrieve import HybridSearch
 
 log = logging.getLogger("bot.service")
@@ -28,6 +32,24 @@ def valid_text(text: str) -> str:
     except UnicodeEncodeError:
         return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")  # pairs join, lone ones go
     return text
+
+
+_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+
+
+def _documents(corpus: Corpus, corpus_dir: Path) -> tuple[dict[str, DocumentInfo], dict[str, list[tuple[str, str]]]]:
+    """Each document's title (zh/en) and year, and the clause-aligned English segments of its sentences."""
+    documents: dict[str, DocumentInfo] = {}
+    segments: dict[str, list[tuple[str, str]]] = {}
+    for doc in corpus.documents:
+        renderings = load_renderings(corpus_dir, doc.doc_id)
+        title_en = renderings.get(f"{doc.doc_id}/title")
+        year = _YEAR.search(doc.title or "") or _YEAR.search(doc.doc_id)
+        documents[doc.doc_id] = DocumentInfo(id=doc.doc_id, title=doc.title or doc.doc_id,
+                                             title_en=title_en.en if title_en else doc.title or doc.doc_id,
+                                             year=int(year.group(1)) if year else None)
+        segments.update({rid: list(r.segments) for rid, r in renderings.items() if r.segments})
+    return documents, segments
 
 
 class Assistant:
@@ -46,6 +68,7 @@ class Assistant:
         self.llm = None
         self._corpus: Corpus | None = None
         self._figures: list[Figure] | None = None
+        self._items: list[PlanItem] | None = None
 
     def warm_up(self, on_progress: Callable[[str], None] | None = None) -> "Assistant":
         """Load (or build) the index now; returns the assistant, ready to answer."""
@@ -63,6 +86,14 @@ class Assistant:
         if corpus is None:
             corpus = self._corpus = load_corpus(self.settings.corpus_dir)
         return corpus
+
+    @property
+    def items(self) -> list[PlanItem]:
+        """The plan items of corpus/items.jsonl (loaded once, again after a reload)."""
+        items = self._items
+        if items is None:
+            items = self._items = load_items(self.settings.corpus_dir)
+        return items
 
     @property
     def figures(self) -> list[Figure]:
@@ -99,12 +130,16 @@ class Assistant:
         index, status = self.manager.load_or_build(on_progress=on_progress)
         glossary = Glossary.load(self.settings.corpus_dir)
         figures = load_figures(self.settings.corpus_dir)
-        state = (index, HybridSearch(index, glossary), ExtractiveAnswerer(index, figures), glossary, figures)
+        items = load_items(self.settings.corpus_dir)
+        corpus = load_corpus(self.settings.corpus_dir)
+        documents, segments = _documents(corpus, self.settings.corpus_dir)
+        answerer = ExtractiveAnswerer(index, figures, items=items, documents=documents, segments=segments)
+        state = (index, HybridSearch(index, glossary), answerer, glossary, figures)
         with self._lock:  # requests in flight keep the objects they already hold
             retired = self.index
             self.index, self.search, self.extractive, self.glossary, self._figures = state
             self.status = status
-            self._corpus = None
+            self._corpus, self._items = corpus, items
         if retired is not None and retired is not index:
             timer = threading.Timer(RETIRE_AFTER_S, retired.close)
             timer.daemon = True

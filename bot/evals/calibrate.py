@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..answer import FEATURES, Calibration, fit_calibration
+from ..confidence import FEATURES, Calibration, fit_calibration
 
 if TYPE_CHECKING:
     from .run import Run

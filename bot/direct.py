@@ -1,0 +1,275 @@
+"""The direct answer: one or two sentences that answer in the question's own terms — the items asked for grouped by
+the plan's actions and counted, the figure with its unit and what it counts, the date, or a plain yes — naming the
+plan year; or, when the plan gives something near but not the thing asked, a plain statement of what it lacks.
+
+It is composed from the plan items (``corpus/items.jsonl``) of the sentences the answerer chose, so every name and
+figure in it comes from a cited sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .items import GROUP_EN, KIND_LABEL, PlanItem
+from .retrieve import Query
+from .text import en_tokens, zh_tokens
+from .understand import Asked
+
+# question words naming a kind of item (how residents say it), in both languages
+KIND_WORDS: list[tuple[str, re.Pattern[str]]] = [
+    ("school", re.compile(r"学校|小学|中学|高中|幼儿园|上学|入学|读书|学位|school|kindergarten|pupil|classroom", re.I)),
+    ("hospital", re.compile(r"医院|诊所|卫生院|看病|就医|hospital|clinic|medical cent", re.I)),
+    ("park", re.compile(r"公园|绿地|遛|散步|park\b|parks\b|green space|garden", re.I)),
+    ("road", re.compile(r"道路|马路|修路|路段|堵车|通行|\broads?\b|street works|traffic", re.I)),
+    ("metro", re.compile(r"地铁|轨道交通|\bmetro\b|subway|underground|\blines?\b", re.I)),
+    ("company", re.compile(r"企业|公司|厂|\bcompan|\bfirms?\b|enterprises?\b|business(es)?\b", re.I)),
+    ("event", re.compile(r"活动|节日|展会|博览会|比赛|演出|events?\b|festivals?|expos?\b|fairs?\b|shows?\b", re.I)),
+    ("housing", re.compile(r"小区|住房|房子|楼房|老房|housing|homes?\b|flats?\b|apartments?|compounds?|estates?", re.I)),
+    ("parcel", re.compile(r"地块|土地|plots?\b|land parcels?|\bland\b", re.I)),
+    ("cluster", re.compile(r"产业集群|产业链|clusters?\b|industry chains?", re.I)),
+    ("facility", re.compile(r"设施|场馆|中心|站|facilit|venues?|stations?|centres?|centers?", re.I)),
+    ("project", re.compile(r"项目|工程|projects?\b|schemes?\b|works\b", re.I)),
+]
+# a question's own verb for what happens to an item, mapped to the plan's action groups
+ACTION_WORDS: list[tuple[str, re.Pattern[str]]] = [
+    ("新开工", re.compile(r"开工|动工|开建|新建|start(s|ed)? (construction|building|work)|break(s)? ground|begin", re.I)),
+    ("建成", re.compile(r"建成|建好|完工|竣工|投用|开学|开放|\bopens?\b|\bopening\b|\bcompleted?\b|\bfinished\b|ready", re.I)),
+    ("完成", re.compile(r"完成|\bfinish", re.I)),
+    ("改造", re.compile(r"改造|翻新|升级|renovat|upgrad|refurbish", re.I)),
+    ("谋划", re.compile(r"谋划|规划中|筹备|planned|in the pipeline|being planned", re.I)),
+]
+_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
+_DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
+                      r"December) \d{4}\b|\bby the end of (the year|20\d\d)\b|\bwithin the year\b|\bfirst half\b|"
+                      r"\bsecond half\b|\bquarter\b", re.I)
+_MONEY = re.compile(r"\d[\d.,]*\s*(亿|万)?元|yuan|RMB", re.I)
+_PEOPLE = re.compile(r"人口|常住|population", re.I)
+
+
+@dataclass
+class Lead:
+    """The direct answer's text (with [n] markers) and whether it says the plan lacks what was asked."""
+
+    text: str
+    partial: bool = False
+    kind: str = "clause"  # figure | list | clause | gap
+    focus: list[str] = field(default_factory=list)  # Chinese words the supporting quotes must keep
+    derived: set[str] = field(default_factory=set)  # numbers not quoted but derived: counts of listed items,
+    # the year a question asked about
+
+
+def _low(text: str) -> str:
+    return text.lower()
+
+
+def asked_kind(text: str) -> str | None:
+    for kind, pattern in KIND_WORDS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def asked_action(text: str) -> str | None:
+    for group, pattern in ACTION_WORDS:
+        if pattern.search(text):
+            return group
+    return None
+
+
+def item_score(item: PlanItem, query: Query) -> float:
+    """How clearly the question is about this item: its keywords, its name, its words."""
+    text = _low(query.text)
+    score = 0.0
+    for word in item.keywords_zh + item.keywords_en:
+        if word and _low(word) in text:
+            score += 2.0
+    if item.name_zh in query.text:
+        score += 3.0
+    name_zh = set(zh_tokens(item.name_zh)) | set(zh_tokens(item.measure_zh or ""))
+    score += sum(1.0 for t in set(query.zh_tokens) if t in name_zh)
+    name_en = set(en_tokens(f"{item.name_en} {item.measure_en or ''}"))
+    score += sum(1.0 for t in set(query.en_tokens) if t in name_en and len(t) > 2)
+    return score
+
+
+def _excluded(item: PlanItem, asked: Asked) -> bool:
+    for x in asked.exclusions:
+        xl = _low(x)
+        names = [item.name_zh, _low(item.name_en), *item.keywords_zh, *map(_low, item.keywords_en)]
+        if any(xl in n or (len(n) >= 2 and n in xl) for n in names if n):
+            return True
+        if set(en_tokens(x)) & set(en_tokens(item.name_en)) - {"the", "school", "park", "road", "district"}:
+            return True
+    return False
+
+
+def _fits(item: PlanItem, asked: Asked) -> bool:
+    """A target item whose value is the kind of figure the question asks for."""
+    value = f"{item.quantity or ''}{item.unit or ''}{item.value_en or ''}"
+    if not value:
+        return False
+    if asked.attribute == "area":
+        return "平方米" in value or "square" in value
+    if asked.attribute in ("share", "growth"):
+        return "%" in value or "增长" in (item.measure_zh or "")
+    if asked.attribute == "count":
+        return "%" not in value and "平方米" not in value
+    return True
+
+
+def _focus(items: list[PlanItem]) -> list[str]:
+    return [w for i in items for w in (i.name_zh, i.quantity) if w]
+
+
+def _certainty_en(item: PlanItem) -> str:
+    return f" ({item.certainty_en})" if item.certainty_en and item.certainty_en not in (item.measure_en or "") else ""
+
+
+def _join_en(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+class DirectAnswer:
+    """Composes the lead of an answer from the plan items of the chosen sentences."""
+
+    def __init__(self, items: list[PlanItem], plan_year: int = 2024) -> None:
+        self.plan_year = plan_year
+        self.by_sentence: dict[str, list[PlanItem]] = {}
+        for item in items:
+            self.by_sentence.setdefault(item.sentence, []).append(item)
+
+    def items_in(self, sentence_ids: list[str]) -> list[PlanItem]:
+        return [item for sid in sentence_ids for item in self.by_sentence.get(sid, [])]
+
+    # ------------------------------------------------------------ what the plan does not give
+
+    def gap(self, asked: Asked, query: Query, quotes: str, subject: str, lang: str) -> str | None:
+        """A sentence saying what the plan lacks, or None when it gives what was asked."""
+        year = self.plan_year
+        other = [y for y in asked.years if y != year]
+        zh = lang == "zh"
+        about = subject or ("这方面" if zh else "this")
+        if other:
+            y = other[0]
+            return (f"计划是{year}年的计划，没有给出{y}年的情况；以下是{year}年计划的内容。" if zh else
+                    f"The plan covers {year} and does not give {about} for {y}; here is what it plans for {year}.")
+        if asked.attribute == "money" and not _MONEY.search(quotes):
+            return (f"计划没有列出{about}的投资金额或资金数额。" if zh else
+                    f"The plan does not give an amount of money for {about}.")
+        if asked.attribute == "population" and not _PEOPLE.search(quotes):
+            return "计划没有给出人口数字。" if zh else "The plan does not give population figures."
+        if asked.attribute == "date" and asked.kind in ("when",) and not (_DATE.search(quotes) or _DATE_EN.search(quotes)):
+            return (f"计划没有给出{about}的具体日期，只说在{year}年内推进。" if zh else
+                    f"The plan does not set a date for {about}; it is part of the {year} plan.")
+        if asked.result:
+            return (f"计划只列出{year}年的目标和任务，没有给出完成结果。" if zh else
+                    f"The plan sets targets for {year}; it does not report whether they were met.")
+        return None
+
+    # ------------------------------------------------------------ figures
+
+    def figure(self, asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, int],
+               lang: str) -> Lead | None:
+        candidates = [i for i in items if (i.quantity or i.value_en) and _fits(i, asked)]
+        if not candidates:
+            return None
+        scored = sorted(((item_score(i, query), n, i) for n, i in enumerate(candidates)), key=lambda s: (-s[0], s[1]))
+        best = scored[0][0]
+        if best <= 0 and len(candidates) > 1:
+            return None
+        want = 2 if asked.parts else 1
+        chosen = [i for s, _, i in scored if s >= max(1.0, best - 1.0)][:want] or [scored[0][2]]
+        year = self.plan_year
+        if lang == "zh":
+            parts = [f"{self._measure_zh(i)}为{i.value_zh()} [{cite[i.sentence]}]" for i in chosen]
+            return Lead(f"{year}年计划中，" + "；".join(parts) + "。", kind="figure", focus=_focus(chosen))
+        parts = [f"{i.measure_en or i.name_en}{_certainty_en(i)}: {i.value_en_text()} [{cite[i.sentence]}]"
+                 for i in chosen]
+        return Lead(f"In the {year} plan, " + "; ".join(parts) + ".", kind="figure", focus=_focus(chosen))
+
+    @staticmethod
+    def _measure_zh(item: PlanItem) -> str:
+        measure = item.measure_zh or item.name_zh
+        certainty = f"（{item.certainty_zh}）" if item.certainty_zh and item.certainty_zh not in measure else ""
+        return f"{measure}{certainty}"
+
+    # ------------------------------------------------------------ lists
+
+    def listing(self, asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, int],
+                lang: str) -> Lead | None:
+        kind = asked_kind(query.text)
+        pool = [i for i in items if i.kind != "target" and not _excluded(i, asked)]
+        if kind:
+            pool = [i for i in pool if i.kind == kind]
+        else:
+            top = max((item_score(i, query) for i in pool), default=0.0)
+            pool = [i for i in pool if item_score(i, query) >= max(1.0, top - 2.0)] if top > 0 else []
+        if not pool:
+            return None
+        groups: dict[str, list[PlanItem]] = {}
+        for item in pool:
+            groups.setdefault(item.group, []).append(item)
+        first = asked_action(query.text)
+        order = sorted(groups, key=lambda g: (g != first, list(groups).index(g)))
+        year = self.plan_year
+        label = KIND_LABEL.get(kind or "", None)
+        single = len({cite[i.sentence] for i in pool}) == 1
+        if lang == "zh":
+            chunks = []
+            for n, g in enumerate(order):
+                its = groups[g]
+                verb = g if g != "其他" else (its[0].action_zh or "推进")
+                count = f"{len(its)}{label[0]}{label[1] if n == 0 else ''}" if label else ""
+                marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
+                chunks.append(f"{verb}{count}：{'、'.join(i.name_zh for i in its)}{marks}")
+            end = f" [{cite[pool[0].sentence]}]" if single else ""
+            return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=_focus(pool),
+                        derived={str(len(g)) for g in groups.values()})
+        chunks = []
+        for n, g in enumerate(order):
+            its = groups[g]
+            verb = GROUP_EN[g] if g != "其他" else (its[0].action_en or "advance")
+            noun = (label[3] if len(its) > 1 else label[2]) if label else ""
+            count = f" {len(its)} {noun}" if label and n == 0 else (f" {len(its)}" if label else "")
+            marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
+            chunks.append(f"{verb}{count}: {_join_en([i.name_en for i in its])}{marks}")
+        body = "; ".join(chunks[:-1]) + ("; and " if len(chunks) > 2 else " and ") + chunks[-1] if len(chunks) > 1 \
+            else chunks[0]
+        end = f" [{cite[pool[0].sentence]}]" if single else ""
+        return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=_focus(pool),
+                    derived={str(len(g)) for g in groups.values()})
+
+    # ------------------------------------------------------------ the whole lead
+
+    def run(self, asked: Asked, query: Query, sentence_ids: list[str], cite: dict[str, int], quotes: str,
+            lang: str) -> Lead | None:
+        """The direct answer for the chosen sentences (None: the quote itself is the best answer)."""
+        items = self.items_in(sentence_ids)
+        lead: Lead | None = None
+        if asked.wants_figure and asked.attribute not in ("money", "population"):
+            lead = self.figure(asked, query, items, cite, lang)
+        if lead is None and (asked.is_list or asked.kind in ("whether", "what", "how_many")):
+            lead = self.listing(asked, query, items, cite, lang)
+        subject = self._subject(query, items, lang)
+        asked_years = {str(y) for y in asked.years}
+        gap = self.gap(asked, query, quotes, subject, lang)
+        if gap:
+            return Lead(gap + ((" " if lang == "en" else "") + lead.text if lead else ""), partial=True, kind="gap",
+                        focus=lead.focus if lead else [], derived=(lead.derived if lead else set()) | asked_years)
+        if lead and asked.kind == "whether":
+            lead = Lead(("是的。" if lang == "zh" else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
+                        derived=lead.derived)
+        return lead
+
+    @staticmethod
+    def _subject(query: Query, items: list[PlanItem], lang: str) -> str:
+        scored = sorted(((item_score(i, query), n, i) for n, i in enumerate(items)), key=lambda s: (-s[0], s[1]))
+        if scored and scored[0][0] >= 2:
+            item = scored[0][2]
+            return item.name_zh if lang == "zh" else item.name_en
+        return ""
