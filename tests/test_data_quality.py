@@ -2,13 +2,15 @@
 
 These keep the slips of the bilingual review fixed: glossary terms rendered with the glossary's English,
 everyday words that must not steer a question to a plan term, one voice and quote style, the reviewed
-renderings and glossary entries, Chinese in brackets that is really in the source sentence.
+renderings and glossary entries, Chinese in brackets that is really in the source sentence; and the
+clause-aligned "segments" of each sentence record cover its Chinese and its English in order.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -317,3 +319,74 @@ def test_renderings_cover_the_source(renderings: dict[str, Rendering]) -> None:
     doc = next(d for d in corpus.documents if d.doc_id == DOC)
     for s in doc.sentences:
         assert renderings[s.id].zh == s.text, s.id
+
+
+# ---------------------------------------------------------------- 6. clause-aligned segments
+
+_NUMBER_WRITTEN_OUT = {"258", "50", "70"}  # 258万 -> 2.58 million, 50万 -> 500,000, 70万 -> 700,000
+
+
+def _separators_only(text: str) -> bool:
+    return all(ch.isspace() or unicodedata.category(ch).startswith("P") for ch in text)
+
+
+def _cover(whole: str, parts: list[str]) -> str | None:
+    """Why the parts fail to cover the whole in order (only punctuation and spaces between), or None."""
+    pos = 0
+    for n, part in enumerate(parts):
+        if not part.strip() or _separators_only(part):
+            return f"segment {n} is empty or only punctuation"
+        at = whole.find(part, pos)
+        if at < 0:
+            return f"segment {n} {part[:30]!r} is not in the text after position {pos}"
+        if not _separators_only(whole[pos:at]):
+            return f"text left out before segment {n}: {whole[pos:at]!r}"
+        pos = at + len(part)
+    if not _separators_only(whole[pos:]):
+        return f"text left out at the end: {whole[pos:]!r}"
+    return None
+
+
+def test_sentences_have_clause_aligned_segments(records: list[dict]) -> None:
+    problems = []
+    for rec in records:
+        key = _key(rec["id"])
+        if not _is_sentence(rec["id"]):
+            if "segments" in rec:
+                problems.append(f"{key}: headings carry no segments")
+            continue
+        segments = rec.get("segments")
+        if not isinstance(segments, list) or not segments:
+            problems.append(f"{key}: no segments")
+            continue
+        if not all(isinstance(s, dict) and set(s) == {"zh", "en"} and all(isinstance(v, str) for v in s.values())
+                   for s in segments):
+            problems.append(f"{key}: each segment is {{'zh': str, 'en': str}}")
+            continue
+        for lang in ("zh", "en"):
+            why = _cover(rec[lang], [s[lang] for s in segments])
+            if why:
+                problems.append(f"{key} {lang}: {why}")
+        for n, s in enumerate(segments):  # the segments pair up: names and numbers stay in their clause
+            for inner in chinese_brackets(s["en"]):
+                if inner not in s["zh"]:
+                    problems.append(f"{key} segment {n}: ({inner}) is not in {s['zh']!r}")
+            for number in re.findall(r"\d+", s["zh"]):
+                if number not in _NUMBER_WRITTEN_OUT and number not in s["en"].replace(",", ""):
+                    problems.append(f"{key} segment {n}: {number} is not in {s['en']!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_segments_split_long_sentences(records: list[dict]) -> None:
+    """Clause level: a sentence with several tasks is cut into them, a short one stays whole."""
+    sentences = [r for r in records if _is_sentence(r["id"])]
+    assert len(sentences) == 109
+    assert sum(len(r["segments"]) for r in sentences) >= 250
+    for r in sentences:
+        clauses = len(re.findall("[，；]", r["zh"].rstrip("，；。"))) + 1
+        if clauses >= 3:
+            assert len(r["segments"]) >= 2, _key(r["id"])
+    schools = next(r for r in sentences if r["id"].endswith("/2.1.2.3"))["segments"]
+    assert {"zh": "建成六马路地块小学、战备楼地块中学",
+            "en": "complete the primary school on the Liumalu plot (六马路地块小学) and the middle school on the "
+                  "Zhanbeilou plot (战备楼地块中学)"} in schools
