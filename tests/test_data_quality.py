@@ -1,0 +1,392 @@
+"""Quality of the bilingual data: renderings and glossary agree, expansions stay specific, one style.
+
+These keep the slips of the bilingual review fixed: glossary terms rendered with the glossary's English,
+everyday words that must not steer a question to a plan term, one voice and quote style, the reviewed
+renderings and glossary entries, Chinese in brackets that is really in the source sentence; and the
+clause-aligned "segments" of each sentence record cover its Chinese and its English in order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from bot.bilingual import NAME_KINDS, Glossary, Rendering, Term, load_renderings
+from bot.corpus import load_corpus
+from bot.text import ZH_STOP, zh_tokens
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+DOC = "nankai-2024-plan"
+RENDERINGS_FILE = CORPUS / f"{DOC}.en.jsonl"
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_CJK_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_BRACKET = re.compile(r"\(([^()]*)\)")
+
+
+@pytest.fixture(scope="module")
+def glossary() -> Glossary:
+    return Glossary.load(CORPUS)  # also teaches jieba the glossary's words, as the assistant does
+
+
+@pytest.fixture(scope="module")
+def renderings(glossary: Glossary) -> dict[str, Rendering]:
+    return load_renderings(CORPUS, DOC)
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict]:
+    return [json.loads(line) for line in RENDERINGS_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _key(rid: str) -> str:
+    return rid.split("/", 1)[1]
+
+
+def _is_sentence(rid: str) -> bool:
+    key = _key(rid)
+    return not (key in {"title", "notice-title"} or key.startswith("h"))
+
+
+def occurring_terms(glossary: Glossary, zh: str) -> list[Term]:
+    """Glossary terms in a Chinese sentence, token-aware: longest first, no overlaps, whole jieba words.
+
+    A term counts where jieba keeps it as a word (建成 is not in 创建成果, 城建 not in 模范城建设) and
+    where no longer term already covers that span (产权 inside 知识产权 is part of that term). Terms
+    jieba cannot hold as one word (punctuation, Latin letters: 雏鹰—瞪羚—领军, 海光MALL) and the
+    stopword names (南开) count as substrings.
+    """
+    tokens = set(zh_tokens(zh))
+    taken = [False] * len(zh)
+    found: list[Term] = []
+    for term in sorted(glossary.terms, key=lambda t: -len(t.zh)):
+        word_like = term.zh.lower() in tokens or term.zh in ZH_STOP or not _CJK_WORD.fullmatch(term.zh)
+        start = zh.find(term.zh)
+        while start != -1 and word_like:
+            end = start + len(term.zh)
+            if not any(taken[start:end]):
+                taken[start:end] = [True] * (end - start)
+                if term not in found:
+                    found.append(term)
+            start = zh.find(term.zh, start + 1)
+    return found
+
+
+def names(english: str, variant: str) -> bool:
+    """The glossary's own matching: the variant as whole words, case-insensitive, an -s/-es allowed."""
+    pattern = rf"(?<![a-z0-9]){re.escape(variant.lower())}(?:e?s)?(?![a-z0-9])"
+    return re.search(pattern, english.lower()) is not None
+
+
+def chinese_brackets(english: str) -> list[str]:
+    return [m.group(1) for m in _BRACKET.finditer(english) if _CJK.search(m.group(1))]
+
+
+def without_chinese_brackets(english: str) -> str:
+    return _BRACKET.sub(lambda m: "" if _CJK.search(m.group(1)) else m.group(0), english)
+
+
+# ---------------------------------------------------------------- 1. glossary terms keep the glossary's English
+
+
+def test_token_aware_occurrences_skip_false_matches(glossary: Glossary, renderings: dict[str, Rendering]) -> None:
+    def zh_of(key: str) -> list[str]:
+        return [t.zh for t in occurring_terms(glossary, renderings[f"{DOC}/{key}"].zh)]
+
+    assert "建成" not in zh_of("2.5.2.8")  # 持续巩固国家慢性病综合防控示范区创建成果
+    assert "城建" not in zh_of("2.5.1.6")  # 巩固全国双拥模范城建设成果
+    assert "产权" not in zh_of("2.3.2.6") and "知识产权运营中心" in zh_of("2.3.2.6")
+    assert "建成" in zh_of("2.1.2.3") and "城建" in zh_of("2.4.1.2")
+    assert "南开" in zh_of("2.1.1.2") and "雏鹰—瞪羚—领军" in zh_of("2.3.2.5")
+
+
+def test_every_glossary_term_in_a_sentence_has_its_english_in_the_rendering(
+        glossary: Glossary, renderings: dict[str, Rendering]) -> None:
+    missing = []
+    occurrences = 0
+    for r in renderings.values():
+        for term in occurring_terms(glossary, r.zh):
+            occurrences += 1
+            if not any(names(r.en, v) for v in term.en):
+                missing.append(f"{_key(r.id)} {term.zh}: none of {list(term.en)}")
+    assert occurrences >= 400
+    assert not missing, "\n".join(missing)
+
+
+def test_plan_names_use_the_glossary_preferred_form(glossary: Glossary, renderings: dict[str, Rendering]) -> None:
+    """A place, project, organisation or programme reads the same in every rendering and in the glossary."""
+    joint = {("2.4.1.6", "地铁7号线"), ("2.4.1.6", "8号线")}  # named together: "Metro Lines 7 and 8"
+    differing = []
+    for r in renderings.values():
+        for term in occurring_terms(glossary, r.zh):
+            if (_key(r.id), term.zh) in joint:
+                continue
+            if term.kind in NAME_KINDS and not names(r.en, term.preferred_en):
+                differing.append(f"{_key(r.id)} {term.zh}: {term.preferred_en!r}")
+    assert not differing, "\n".join(differing)
+
+
+# ---------------------------------------------------------------- 2. everyday words stay everyday words
+
+EVERYDAY_ZH = [
+    "税收", "自来水", "饮用水", "独角兽", "消费券", "加装电梯", "积分落户", "天津户口", "学区房", "王府", "剧场",
+    "话剧", "公园", "科技园", "大学科技园", "体育中心", "图书馆", "文化馆", "重点高中", "名校", "物联网", "儿童乐园",
+    "工商联", "行业协会", "中关村", "大湾区", "进博会", "小巨人", "天后宫", "新楼盘", "买房", "人才公寓", "手机信号",
+    "志愿者", "社工", "派出所", "报警", "人大", "两会", "华侨", "台胞", "心脏病", "挂专家号", "早教", "无障碍",
+    "征信", "黑名单", "上市", "旗舰店", "网红店", "国庆", "剧本杀", "打游戏", "网吧", "机器人", "制造业", "大学生",
+    "光盘行动", "菜篮子", "米面油", "自来水管", "污水", "城市大脑", "臭水沟", "老板", "中介", "欠债", "省电", "棚改",
+    "开放时间", "免费开放", "免费演出", "吃饭", "看电影", "广场舞", "打疫苗", "超市", "美食", "充电桩", "电动车", "事故",
+]
+EVERYDAY_EN = [
+    "a lot of", "lot", "new", "job", "jobs", "work", "open", "opened", "street", "streets", "park", "parks",
+    "industrial park", "shows", "games", "matches", "increase", "spending", "china", "site", "area", "zone",
+    "companies", "businesses", "innovation", "research", "rights", "debt", "finance", "upgrade", "expand",
+    "extension", "maintenance", "measurement", "retirement", "settlement", "applications", "gyms", "shops",
+    "construct", "built", "build", "project", "projects", "promote", "progress", "advance", "development", "reforms",
+    "welfare", "the public", "tax", "tax revenue", "tap water", "drinking water", "library", "theatre", "unicorn",
+    "unicorns", "vouchers", "elevator", "hukou", "internet of things", "IoT",
+    "playground", "volunteers", "Greater Bay Area", "CIIE", "little giants", "net zero", "food safety",
+    "AQI", "NPC", "flagship store", "stability first", "physical workload",
+    "combined sewer", "chest pain centre", "one-stop service", "free events",
+]
+
+
+def test_enough_everyday_words_are_checked() -> None:
+    assert len(set(EVERYDAY_ZH)) >= 30 and len(set(EVERYDAY_EN)) >= 30
+
+
+@pytest.mark.parametrize("word", EVERYDAY_ZH)
+def test_everyday_chinese_word_expands_to_no_plan_term(glossary: Glossary, word: str) -> None:
+    assert glossary.variant_matches(word) == {}
+
+
+@pytest.mark.parametrize("word", EVERYDAY_EN)
+def test_everyday_english_word_expands_to_no_plan_term(glossary: Glossary, word: str) -> None:
+    assert glossary.zh_for_english(word) == []
+
+
+def test_shared_english_names_one_term(glossary: Glossary) -> None:
+    assert glossary.zh_for_english("leading enterprises") == ["龙头企业"]
+    assert glossary.zh_for_english("leader enterprises") == ["领军企业"]
+    assert glossary.zh_for_english("Are there new pocket parks?") == ["口袋公园"]
+    assert glossary.variant_matches("小公园") == {"小公园": ["口袋公园"]}
+
+
+# ---------------------------------------------------------------- 3. one voice, one style
+
+IMPERATIVES = frozenset(
+    "seize build promote accelerate strengthen deepen improve implement advance foster optimise optimize focus "
+    "push make expand speed integrate proactively draw continue actively consolidate work support help enrich "
+    "unleash leverage create visit firmly connect issue carefully go regulate further keep fully refine cut put "
+    "launch start complete finish develop encourage establish use explore polish plan tap seek spare give ensure "
+    "attract raise protect provide hold champion persist carry conscientiously strictly earnestly vigorously "
+    "solidly steadily enhance boost drive unblock broaden tighten guarantee apply".split())
+_IZE = re.compile(r"\b[a-z]+(?:iz(?:e|es|ed|ing|ation|ations))\b")
+_NOT_IZE = {"seize", "seizes", "seized", "seizing", "size", "sizes", "sized", "prize", "prizes", "capsize"}
+
+
+def test_task_sentences_say_the_district_will(renderings: dict[str, Rendering]) -> None:
+    bare = []
+    for r in renderings.values():
+        if not _key(r.id).startswith("2.") or not _is_sentence(r.id):
+            continue
+        first = re.match(r"[A-Za-z]+", r.en)
+        if first is None or first.group(0).lower() in IMPERATIVES:
+            bare.append(f"{_key(r.id)}: {r.en[:60]}")
+        elif not re.search(r"\bthe district (will|expects)\b", r.en, re.I):
+            bare.append(f"{_key(r.id)} (no 'the district will'): {r.en[:60]}")
+    assert not bare, "\n".join(bare)
+
+
+def test_one_quote_style_and_spelling(renderings: dict[str, Rendering]) -> None:
+    slips = []
+    for r in renderings.values():
+        text = without_chinese_brackets(r.en)  # the Chinese quoted in brackets keeps the source's ‘’ and “”
+        if re.search(r"[‘’“”]", text):
+            slips.append(f"{_key(r.id)}: curly quotes")
+        if re.search(r"(?:^|[\s(\[\"])'[A-Za-z]", text):
+            slips.append(f"{_key(r.id)}: single quotes for quoting")
+        if text.count('"') % 2:
+            slips.append(f"{_key(r.id)}: unbalanced double quotes")
+        if re.search(r"subdistrict", r.en, re.I):
+            slips.append(f"{_key(r.id)}: subdistrict (write sub-district)")
+        ize = [w for w in _IZE.findall(r.en.lower()) if w not in _NOT_IZE]
+        if ize:
+            slips.append(f"{_key(r.id)}: American spelling {ize}")
+    assert not slips, "\n".join(slips)
+
+
+# ---------------------------------------------------------------- 4. the reviewed slips stay fixed
+
+
+def test_reviewed_renderings(renderings: dict[str, Rendering]) -> None:
+    def en(key: str) -> str:
+        return renderings[f"{DOC}/{key}"].en
+
+    assert "Tiantuo Middle School (天拖中学)" in en("2.1.2.3") and "Tractor" not in en("2.1.2.3")
+    assert "Tianjin University of TCM plot" in en("2.1.2.3")
+    assert "4% or more" in en("1.1.1") and "more than 4%" not in en("1.1.1")
+    assert "the former site of CETC's 46th Research Institute (原中电科46所)" in en("2.1.2.2")
+    assert "drive more enterprises to form complete supporting chains" in en("2.1.3.5")
+    assert "bring in" not in en("2.1.3.5")
+    assert "buildings and parks" in en("2.2.1.2") and "idle" not in en("2.2.1.2")
+    assert "Lucky to Have You" in en("2.2.2.7") and "Nankai" in en("2.2.2.7")
+    assert "leading companies" in en("2.2.3.3") and "industry leaders" not in en("2.2.3.3")
+    assert "transfer of land-use rights" in en("2.4.1.5") and "sale" not in en("2.4.1.5")
+    assert "people in extreme hardship" in en("2.5.1.8") and "poverty" not in en("2.5.1.8")
+    for party in ("social organisations", "social workers", "volunteers", "charit"):
+        assert party not in en("2.5.3.3")  # the five parties of 五社联动 are not named in the source
+    assert "workload" not in en("2.2.1.2")
+    assert "combined sewer" not in en("2.4.2.5") and "misconnection" in en("2.4.2.5")
+    assert "chest pain treatment units" in en("2.5.2.7")
+    assert "food security" in en("2.5.3.6")
+    assert "ambient air quality composite index" in en("2.4.3.5")
+    assert "first-store economy" in en("2.2.2.7") and "flagship" not in en("2.2.2.7")
+    assert "improve regulation" in en("2.3.3.3")
+    assert "Nankai District People's Congress" in en("0.1.1")
+
+
+def test_reviewed_glossary_entries(glossary: Glossary) -> None:
+    def en(zh: str) -> str:
+        return " | ".join(glossary.by_zh[zh].en).lower()
+
+    def variants(zh: str) -> tuple[str, ...]:
+        return glossary.by_zh[zh].zh_variants
+
+    assert "import expo" not in en("进出口博览会") and "ciie" not in en("进出口博览会")
+    assert "进博会" not in variants("进出口博览会")
+    assert "little giant" not in en("专精特新") and "little giant" not in en("专精特新中小企业")
+    assert "小巨人" not in variants("专精特新") + variants("专精特新中小企业")
+    assert "regulation" in glossary.by_zh["放管服"].preferred_en
+    assert all("regulat" in v or "管" in v or "fangguanfu" in v for v in en("放管服").split(" | "))
+    assert "flagship" not in en("首店经济") and "旗舰店" not in variants("首店经济")
+    assert "stability first" not in en("稳中求进")
+    assert "碳中和" not in variants("碳达峰") and "neutral" not in en("碳达峰")
+    assert "net zero" not in en("双碳")
+    assert "workload" not in en("实物工作量")
+    assert "combined sewer" not in en("雨污混接点")
+    assert "chest pain centre" not in en("胸痛救治单元")
+    assert "food safety" not in en("粮食安全")
+    assert "npc" not in en("人民代表大会").split(" | ")
+    assert "greater bay area" not in en("珠三角") and "大湾区" not in variants("珠三角")
+    assert "peking union" not in en("中国医学科学院")
+    assert "aqi" not in en("环境空气质量综合指数").replace("composite", "")
+    assert "air quality index" not in en("环境空气质量综合指数").split(" | ")
+    assert "sale" not in en("土地出让") and glossary.by_zh["土地出让"].preferred_en == "transfer of land-use rights"
+    assert glossary.by_zh["特困人员"].preferred_en == "people in extreme hardship" and "poverty" not in en("特困人员")
+    assert "china" not in en("中华人民共和国").split(" | ")
+    for zh in ("公园", "建设", "推进", "完成", "项目"):  # everyday words, not plan terms
+        assert zh not in glossary.by_zh
+
+
+def test_one_form_per_term_in_renderings_and_glossary(glossary: Glossary, renderings: dict[str, Rendering]) -> None:
+    uses = {"天开高教科创园": "2.1.2.2", "雏鹰—瞪羚—领军": "2.3.2.5", "海淀企业南开行": "2.1.1.3",
+            "天拖智创谷": "2.1.3.4", "特困人员": "2.5.1.8", "分类厢房": "2.4.2.6", "世贸城": "2.2.2.3",
+            "‘南’得有你·‘开’心四季": "2.2.2.7", "跨省通办": "2.3.3.3"}
+    for zh, key in uses.items():
+        assert glossary.by_zh[zh].preferred_en in renderings[f"{DOC}/{key}"].en, zh
+    assert "World Trade City" in renderings[f"{DOC}/2.2.2.3"].en and "Shimao" not in renderings[f"{DOC}/2.2.2.3"].en
+
+
+def test_names_carry_their_chinese(renderings: dict[str, Rendering]) -> None:
+    wanted = {"信创": "2.1.4.4", "品牌高中": "2.1.2.3", "智慧城管平台": "2.4.2.2", "环卫一体化改革": "2.3.1.7",
+              "全国就业创业服务示范城区": "2.5.1.3", "区公共文化服务中心": "2.5.2.10"}
+    for zh, key in wanted.items():
+        assert f"({zh})" in renderings[f"{DOC}/{key}"].en, zh
+
+
+# ---------------------------------------------------------------- 5. Chinese in brackets is the source's
+
+
+def test_chinese_in_brackets_is_in_the_sentence(renderings: dict[str, Rendering]) -> None:
+    stray = []
+    brackets = 0
+    for r in renderings.values():
+        for inner in chinese_brackets(r.en):
+            brackets += 1
+            if inner not in r.zh:
+                stray.append(f"{_key(r.id)}: ({inner})")
+    assert brackets >= 100
+    assert not stray, "\n".join(stray)
+
+
+def test_renderings_cover_the_source(renderings: dict[str, Rendering]) -> None:
+    corpus = load_corpus(CORPUS)
+    doc = next(d for d in corpus.documents if d.doc_id == DOC)
+    for s in doc.sentences:
+        assert renderings[s.id].zh == s.text, s.id
+
+
+# ---------------------------------------------------------------- 6. clause-aligned segments
+
+_NUMBER_WRITTEN_OUT = {"258", "50", "70"}  # 258万 -> 2.58 million, 50万 -> 500,000, 70万 -> 700,000
+
+
+def _separators_only(text: str) -> bool:
+    return all(ch.isspace() or unicodedata.category(ch).startswith("P") for ch in text)
+
+
+def _cover(whole: str, parts: list[str]) -> str | None:
+    """Why the parts fail to cover the whole in order (only punctuation and spaces between), or None."""
+    pos = 0
+    for n, part in enumerate(parts):
+        if not part.strip() or _separators_only(part):
+            return f"segment {n} is empty or only punctuation"
+        at = whole.find(part, pos)
+        if at < 0:
+            return f"segment {n} {part[:30]!r} is not in the text after position {pos}"
+        if not _separators_only(whole[pos:at]):
+            return f"text left out before segment {n}: {whole[pos:at]!r}"
+        pos = at + len(part)
+    if not _separators_only(whole[pos:]):
+        return f"text left out at the end: {whole[pos:]!r}"
+    return None
+
+
+def test_sentences_have_clause_aligned_segments(records: list[dict]) -> None:
+    problems = []
+    for rec in records:
+        key = _key(rec["id"])
+        if not _is_sentence(rec["id"]):
+            if "segments" in rec:
+                problems.append(f"{key}: headings carry no segments")
+            continue
+        segments = rec.get("segments")
+        if not isinstance(segments, list) or not segments:
+            problems.append(f"{key}: no segments")
+            continue
+        if not all(isinstance(s, dict) and set(s) == {"zh", "en"} and all(isinstance(v, str) for v in s.values())
+                   for s in segments):
+            problems.append(f"{key}: each segment is {{'zh': str, 'en': str}}")
+            continue
+        for lang in ("zh", "en"):
+            why = _cover(rec[lang], [s[lang] for s in segments])
+            if why:
+                problems.append(f"{key} {lang}: {why}")
+        for n, s in enumerate(segments):  # the segments pair up: names and numbers stay in their clause
+            for inner in chinese_brackets(s["en"]):
+                if inner not in s["zh"]:
+                    problems.append(f"{key} segment {n}: ({inner}) is not in {s['zh']!r}")
+            for number in re.findall(r"\d+", s["zh"]):
+                if number not in _NUMBER_WRITTEN_OUT and number not in s["en"].replace(",", ""):
+                    problems.append(f"{key} segment {n}: {number} is not in {s['en']!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_segments_split_long_sentences(records: list[dict]) -> None:
+    """Clause level: a sentence with several tasks is cut into them, a short one stays whole."""
+    sentences = [r for r in records if _is_sentence(r["id"])]
+    assert len(sentences) == 109
+    assert sum(len(r["segments"]) for r in sentences) >= 250
+    for r in sentences:
+        clauses = len(re.findall("[，；]", r["zh"].rstrip("，；。"))) + 1
+        if clauses >= 3:
+            assert len(r["segments"]) >= 2, _key(r["id"])
+    schools = next(r for r in sentences if r["id"].endswith("/2.1.2.3"))["segments"]
+    assert {"zh": "建成六马路地块小学、战备楼地块中学",
+            "en": "complete the primary school on the Liumalu plot (六马路地块小学) and the middle school on the "
+                  "Zhanbeilou plot (战备楼地块中学)"} in schools
