@@ -20,7 +20,7 @@ from .understand import understand
 log = logging.getLogger("bot.answer")
 
 MAX_SENTENCES = 3
-CLAUSE_SPLIT = re.compile(r"(?<=[，,；;])")
+CLAUSE_SPLIT = re.compile(r"(?<=[，,；;。])")
 EN_CLAUSE_SPLIT = re.compile(r"(?<=[;:])\s+")  # the renderings separate the plan's tasks with semicolons
 # words every question about the plan may carry, stemmed as en_tokens stems them ("this" -> "thi")
 EN_GENERIC = {"plan", "nankai", "district", "2024", "year", "thi", "will", "what", "which", "how"}
@@ -29,6 +29,8 @@ _QUANTITY = re.compile(r"多少|(?<!哪)几个|(?<!哪)几[条家处所项宗]|�
 _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补贴|救助金|低保|身份证|办证|办理|证明|维权|"
                       r"hukou|household registration|complain|complaint|apply|application|benefit|subsid|"
                       r"allowance|welfare|id card|permit|certificate|report a", re.I)
+EN_QUOTE_BUDGET = 320  # characters of English quote per sentence when only part of it answers
+MAX_QUOTED = 2  # citations quoted in the answer text (all of them still get a card)
 Segments = dict[str, list[tuple[str, str]]]  # sentence id -> (zh span, en span) clause pairs
 
 
@@ -116,6 +118,15 @@ def _clauses_en(sentence: str, tokens: set[str]) -> str:
         return sentence
     span = " ".join(parts[marks[0] : marks[-1] + 1]).rstrip(";:")
     return span[:1].upper() + span[1:]
+
+
+def _slice(text: str, first: str, last: str) -> str:
+    """The part of ``text`` from segment ``first`` to segment ``last``, with the punctuation between them."""
+    start = text.find(first)
+    end = text.find(last, max(start, 0))
+    if start < 0 or end < 0:
+        return f"{first} … {last}" if first != last else first
+    return text[start:end + len(last)]
 
 
 def select(retrieval: Retrieval) -> list[Hit]:
@@ -236,11 +247,12 @@ class ExtractiveAnswerer:
 
     def _compose(self, question: str, lang: str, lead: Lead | None, citations: list[Citation]) -> Answer:
         year = self.plan_year
+        quoted = citations[:MAX_QUOTED]
         if lang == "zh":
-            body = "".join(f"{c.quote.rstrip('。；;，,')} [{c.n}]。" for c in citations)
+            body = "".join(f"{c.quote.rstrip('。；;，,')} [{c.n}]。" for c in quoted)
             text = f"{lead.text}\n计划原文：{body}" if lead else f"{year}年计划提出：{body}"
         else:
-            body = " ".join(f"{(c.quote_en or c.quote).rstrip(' .;,')} [{c.n}]." for c in citations)
+            body = " ".join(f"{(c.quote_en or c.quote).rstrip(' .;,')} [{c.n}]." for c in quoted)
             text = f"{lead.text}\nIn the plan's words: {body}" if lead else f"For {year} the plan says: {body}"
         return Answer(question=question, language=lang, answer=text, abstained=False, mode="extractive",
                       citations=citations, partial=bool(lead and lead.partial),
@@ -257,7 +269,7 @@ class ExtractiveAnswerer:
             for run in sorted(_runs(sorted(hits, key=lambda h: h.unit.n)), key=lambda r: -max(h.score for h in r)):
                 span = [u for u in units if run[0].unit.n <= u.n <= run[-1].unit.n]
                 quote = "".join(u.zh for u in span)
-                if len(span) == 1 and (query.lang == "zh" or focus):
+                if query.lang == "zh" or focus:
                     quote = _clauses(quote, tokens)
                 full_en = [u.en for u in span if u.en]
                 en = full_en
@@ -274,19 +286,30 @@ class ExtractiveAnswerer:
         return citations
 
     def _english_span(self, unit: Unit, quote_zh: str, tokens: list[str], en_words: set[str]) -> str:
-        """The English of a sentence cut to what answers: the aligned segments whose Chinese the quote keeps (or
-        that carry the question's words), else the semicolon-separated tasks that carry the question's words."""
+        """The English of a sentence cut to what answers: the aligned segments whose Chinese the quote keeps, or
+        the best run of segments carrying the question's own words; without segments, the semicolon-separated
+        tasks that carry them."""
         pairs = self.segments.get(unit.id)
-        if pairs and len(pairs) > 1:
-            keep = [i for i, (zh, en) in enumerate(pairs) if zh and zh in quote_zh and quote_zh != unit.zh]
-            if not keep:
-                words = en_words - EN_GENERIC
-                keep = [i for i, (zh, en) in enumerate(pairs)
-                        if any(t in zh for t in tokens if len(t) > 1) or words & set(en_tokens(en))]
-            if keep and len(keep) < len(pairs):
-                span = " ".join(pairs[i][1] for i in range(keep[0], keep[-1] + 1)).strip(" ;,")
-                return span[:1].upper() + span[1:]
-        return _clauses_en(unit.en or "", en_words)
+        if not pairs or len(pairs) < 2:
+            return _clauses_en(unit.en or "", en_words)
+        words = en_words - EN_GENERIC
+        focused = quote_zh != unit.zh
+        scores = [(2.0 if focused and zh and zh in quote_zh else 0.0) + len(words & set(en_tokens(en)))
+                  for zh, en in pairs]
+        if max(scores) <= 0:
+            return unit.en or ""
+        best = max(range(len(pairs)), key=lambda i: (scores[i], -i))
+        lo, hi = best, best
+        size = len(pairs[best][1])
+        while hi + 1 < len(pairs) and size + len(pairs[hi + 1][1]) <= EN_QUOTE_BUDGET:  # what follows the topic
+            hi += 1
+            size += len(pairs[hi][1])
+        while lo > 0 and scores[lo - 1] > 0 and size + len(pairs[lo - 1][1]) <= EN_QUOTE_BUDGET:
+            lo -= 1
+            size += len(pairs[lo][1])
+        span = re.sub(r"^(and|as well as|while|but)\s+", "", _slice(unit.en or "", pairs[lo][1], pairs[hi][1]).strip(" ;,"),
+                      flags=re.I)
+        return span[:1].upper() + span[1:]
 
     def related(self, retrieval: Retrieval, lang: str, n: int = 3) -> list[dict[str, str]]:
         seen: list[dict[str, str]] = []

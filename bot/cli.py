@@ -14,10 +14,10 @@ from .check import corpus_report
 from .config import Settings
 from .errors import BotError
 from .evals.calibrate import calibrate
-from .evals.cases import load_cases
+from .evals.cases import load_cases, load_eval_set
 from .evals.gate import check_floors
 from .evals.report import write_report
-from .evals.run import evaluate
+from .evals.run import Run, evaluate
 from .service import Assistant
 
 
@@ -66,12 +66,12 @@ def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    path = Path(args.set_path) if args.set_path else settings.evals_dir / "questions.jsonl"
-    cases = load_cases(path)
+    cases = load_cases(Path(args.set_path)) if args.set_path else load_eval_set(settings.evals_dir)
     runs = evaluate(settings, cases, baselines=args.baselines)
     result = {"cases": len(cases), "systems": {name: run.summary() for name, run in runs.items()}}
     if args.calibrate:
-        print(json.dumps(calibrate(runs["assistant"], CALIBRATION_FILE), indent=2))
+        tuning = Run(system="assistant", outcomes=[o for o in runs["assistant"].outcomes if o.case.split == "tune"])
+        print(json.dumps(calibrate(tuning, CALIBRATION_FILE), indent=2))  # never fitted on the held-out part
         return 0
     if args.report:
         write_report(Path(args.report), runs, result)

@@ -39,9 +39,9 @@ ACTION_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("改造", re.compile(r"改造|翻新|升级|renovat|upgrad|refurbish", re.I)),
     ("谋划", re.compile(r"谋划|规划中|筹备|planned|in the pipeline|being planned", re.I)),
 ]
-_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
+_DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
-                      r"December) \d{4}\b|\bby the end of (the year|20\d\d)\b|\bwithin the year\b|\bfirst half\b|"
+                      r"December) \d{4}\b|as soon as possible|\bas early as possible|when the time is right|\bby the end of (the year|20\d\d)\b|\bwithin the year\b|\bfirst half\b|"
                       r"\bsecond half\b|\bquarter\b", re.I)
 _MONEY = re.compile(r"\d[\d.,]*\s*(亿|万)?元|yuan|RMB", re.I)
 _PEOPLE = re.compile(r"人口|常住|population", re.I)
@@ -116,6 +116,15 @@ def _fits(item: PlanItem, asked: Asked) -> bool:
     if asked.attribute == "count":
         return "%" not in value and "平方米" not in value
     return True
+
+
+CONCRETE = frozenset({"project", "school", "hospital", "park", "road", "metro", "parcel", "cluster", "carrier",
+                      "company", "institution", "place", "facility", "housing", "event", "brand"})
+_PLACE_NAME = re.compile(r"(地块|路|道|街|里|大街|广场)$")
+
+
+def _is_place(item: PlanItem) -> bool:
+    return item.kind in ("place", "parcel", "road") or bool(_PLACE_NAME.search(item.name_zh))
 
 
 def _focus(items: list[PlanItem]) -> list[str]:
@@ -206,9 +215,14 @@ class DirectAnswer:
         pool = [i for i in items if i.kind != "target" and not _excluded(i, asked)]
         if kind:
             pool = [i for i in pool if i.kind == kind]
-        else:
+        elif asked.is_list:  # "which … / what are …" without a kind word: concrete items the question names clearly
+            pool = [i for i in pool if i.kind in CONCRETE]
             top = max((item_score(i, query) for i in pool), default=0.0)
-            pool = [i for i in pool if item_score(i, query) >= max(1.0, top - 2.0)] if top > 0 else []
+            pool = [i for i in pool if item_score(i, query) >= max(3.0, top - 1.0)]
+            if len(pool) < 2:
+                return None
+        else:
+            return None
         if not pool:
             return None
         groups: dict[str, list[PlanItem]] = {}
@@ -235,7 +249,7 @@ class DirectAnswer:
             its = groups[g]
             verb = GROUP_EN[g] if g != "其他" else (its[0].action_en or "advance")
             noun = (label[3] if len(its) > 1 else label[2]) if label else ""
-            count = f" {len(its)} {noun}" if label and n == 0 else (f" {len(its)}" if label else "")
+            count = f" {len(its)} {noun}" if label else ""
             marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
             chunks.append(f"{verb}{count}: {_join_en([i.name_en for i in its])}{marks}")
         body = "; ".join(chunks[:-1]) + ("; and " if len(chunks) > 2 else " and ") + chunks[-1] if len(chunks) > 1 \
@@ -250,14 +264,34 @@ class DirectAnswer:
             lang: str) -> Lead | None:
         """The direct answer for the chosen sentences (None: the quote itself is the best answer)."""
         items = self.items_in(sentence_ids)
-        lead: Lead | None = None
-        if asked.wants_figure and asked.attribute not in ("money", "population"):
-            lead = self.figure(asked, query, items, cite, lang)
-        if lead is None and (asked.is_list or asked.kind in ("whether", "what", "how_many")):
-            lead = self.listing(asked, query, items, cite, lang)
-        subject = self._subject(query, items, lang)
-        asked_years = {str(y) for y in asked.years}
+        single = self._single(query, items)
+        subject = (single.name_zh if lang == "zh" else single.name_en) if single else self._subject(query, items, lang)
+        zh = lang == "zh"
         gap = self.gap(asked, query, quotes, subject, lang)
+        lead: Lead | None = None
+        if gap is None and asked.kind == "where" and not any(_is_place(i) for i in items):
+            gap = (f"计划没有给出{subject or '具体'}的具体位置。" if zh else
+                   f"The plan does not say where {subject or 'this'} will be.")
+        figure_wanted = asked.wants_figure and asked.attribute not in ("money", "population")
+        if figure_wanted:
+            lead = self.figure(asked, query, items, cite, lang)
+            if lead is None and gap is None and asked.kind in ("how_many", "how_much"):
+                if single is not None and not single.quantity or asked.attribute in ("share", "growth", "area"):
+                    gap = (f"计划没有给出{subject or '这方面'}的具体数字。" if zh else
+                           f"The plan does not give a figure for {subject or 'this'}.")
+        kind = asked_kind(query.text)
+        if lead is None and asked.kind == "whether" and single is not None and single.kind != kind:
+            lead = self.statement(single, cite, lang)
+        if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)):
+            lead = self.listing(asked, query, items, cite, lang)
+            if lead is None and asked.exclusions and asked.is_list and gap is None and self.listing(
+                    Asked(kind=asked.kind, attribute=asked.attribute), query, items, cite, lang):
+                kind = asked_kind(query.text)
+                label = KIND_LABEL[kind][1] if kind else "项目"
+                gap = (f"除{asked.exclusions[0]}外，计划没有点名其他{label}。" if zh else
+                       f"Besides {asked.exclusions[0]}, the plan names no other {KIND_LABEL[kind][3] if kind else 'items'}.")
+                lead = self.figure(Asked(kind="how_many", attribute="count"), query, items, cite, lang)
+        asked_years = {str(y) for y in asked.years}
         if gap:
             return Lead(gap + ((" " if lang == "en" else "") + lead.text if lead else ""), partial=True, kind="gap",
                         focus=lead.focus if lead else [], derived=(lead.derived if lead else set()) | asked_years)
@@ -265,6 +299,26 @@ class DirectAnswer:
             lead = Lead(("是的。" if lang == "zh" else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
                         derived=lead.derived)
         return lead
+
+    def statement(self, item: PlanItem, cite: dict[str, int], lang: str) -> Lead:
+        """What the plan does with one item, in its own words: "2024年计划启动首批区级品牌高中建设"."""
+        n = cite[item.sentence]
+        certainty = item.certainty_zh or ""
+        if lang == "zh":
+            text = f"{self.plan_year}年计划{certainty}{item.action_zh or ''}{item.name_zh} [{n}]。"
+        else:
+            verb = item.action_en or GROUP_EN.get(item.group, "advance")
+            hedge = f" {item.certainty_en}" if item.certainty_en else ""
+            text = f"In {self.plan_year} the plan will{hedge} {verb} {item.name_en} [{n}]."
+        return Lead(text, kind="statement", focus=_focus([item]))
+
+    @staticmethod
+    def _single(query: Query, items: list[PlanItem]) -> PlanItem | None:
+        """The one item the question is clearly about (well ahead of every other), if there is one."""
+        scored = sorted(((item_score(i, query), n, i) for n, i in enumerate(items)), key=lambda s: (-s[0], s[1]))
+        if scored and scored[0][0] >= 3 and (len(scored) == 1 or scored[0][0] > scored[1][0] + 1):
+            return scored[0][2]
+        return None
 
     @staticmethod
     def _subject(query: Query, items: list[PlanItem], lang: str) -> str:

@@ -14,7 +14,7 @@ ITEMS_FILE = "items.jsonl"
 KINDS = ("target", "project", "school", "hospital", "park", "road", "metro", "parcel", "cluster", "carrier",
          "programme", "brand", "event", "company", "institution", "place", "facility", "housing", "service", "policy")
 GROUPS = ("新开工", "建成", "完成", "推进", "谋划", "改造", "新建", "提升", "打造", "举办", "引育", "其他")
-GROUP_EN = {"新开工": "start construction", "建成": "complete", "完成": "finish", "推进": "advance", "谋划": "plan",
+GROUP_EN = {"新开工": "start construction on", "建成": "complete", "完成": "finish", "推进": "advance", "谋划": "plan",
             "改造": "renovate", "新建": "build", "提升": "upgrade", "打造": "develop", "举办": "hold", "引育": "attract",
             "其他": "other"}
 KIND_LABEL = {  # (zh measure word, zh label, en singular, en plural) for counting items of one kind

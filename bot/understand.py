@@ -16,9 +16,9 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("why", re.compile(r"为什么|为何|为啥|\bwhy\b", re.I)),
     ("who", re.compile(r"谁|哪个部门|哪个单位|什么部门|什么单位|哪个机关|由.{0,6}(发布|印发|通过)|"
                        r"\bwho\b|which (body|office|department|agency|authority|commission)", re.I)),
-    ("when", re.compile(r"什么时候|何时|哪天|哪一天|几月|几号|日期|哪一年|时间表|\bwhen\b|what date|which date|"
+    ("when", re.compile(r"什么时候|何时|哪天|哪一天|几月|几号|日期|哪一?年(?!级)|几时|多久|时间表|\bwhen\b|what date|which date|"
                         r"what day|by when|how soon|deadline", re.I)),
-    ("where", re.compile(r"哪里|在哪|哪儿|什么地方|什么位置|\bwhere\b|which (area|street|location|part of)", re.I)),
+    ("where", re.compile(r"哪里|在哪(?![次个一些年种届])|哪儿|什么地方|什么位置|\bwhere\b|which (area|street|location|part of)", re.I)),
     ("how_much", re.compile(r"多少钱|花多少|投资多少|多少资金|多少经费|多少预算|多大|多高|多少平方|百分之几|"
                             r"how much|what (percentage|share|proportion|rate)|how big|how large", re.I)),
     ("how_many", re.compile(r"多少|(?<!哪)几(?![乎])|how many|number of|what number|how often", re.I)),
@@ -36,14 +36,14 @@ _ATTRIBUTES: list[tuple[str, re.Pattern[str]]] = [
                          r"tax revenue|\btaxes\b", re.I)),
     ("population", re.compile(r"人口|常住|户籍人口|多少人(住|生活)|居民有多少|"
                               r"population|how many (people|residents) (live|are there)|inhabitants", re.I)),
-    ("date", re.compile(r"什么时候|何时|哪天|几月|几号|日期|开工时间|完工时间|开放时间|通车时间|哪一天|具体时间|"
+    ("date", re.compile(r"什么时候|何时|哪天|几月|几号|日期|哪一?年(?!级)|几时|开工时间|完工时间|开放时间|通车时间|哪一天|具体时间|"
                         r"\bwhen\b|what date|which date|what day|by when|opening date|deadline|which month", re.I)),
     ("share", re.compile(r"比例|百分之|占比|\d+%|率|percent|percentage|share of|proportion|\brate\b", re.I)),
     ("growth", re.compile(r"增长|增速|增幅|提高多少|增加多少|growth|grow|increase by|rise by", re.I)),
     ("area", re.compile(r"面积|平方米|平米|多大|square (metres|meters)|\barea\b|how big|how large|floor space", re.I)),
     ("count", re.compile(r"多少(个|所|家|条|处|项|宗|座|户|名|只|批|场)|几(个|所|家|条|处|项|宗|座|户|名|批|场)|数量|"
                          r"how many|number of", re.I)),
-    ("place", re.compile(r"哪里|在哪|哪儿|什么地方|位置|地址|\bwhere\b|location", re.I)),
+    ("place", re.compile(r"哪里|在哪(?![次个一些年种届])|哪儿|什么地方|位置|地址|\bwhere\b|location", re.I)),
     ("name", re.compile(r"叫什么|名字|名称|是什么(学校|公园|项目)|\bcalled\b|\bname of\b|\bnamed\b", re.I)),
 ]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bilingual import NAME_KINDS, Glossary, Rendering, Term, load_renderings
+from bot.bilingual import Glossary, Rendering, Term, load_renderings
 from bot.corpus import load_corpus
 from bot.text import ZH_STOP, zh_tokens
 
@@ -26,6 +26,9 @@ RENDERINGS_FILE = CORPUS / f"{DOC}.en.jsonl"
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _CJK_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 _BRACKET = re.compile(r"\(([^()]*)\)")
+
+
+NAME_KINDS = frozenset({"place", "project", "org", "programme"})  # glossary kinds that are proper names
 
 
 @pytest.fixture(scope="module")
