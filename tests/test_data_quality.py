@@ -297,7 +297,9 @@ def test_one_form_per_term_in_renderings_and_glossary(glossary: Glossary, render
 
 def test_names_carry_their_chinese(renderings: dict[str, Rendering]) -> None:
     wanted = {"信创": "2.1.4.4", "品牌高中": "2.1.2.3", "智慧城管平台": "2.4.2.2", "环卫一体化改革": "2.3.1.7",
-              "全国就业创业服务示范城区": "2.5.1.3", "区公共文化服务中心": "2.5.2.10"}
+              "全国就业创业服务示范城区": "2.5.1.3", "区公共文化服务中心": "2.5.2.10", "全民参保计划": "2.5.1.5",
+              "高品质生活创造行动": "2.5.2.2", "安全生产治本攻坚三年行动": "2.5.3.4", "儿童友好城区": "2.5.2.3",
+              "市级碳达峰试点区": "2.4.3.4", "质量强区": "2.3.3.5", "营商环境建设方案": "2.3.3.2"}
     for zh, key in wanted.items():
         assert f"({zh})" in renderings[f"{DOC}/{key}"].en, zh
 
