@@ -13,6 +13,7 @@ from .confidence import Calibration
 from .direct import DirectAnswer, Lead
 from .index import Index, Unit
 from .items import PlanItem
+from .notice import NoticeFacts, about_document
 from .retrieve import Hit, Query, Retrieval
 from .text import en_tokens, numbers_in, zh_tokens
 from .understand import understand
@@ -199,7 +200,7 @@ class ExtractiveAnswerer:
 
     def __init__(self, index: Index, figures: list[Figure], items: list[PlanItem] | None = None,
                  documents: dict[str, DocumentInfo] | None = None, segments: Segments | None = None,
-                 calibration: Calibration | None = None) -> None:
+                 notices: list[NoticeFacts] | None = None, calibration: Calibration | None = None) -> None:
         self.index = index
         self.calibration = calibration or Calibration.load()
         self.figures: dict[str, list[Figure]] = {}
@@ -210,10 +211,13 @@ class ExtractiveAnswerer:
         self.plan_year = max(years) if years else 2024
         self.direct = DirectAnswer(items or [], self.plan_year)
         self.segments = segments or {}
+        self.notices = [n for n in notices or [] if n.paragraph_id in index.paragraphs]
 
     def run(self, question: str, retrieval: Retrieval) -> Answer:
         query = retrieval.query
         lang = query.lang
+        if self.notices and about_document(query.text):
+            return self._notice(question, lang, query.text)
         if not retrieval.hits or not self.calibration.confident(retrieval.signals):
             return self.abstain(question, retrieval)
         asked = understand(query.text, self.plan_year)
@@ -232,6 +236,22 @@ class ExtractiveAnswerer:
             log.warning("direct answer dropped (unsupported numbers %s): %s", unsupported_numbers(answer), lead.text)
             answer = self._compose(question, lang, None, self._citations(chosen, query))
         return answer
+
+    def _notice(self, question: str, lang: str, text: str) -> Answer:
+        """A question about the document itself, answered from its notice (the latest document's by default)."""
+        year_of = {n.doc_id: (self.documents[n.doc_id].year or 0) if n.doc_id in self.documents else 0
+                   for n in self.notices}
+        facts = max(self.notices, key=lambda n: (n.title in text or n.title_en.lower() in text.lower(), year_of[n.doc_id]))
+        units = self.index.paragraphs[facts.paragraph_id]
+        en = [u.en for u in units if u.en]
+        citation = Citation(n=1, id=facts.paragraph_id, label=units[0].label, label_en=units[0].label_en,
+                            text=self.index.paragraph_text(facts.paragraph_id), quote="".join(u.zh for u in units),
+                            quote_en=" ".join(en) if len(en) == len(units) else None, score=1.0,
+                            url=f"/plan#{facts.paragraph_id}", document=self.documents.get(facts.doc_id),
+                            text_en=" ".join(en) if len(en) == len(units) else None,
+                            sentence_ids=[u.id for u in units])
+        lead = Lead(facts.lead(text, lang, 1), kind="notice")
+        return self._compose(question, lang, lead, [citation])
 
     def _figure_lead(self, query: Query, chosen: list[Hit], citations: list[Citation]) -> Lead | None:
         figure = _figure_for(query, chosen, self.figures)

@@ -18,6 +18,7 @@ from .build import IndexManager
 from .errors import IndexNotReady, VectorStoreUnavailable
 from .index import Index
 from .items import PlanItem, load_items
+from .notice import NoticeFacts
 from .retrieve import HybridSearch
 
 log = logging.getLogger("bot.service")
@@ -69,6 +70,12 @@ class Assistant:
         self._corpus: Corpus | None = None
         self._figures: list[Figure] | None = None
         self._items: list[PlanItem] | None = None
+        from .approved import Approved
+        from .questions import QuestionLog
+
+        # residents' questions, masked, written by a batch thread (BOT_QUESTION_LOG); staff-approved answers
+        self.question_log = QuestionLog.from_settings(self.settings)
+        self.approved = Approved.from_settings(self.settings)
 
     def warm_up(self, on_progress: Callable[[str], None] | None = None) -> "Assistant":
         """Load (or build) the index now; returns the assistant, ready to answer."""
@@ -133,7 +140,10 @@ class Assistant:
         items = load_items(self.settings.corpus_dir)
         corpus = load_corpus(self.settings.corpus_dir)
         documents, segments = _documents(corpus, self.settings.corpus_dir)
-        answerer = ExtractiveAnswerer(index, figures, items=items, documents=documents, segments=segments)
+        notices = [n for doc in corpus.documents
+                   if (n := NoticeFacts.of(doc, load_renderings(self.settings.corpus_dir, doc.doc_id)))]
+        answerer = ExtractiveAnswerer(index, figures, items=items, documents=documents, segments=segments,
+                                      notices=notices)
         state = (index, HybridSearch(index, glossary), answerer, glossary, figures)
         with self._lock:  # requests in flight keep the objects they already hold
             retired = self.index
@@ -149,7 +159,9 @@ class Assistant:
 
             self.llm = LLMAnswerer.from_settings(self.settings)
 
-    def ask(self, question: str, lang: str = "auto", history: list[dict[str, str]] | None = None) -> Answer:
+    def ask(self, question: str, lang: str = "auto", history: list[dict[str, str]] | None = None,
+            channel: str = "api") -> Answer:
+        """``channel`` (api / chat / widget) is recorded in the question log; any other channel is not logged."""
         t0 = time.perf_counter()
         with self._lock:
             search, extractive = self.search, self.extractive
@@ -158,14 +170,17 @@ class Assistant:
         question = valid_text(question)
         history = [{**turn, "content": valid_text(str(turn.get("content", "")))} for turn in history or []]
         context = previous_question(history) if is_followup(question, history) else ""
+        approved = None if context else self.approved.before(question, lang, search.index, extractive)
         retrieval = search.run(question, lang=lang, k=self.settings.top_k + 2, context=context)
         t1 = time.perf_counter()
-        answer = extractive.run(question, retrieval)
-        if self.llm is not None and not answer.abstained:
+        answer = (approved.confirm(retrieval) if approved else None) or extractive.run(question, retrieval)
+        if self.llm is not None and not answer.abstained and answer.mode != "approved":
             answer = self.llm.run(question, retrieval, answer)
         t2 = time.perf_counter()
         answer.top = dict(retrieval.signals)
         answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
+        answer.log_id = self.question_log.record(answer, question, channel, answer.timings_ms["total"],  # type: ignore[attr-defined]
+                                                 llm_configured=self.llm is not None)
         return answer
 
     def health(self) -> dict[str, Any]:

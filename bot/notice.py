@@ -1,0 +1,94 @@
+"""Questions about a document itself — who issued it, when, which session approved it, to whom it went, whether
+it is public — answered from the document's notice (its metadata and the notice paragraph, which is cited)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .corpus import Document
+from .bilingual import Rendering
+
+# the question is about the document, not about what the plan does
+_ABOUT = re.compile(r"(这份|这个|该|本)?(计划|文件|通知|文)(是)?(由|被)?.{0,8}(发布|印发|发的|下发|出台|签发|落款|审议|通过|批准|发给|公开)|"
+                    r"(谁|哪个部门|哪个单位|什么部门|哪个机关|哪家单位)(发布|印发|发的|出的|制定|下发)|落款|印发.{0,6}(日期|时间|哪天)|"
+                    r"审议通过|哪次会议|主动公开|发给哪些|"
+                    r"\b(who|which (government )?(office|body|department|agency|authority))\b.{0,40}\b(issue|issued|publish|"
+                    r"published|put out|release|released|sign|signed|wrote|write)|\b(issued|published|released|approved|dated)\b"
+                    r".{0,30}\b(when|which|what|by whom)\b|\b(when|what date)\b.{0,40}\b(issued|published|released|approved|"
+                    r"dated|notice)\b|date (is )?on the notice|\bnotice\b.{0,20}\b(date|dated|signed)\b|which session|"
+                    r"\bsent to\b|\baddressed to\b|made public|publicly (available|released)", re.I)
+_SESSION = re.compile(r"已经(?P<s>.+?)审议通过")
+_SESSION_EN = re.compile(r"(reviewed and )?approved at (?P<s>the .+?)(\s*\([^)]*\))?(,|\.|;| and )")
+_TO = re.compile(r"^(?P<to>.+?)[:：]")
+_TO_EN = re.compile(r"^To (?P<to>.+?):")
+
+
+def about_document(question: str) -> bool:
+    return bool(_ABOUT.search(question))
+
+
+@dataclass(frozen=True)
+class NoticeFacts:
+    doc_id: str
+    paragraph_id: str
+    title: str
+    issuer: str
+    date: str
+    session: str
+    recipients: str
+    title_en: str
+    issuer_en: str
+    date_en: str
+    session_en: str
+    recipients_en: str
+
+    @classmethod
+    def of(cls, doc: Document, renderings: dict[str, Rendering]) -> "NoticeFacts | None":
+        meta = doc.meta
+        notice = next((p for p in doc.paragraphs if p.topic == "通知"), None)
+        if not meta.get("issuer") or notice is None:
+            return None
+        body = meta.get("notice", "")
+        first = notice.sentences[0] if notice.sentences else None
+        first_en = renderings.get(first.id).en if first and first.id in renderings else ""
+        date_en = next((renderings[s.id].en for s in notice.sentences if s.text == meta.get("date") and s.id in renderings),
+                       "")
+        notice_title_en = renderings.get(f"{doc.doc_id}/notice-title")
+        issuer_en = ""
+        if notice_title_en:
+            m = re.match(r"Notice of (the )?(?P<i>.+?)( \([^)]*\))? on ", notice_title_en.en)
+            issuer_en = f"the {m.group('i')}" if m else ""
+        title_en = renderings.get(f"{doc.doc_id}/title")
+        session = _SESSION.search(body)
+        session_en = _SESSION_EN.search(first_en)
+        to = _TO.search(body)
+        to_en = _TO_EN.search(first_en)
+        return cls(doc_id=doc.doc_id, paragraph_id=notice.id, title=doc.title, issuer=meta["issuer"],
+                   date=meta.get("date", ""), session=session.group("s") if session else "",
+                   recipients=to.group("to") if to else "", title_en=re.sub(r" \([^)]*\)", "", title_en.en)
+                   if title_en else doc.title, issuer_en=issuer_en, date_en=date_en,
+                   session_en=session_en.group("s") if session_en else "", recipients_en=to_en.group("to") if to_en else "")
+
+    def lead(self, question: str, lang: str, n: int) -> str:
+        """One sentence with the notice's facts, the one asked for first."""
+        q = question.lower()
+        if lang == "zh":
+            parts = {"issuer": f"由{self.issuer}印发", "date": f"印发日期为{self.date}" if self.date else "",
+                     "session": f"已经{self.session}审议通过" if self.session else "",
+                     "to": f"发给{self.recipients}" if self.recipients else ""}
+            order = _order(q, {"issuer": r"谁|部门|单位|机关|发的|发布|印发(?!.{0,3}(日期|时间))",
+                               "date": r"日期|哪天|什么时候|何时|落款|时间", "session": r"会议|审议|通过|批准",
+                               "to": r"发给|哪些单位|对象"})
+            return f"《{self.title}》" + "，".join(parts[k] for k in order if parts[k]) + f" [{n}]。"
+        parts = {"issuer": f"was issued by {self.issuer_en}" if self.issuer_en else "",
+                 "date": f"on {self.date_en}" if self.date_en else "",
+                 "session": f"after approval at {self.session_en}" if self.session_en else "",
+                 "to": f"to {self.recipients_en}" if self.recipients_en else ""}
+        text = " ".join(parts[k] for k in ("issuer", "date", "session", "to") if parts[k])  # English word order
+        return f"The {self.title_en} {text} [{n}]."
+
+
+def _order(question: str, asked: dict[str, str]) -> list[str]:
+    keys = ["issuer", "date", "session", "to"]
+    return sorted(keys, key=lambda k: (not re.search(asked[k], question, re.I), keys.index(k)))
