@@ -31,6 +31,7 @@ _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补�
                       r"hukou|household registration|complain|complaint|apply|application|benefit|subsid|"
                       r"allowance|welfare|id card|permit|certificate|report a", re.I)
 EN_QUOTE_BUDGET = 320  # characters of English quote per sentence when only part of it answers
+EN_QUOTE_BUDGET_AFTER_LEAD = 320  # less when a direct answer already gives the items or the figure
 MAX_QUOTED = 2  # citations quoted in the answer text (all of them still get a card)
 Segments = dict[str, list[tuple[str, str]]]  # sentence id -> (zh span, en span) clause pairs
 
@@ -230,7 +231,7 @@ class ExtractiveAnswerer:
         if lead is None:
             lead = self._figure_lead(query, chosen, citations)
         if lead is not None and lead.focus:
-            citations = self._citations(chosen, query, focus=lead.focus)
+            citations = self._citations(chosen, query, focus=lead.focus, budget=EN_QUOTE_BUDGET_AFTER_LEAD)
         answer = self._compose(question, lang, lead, citations)
         if unsupported_numbers(answer) and lead is not None:  # never serve a figure no quote carries
             log.warning("direct answer dropped (unsupported numbers %s): %s", unsupported_numbers(answer), lead.text)
@@ -278,7 +279,8 @@ class ExtractiveAnswerer:
                       citations=citations, partial=bool(lead and lead.partial),
                       direct=lead.text if lead else text, derived=set(lead.derived) if lead else set())
 
-    def _citations(self, chosen: list[Hit], query: Query, focus: list[str] | None = None) -> list[Citation]:
+    def _citations(self, chosen: list[Hit], query: Query, focus: list[str] | None = None,
+                   budget: int | None = None) -> list[Citation]:
         tokens = list(dict.fromkeys(query.zh_tokens + (focus or [])))
         by_para: dict[str, list[Hit]] = {}
         for hit in chosen:
@@ -294,7 +296,8 @@ class ExtractiveAnswerer:
                 full_en = [u.en for u in span if u.en]
                 en = full_en
                 if query.lang == "en":
-                    en = [self._english_span(u, quote, tokens, set(query.en_tokens)) for u in span if u.en]
+                    en = [self._english_span(u, quote, tokens, set(query.en_tokens), budget or EN_QUOTE_BUDGET)
+                          for u in span if u.en]
                 citations.append(Citation(
                     n=len(citations) + 1, id=pid, label=span[0].label, label_en=span[0].label_en,
                     text=self.index.paragraph_text(pid), quote=quote,
@@ -305,7 +308,8 @@ class ExtractiveAnswerer:
                     sentence_ids=[u.id for u in span]))
         return citations
 
-    def _english_span(self, unit: Unit, quote_zh: str, tokens: list[str], en_words: set[str]) -> str:
+    def _english_span(self, unit: Unit, quote_zh: str, tokens: list[str], en_words: set[str],
+                      budget: int = 0) -> str:
         """The English of a sentence cut to what answers: the aligned segments whose Chinese the quote keeps, or
         the best run of segments carrying the question's own words; without segments, the semicolon-separated
         tasks that carry them."""
@@ -321,10 +325,11 @@ class ExtractiveAnswerer:
         best = max(range(len(pairs)), key=lambda i: (scores[i], -i))
         lo, hi = best, best
         size = len(pairs[best][1])
-        while hi + 1 < len(pairs) and size + len(pairs[hi + 1][1]) <= EN_QUOTE_BUDGET:  # what follows the topic
+        budget = budget or EN_QUOTE_BUDGET
+        while hi + 1 < len(pairs) and size + len(pairs[hi + 1][1]) <= budget:  # what follows the topic
             hi += 1
             size += len(pairs[hi][1])
-        while lo > 0 and scores[lo - 1] > 0 and size + len(pairs[lo - 1][1]) <= EN_QUOTE_BUDGET:
+        while lo > 0 and scores[lo - 1] > 0 and size + len(pairs[lo - 1][1]) <= budget:
             lo -= 1
             size += len(pairs[lo][1])
         span = re.sub(r"^(and|as well as|while|but)\s+", "", _slice(unit.en or "", pairs[lo][1], pairs[hi][1]).strip(" ;,"),

@@ -118,6 +118,9 @@ def _fits(item: PlanItem, asked: Asked) -> bool:
     return True
 
 
+# a question that asks for two figures at once: "X and Y", "… and how many …", "X和Y分别"
+_TWO_ASKS = re.compile(r"分别|各(是|有|为)|(和|与|以及|及)[^，,？?]{1,20}(多少|几)|多少[^，,？?]{0,20}(和|与|以及)|"
+                       r"\band (how many|how much|what|for)\b|\b(both|respectively|each)\b", re.I)
 CONCRETE = frozenset({"project", "school", "hospital", "park", "road", "metro", "parcel", "cluster", "carrier",
                       "company", "institution", "place", "facility", "housing", "event", "brand"})
 _PLACE_NAME = re.compile(r"(地块|路|道|街|里|大街|广场)$")
@@ -187,11 +190,19 @@ class DirectAnswer:
         candidates = [i for i in items if (i.quantity or i.value_en) and _fits(i, asked)]
         if not candidates:
             return None
-        scored = sorted(((item_score(i, query), n, i) for n, i in enumerate(candidates)), key=lambda s: (-s[0], s[1]))
+        kind = asked_kind(query.text)
+        label = KIND_LABEL.get(kind or "")
+
+        def score(item: PlanItem) -> float:  # the question's kind of thing ("几条马路") in what the figure counts
+            named = label and (label[1] in (item.measure_zh or "") or label[3] in (item.measure_en or "").lower()
+                               or (item.unit == label[0] and kind not in ("project", "programme", "policy")))
+            return item_score(item, query) + (2.0 if named else 0.0)
+
+        scored = sorted(((score(i), n, i) for n, i in enumerate(candidates)), key=lambda s: (-s[0], s[1]))
         best = scored[0][0]
         if best <= 0 and len(candidates) > 1:
             return None
-        want = 2 if asked.parts else 1
+        want = 2 if asked.parts or _TWO_ASKS.search(query.text) else 1
         chosen = [i for s, _, i in scored if s >= max(1.0, best - 1.0)][:want] or [scored[0][2]]
         year = self.plan_year
         if lang == "zh":
@@ -275,8 +286,10 @@ class DirectAnswer:
         figure_wanted = asked.wants_figure and asked.attribute not in ("money", "population")
         if figure_wanted:
             lead = self.figure(asked, query, items, cite, lang)
+            asked_noun = asked_kind(query.text)
             if lead is None and gap is None and asked.kind in ("how_many", "how_much"):
-                if single is not None and not single.quantity or asked.attribute in ("share", "growth", "area"):
+                if (single is not None and not single.quantity and asked_noun in (None, single.kind)) or \
+                        asked.attribute in ("share", "growth", "area"):
                     gap = (f"计划没有给出{subject or '这方面'}的具体数字。" if zh else
                            f"The plan does not give a figure for {subject or 'this'}.")
         kind = asked_kind(query.text)

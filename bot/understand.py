@@ -21,9 +21,9 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("where", re.compile(r"哪里|在哪(?![次个一些年种届])|哪儿|什么地方|什么位置|\bwhere\b|which (area|street|location|part of)", re.I)),
     ("how_much", re.compile(r"多少钱|花多少|投资多少|多少资金|多少经费|多少预算|多大|多高|多少平方|百分之几|"
                             r"how much|what (percentage|share|proportion|rate)|how big|how large", re.I)),
-    ("how_many", re.compile(r"多少|(?<!哪)几(?![乎])|how many|number of|what number|how often", re.I)),
     ("which", re.compile(r"哪些|哪几|有什么|有啥|有哪|包括什么|包含|都有|which|what (are|kinds?|types?|new|projects?|"
                          r"schools?|parks?|roads?|things?|changes?|plans?|else|other)|list\b", re.I)),
+    ("how_many", re.compile(r"多少|(?<!哪)几(?![乎])|how many|number of|what number|how often", re.I)),
     ("whether", re.compile(r"吗[？?]?$|是否|有没有|会不会|能不能|是不是|可不可以|要不要|有无|"
                            r"^(is|are|was|were|will|would|does|do|did|can|could|has|have|should|shall)\b", re.I)),
 ]
