@@ -134,6 +134,16 @@ class Glossary:
                 rest = rest.replace(variant, " ")
         return found
 
+    def en_names_for_chinese(self, text: str) -> list[str]:
+        """Every English name (preferred and variants) of the Chinese terms found in a Chinese text."""
+        found: list[str] = []
+        rest = text
+        for zh in self._zh_sorted:
+            if zh in rest:
+                found.extend(self.by_zh[zh].en)
+                rest = rest.replace(zh, " ")
+        return found
+
     def en_for_chinese(self, text: str) -> list[str]:
         """Preferred English for the Chinese terms found in a Chinese text (longest first, no overlaps)."""
         found: list[str] = []

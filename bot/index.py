@@ -23,7 +23,7 @@ from .errors import IndexNotReady, VectorStoreUnavailable
 from .text import en_tokens, zh_tokens
 from .vectors import VectorStore, unreachable
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 ENTRY_SEP = "|"
 
@@ -55,10 +55,14 @@ def corpus_hash(corpus_dir: Path) -> str:
     return digest.hexdigest()
 
 
-def _label_en(doc: Document, para: Paragraph, renderings: dict) -> str:
+def _label_en(doc: Document, para: Paragraph, renderings: dict, part_en: str = "", name: str = "") -> str:
+    """"II.1 Topic, para 1"; with several documents loaded it names the document ("2025 plan · II.1 …"), and a
+    part whose heading names another year than the document's shows that year ("II.1 [2025] …")."""
+    from .documents import name_label_en
+
     path = para.section_path
     if path == (0,):
-        return "Notice" if para.topic == "通知" else "Preamble"
+        return name_label_en("Notice" if para.topic == "通知" else "Preamble", "", name)
     parts = [ROMAN[path[0]] if path[0] < len(ROMAN) else str(path[0])]
     if len(path) > 1:
         parts[0] += f".{path[1]}"
@@ -68,19 +72,31 @@ def _label_en(doc: Document, para: Paragraph, renderings: dict) -> str:
     else:
         heading = renderings.get(f"{doc.doc_id}/h{'.'.join(map(str, path))}")
         topic = heading.en if heading else para.topic
-    return f"{parts[0]} {topic}, para {para.n}"
+    return name_label_en(f"{parts[0]} {topic}, para {para.n}", part_en, name)
 
 
 def corpus_units(corpus: Corpus, corpus_dir: Path) -> list[Unit]:
+    """The sentences as units. The plan alone keeps its labels ("二、1. 激活科教创新澎湃动能"); with several
+    documents loaded each label starts with its document's short name ("2024年计划 · 二、1. …")."""
+    from .documents import load_infos, name_label, short_names, year_part, years_in
+
+    infos, _ = load_infos(corpus, corpus_dir)
+    several = len(corpus.documents) > 1
+    names_zh = short_names(infos, "zh") if several else {}
+    names_en = short_names(infos, "en") if several else {}
     units: list[Unit] = []
     for doc in corpus.documents:
         renderings = load_renderings(corpus_dir, doc.doc_id)
         for para in doc.paragraphs:
-            label_en = _label_en(doc, para, renderings)
+            part = year_part(doc, para, infos[doc.doc_id])
+            part_heading = renderings.get(f"{doc.doc_id}/h{part.path[0]}") if part else None
+            part_en = (part_heading.en if part_heading else str(years_in(part.title)[0])) if part else ""
+            label = name_label(para.label, part, names_zh.get(doc.doc_id, ""))
+            label_en = _label_en(doc, para, renderings, part_en, names_en.get(doc.doc_id, ""))
             for s in para.sentences:
                 r = renderings.get(s.id)
                 units.append(Unit(id=s.id, doc_id=doc.doc_id, paragraph_id=para.id, n=s.n, zh=s.text,
-                                  en=r.en if r else None, topic=para.topic, label=para.label, label_en=label_en))
+                                  en=r.en if r else None, topic=para.topic, label=label, label_en=label_en))
     return units
 
 
@@ -89,8 +105,9 @@ def _zh_doc_tokens(unit: Unit) -> list[str]:
 
 
 def _en_doc_tokens(unit: Unit, glossary: Glossary) -> list[str]:
-    # Chinese-only documents stay reachable from English through the glossary's renderings.
-    text = unit.en if unit.en else " ".join(glossary.en_for_chinese(unit.zh))
+    # The rendering and every English name of the glossary terms in the sentence: residents' English words
+    # reach a sentence whose rendering chose another name, and Chinese-only documents stay reachable at all.
+    text = f"{unit.en or ''} {' '.join(glossary.en_names_for_chinese(unit.zh))}"
     return en_tokens(text) or ["∅"]
 
 
