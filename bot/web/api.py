@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
@@ -62,6 +62,7 @@ class FeedbackRequest(BaseModel):
                         json_schema_extra=_trimmed_schema(MAX_ANSWER_CHARS))
     rating: Literal[1, -1] = Field(description="1 = helpful, -1 = not helpful")
     comment: str = Field(default="", max_length=MAX_COMMENT_CHARS)
+    question_id: str = Field(default="", max_length=32, description="the answer's question_id from /api/ask")
 
     @field_validator("question")
     @classmethod
@@ -137,11 +138,18 @@ def _openapi_says_400(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _from_widget(request: Request) -> bool:
+    """A request made by the portal widget's page (/widget, same origin: the browser names it in Referer)."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(request.headers.get("referer", "")).path == "/widget"
+
+
 def create_api(assistant: Assistant, store: FeedbackStore | None = None,
                limiter: RateLimiter | None = None) -> FastAPI:
     """The FastAPI app without Gradio: API, plan viewer, widget, middleware."""
     settings = assistant.settings
-    store = store or FeedbackStore(settings.data_dir)
+    store = store or FeedbackStore.from_settings(settings)
     limiter = limiter or RateLimiter(settings.rate_limit_per_minute)
     app = FastAPI(title="Nankai 2024 plan assistant", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Bilingual answers with citations from the Nankai District 2024 development plan.")
@@ -159,11 +167,14 @@ def create_api(assistant: Assistant, store: FeedbackStore | None = None,
 
     @app.post("/api/ask", responses={200: {"model": AskResponse}, **responses},
               summary="Ask a question; the answer cites plan paragraphs")
-    def ask(body: AskRequest) -> JSONResponse:
+    def ask(body: AskRequest, request: Request) -> JSONResponse:
         if not assistant.ready:
             return error(503, "index_not_ready", "the index is not ready yet — try again shortly")
-        answer = assistant.ask(body.question, lang=body.lang, history=[t.model_dump() for t in body.history])
-        return JSONResponse(answer.as_dict())
+        channel = "widget" if _from_widget(request) else "api"  # the channel only: nothing of the request is kept
+        answer = assistant.ask(body.question, lang=body.lang, history=[t.model_dump() for t in body.history],
+                               channel=channel)
+        assistant.question_log.wait(answer.log_id)  # acknowledged once its (masked) log row is durable
+        return JSONResponse({**answer.as_dict(), "question_id": answer.log_id})  # for /api/feedback
 
     @app.get("/api/health", summary="Index status, documents, chunks, embedder, index age")
     def health() -> JSONResponse:
@@ -172,8 +183,10 @@ def create_api(assistant: Assistant, store: FeedbackStore | None = None,
 
     @app.post("/api/feedback", status_code=201, responses=responses,
               summary="Rate an answer (1 = helpful, -1 = not), stored durably")
-    def feedback(body: FeedbackRequest) -> JSONResponse:
-        row = store.add(body.question, body.answer, body.rating, body.comment.strip(), source="api")
+    def feedback(body: FeedbackRequest, request: Request) -> JSONResponse:
+        row = store.add(body.question, body.answer, body.rating, body.comment.strip(),
+                        source="widget" if _from_widget(request) else "api", question_id=body.question_id or None)
+        assistant.question_log.rate(body.question_id, body.rating, body.comment.strip(), body.question)
         return JSONResponse({"ok": True, "id": row}, status_code=201)
 
     if settings.staff_password:  # /api/staff/* (staff_api.py), before the /api catch-all below

@@ -23,7 +23,7 @@ log = logging.getLogger("bot.web")
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     assistant = Assistant(settings)
-    store = FeedbackStore(settings.data_dir)
+    store = FeedbackStore.from_settings(settings)  # SQLite under BOT_DATA_DIR, or BOT_DATABASE_URL
     limiter = RateLimiter(settings.rate_limit_per_minute)
     app = create_api(assistant, store, limiter)
 
