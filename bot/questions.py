@@ -13,6 +13,8 @@ the log are in ``bot.insight``.
 from __future__ import annotations
 
 import atexit
+import contextlib
+import contextvars
 import json
 import logging
 import queue
@@ -20,7 +22,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +41,17 @@ LOW_CONFIDENCE_MARGIN = 0.15  # an answer whose probability is within this of th
 PURGE_EVERY_S = 24 * 3600.0
 BATCH = 500
 MAX_QUEUED = 20_000  # rows waiting while the database is away; beyond this the oldest are dropped (and counted)
+_UNLOGGED: contextvars.ContextVar[bool] = contextvars.ContextVar("bot_questions_unlogged", default=False)
+
+
+@contextlib.contextmanager
+def not_logged() -> Iterator[None]:
+    """Questions asked inside this block (a staff eval run on the live assistant) are not residents': not logged."""
+    token = _UNLOGGED.set(True)
+    try:
+        yield
+    finally:
+        _UNLOGGED.reset(token)
 
 # ---------------------------------------------------------------- personal data
 
@@ -205,7 +218,7 @@ class QuestionLog:
                llm_configured: bool = False) -> str | None:
         """Queue one answered question; returns its row id at once (None when logging is off or the channel is not
         logged). Costs the caller a few microseconds: masking and the insert happen in the writer thread."""
-        if not self.enabled or channel not in CHANNELS:
+        if not self.enabled or channel not in CHANNELS or _UNLOGGED.get():
             return None
         confidence = self._confidence(getattr(answer, "top", None) or {})
         status = status_of(answer, llm_configured)
@@ -412,4 +425,5 @@ class QuestionLog:
         return len(batch)
 
 
-__all__ = ["CHANNELS", "STATUSES", "QuestionLog", "StorageUnavailable", "mask", "normalised", "status_of"]
+__all__ = ["CHANNELS", "STATUSES", "QuestionLog", "StorageUnavailable", "mask", "normalised", "not_logged",
+           "status_of"]

@@ -1,5 +1,7 @@
 """/api/staff/* behind BOT_STAFF_PASSWORD: the password check, residents' 👎 feedback, new eval cases (built,
-validated against the corpus and appended atomically by ``bot.evals.cases``) and an eval run on the live assistant.
+validated against the corpus and appended atomically by ``bot.evals.cases``), an eval run on the live assistant,
+the question log (``bot.insight``: grouped questions, the unanswered queue, statistics, CSV) and staff-approved
+answers (``bot.approved``: create, edit, retire, with versions).
 
 The routes exist only when a password is configured; each one needs ``Authorization: Bearer <password>``.
 """
@@ -7,6 +9,8 @@ The routes exist only when a password is configured; each one needs ``Authorizat
 from __future__ import annotations
 
 import hmac
+import json
+import time
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import asdict
@@ -14,16 +18,19 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from ..config import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS
 from ..corpus import Corpus, load_corpus
-from ..errors import CaseError
+from ..approved import ApprovedAnswerError, ApprovedAnswerNotFound, Draft, Validator
+from ..errors import BotError, CaseError
 from ..evals.cases import Case, CaseChecker, add_case, eval_set_path
 from ..evals.judge import breakdown, metrics
 from ..evals.run import EvalBusy, run_eval
 from ..feedback import FeedbackRecord, FeedbackStore
+from ..insight import FilterError, Filters, grouped, stats, to_csv
+from ..questions import not_logged
 from ..service import Assistant
 from .http import error
 
@@ -73,6 +80,46 @@ class NewCase(BaseModel):
     abstain: bool = False
     history: list[dict[str, str]] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS)
     id: str = Field(default="", max_length=80)
+
+
+class AnswerBody(BaseModel):
+    """POST / PUT /api/staff/answers: an answer staff approve (validated like an LLM answer)."""
+
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="the question it answers")
+    answer_zh: str | None = Field(default=None, description="the answer in Chinese (or null)")
+    answer_en: str | None = Field(default=None, description="the answer in English (or null)")
+    citations: list[str] = Field(default_factory=list, description="plan sentence IDs, e.g. nankai-2024-plan/2.4.1.4")
+    author: str = Field(default="", description="the staff member's name (free text)")
+    note: str = Field(default="", description="why it was approved or changed")
+
+    def draft(self) -> Draft:
+        return Draft(question=self.question, answer_zh=self.answer_zh, answer_en=self.answer_en,
+                     citations=list(self.citations), author=self.author, note=self.note)
+
+
+def validator_for(assistant: Assistant) -> Validator:
+    """What approved answers are checked against: the sentences of the index being served."""
+    index, extractive = assistant.index, assistant.extractive
+    if index is None:
+        raise BotError("the index is not ready yet — try again shortly")
+    return Validator.from_index(index, getattr(extractive, "documents", None))
+
+
+def answers_listing(assistant: Assistant, include_retired: bool = True) -> list[dict[str, Any]]:
+    """Every approved answer, newest change first, each marked stale when a cited sentence changed since."""
+    validator = validator_for(assistant) if assistant.index is not None else None
+    out = []
+    for record in assistant.approved.store.all(include_retired=include_retired):
+        if validator is not None:
+            record.stale = validator.stale(record.fingerprints)
+        out.append(record.as_dict())
+    return out
+
+
+def question_stats(assistant: Assistant, filters: Filters) -> dict[str, Any]:
+    index = assistant.index
+    paragraphs = list(index.paragraphs) if index is not None else []
+    return stats(assistant.question_log, filters, paragraphs, index.embeddings if index is not None else None)
 
 
 def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
@@ -126,7 +173,8 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
         if assistant.index is None:
             return error(503, "index_not_ready", "the index is not ready yet — try again shortly")
         try:
-            outcomes = run_eval(assistant, eval_set_path(settings.evals_dir))
+            with not_logged():  # the eval's questions are not residents'
+                outcomes = run_eval(assistant, eval_set_path(settings.evals_dir))
         except EvalBusy as exc:
             return error(409, "busy", str(exc))
         except CaseError as exc:
@@ -134,5 +182,119 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
         summary = {**metrics(outcomes), "by_language": breakdown(outcomes, lambda o: o.case.lang),
                    "by_category": breakdown(outcomes, lambda o: o.case.category)}
         return JSONResponse({"metrics": summary, "failures": [o.as_dict() for o in outcomes if not o.passed]})
+
+    # ------------------------------------------------------------ the question log
+
+    @router.get("/questions")
+    def questions(request: Request, status: str = "all", lang: str = "", channel: str = "", since: str = "",
+                  until: str = "", q: str = "", limit: int = 100, order: str = "recent",
+                  format: str = "json") -> Response:
+        """Questions grouped by normalised text (personal data already masked); ``format=csv`` for a download."""
+        if (no := refused(request)) is not None:
+            return no
+        try:
+            filters = Filters.parse(status, lang, channel, since, until, q, limit)
+        except FilterError as exc:
+            return error(400, "bad_request", str(exc))
+        result = grouped(assistant.question_log, filters, order="count" if order == "count" else "recent")
+        if format == "csv":
+            name = f"questions-{filters.status}-{time.strftime('%Y%m%d-%H%M')}.csv"
+            return Response(to_csv(result["questions"]), media_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return JSONResponse(result)
+
+    @router.get("/stats")
+    def question_statistics(request: Request, status: str = "all", lang: str = "", channel: str = "",
+                            since: str = "", until: str = "") -> JSONResponse:
+        if (no := refused(request)) is not None:
+            return no
+        try:
+            filters = Filters.parse(status, lang, channel, since, until)
+        except FilterError as exc:
+            return error(400, "bad_request", str(exc))
+        return JSONResponse(question_stats(assistant, filters))
+
+    # ------------------------------------------------------------ approved answers
+
+    async def answer_body(request: Request) -> AnswerBody | JSONResponse:
+        try:
+            return AnswerBody.model_validate_json(await request.body())
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            return error(400, "bad_request", f"{where or 'body'}: {first.get('msg', 'invalid')}")
+
+    def saved(record: Any, status_code: int) -> JSONResponse:
+        if assistant.index is not None:  # this replica serves it at once; the others within their refresh
+            assistant.approved.refresh(assistant.index, getattr(assistant.extractive, "documents", None), force=True)
+        return JSONResponse(record.as_dict(), status_code=status_code)
+
+    @router.get("/answers")
+    def answers(request: Request, include_retired: bool = True) -> JSONResponse:
+        if (no := refused(request)) is not None:
+            return no
+        return JSONResponse({"answers": answers_listing(assistant, include_retired)})
+
+    @router.post("/answers", status_code=201)
+    async def new_answer(request: Request) -> JSONResponse:
+        if (no := refused(request)) is not None:
+            return no
+        body = await answer_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        try:
+            record = await run_in_threadpool(lambda: assistant.approved.store.create(body.draft(),
+                                                                                     validator_for(assistant)))
+        except ApprovedAnswerError as exc:
+            return error(400, "bad_answer", str(exc))
+        return await run_in_threadpool(saved, record, 201)
+
+    @router.get("/answers/{answer_id}")
+    def one_answer(request: Request, answer_id: str) -> JSONResponse:
+        if (no := refused(request)) is not None:
+            return no
+        try:
+            record = assistant.approved.store.get(answer_id)
+        except ApprovedAnswerNotFound as exc:
+            return error(404, "not_found", str(exc))
+        if assistant.index is not None:
+            record.stale = validator_for(assistant).stale(record.fingerprints)
+        return JSONResponse(record.as_dict())
+
+    @router.put("/answers/{answer_id}")
+    async def edit_answer(request: Request, answer_id: str) -> JSONResponse:
+        if (no := refused(request)) is not None:
+            return no
+        body = await answer_body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        try:
+            record = await run_in_threadpool(lambda: assistant.approved.store.update(
+                answer_id, body.draft(), validator_for(assistant)))
+        except ApprovedAnswerNotFound as exc:
+            return error(404, "not_found", str(exc))
+        except ApprovedAnswerError as exc:
+            return error(400, "bad_answer", str(exc))
+        return await run_in_threadpool(saved, record, 200)
+
+    @router.delete("/answers/{answer_id}")
+    async def retire_answer(request: Request, answer_id: str, author: str = "", note: str = "") -> JSONResponse:
+        """Retire (never delete: the versions stay); ``author`` and ``note`` as query parameters or a JSON body."""
+        if (no := refused(request)) is not None:
+            return no
+        raw = await request.body()
+        if raw.strip():
+            try:
+                extra = json.loads(raw)
+                author, note = str(extra.get("author") or author), str(extra.get("note") or note)
+            except (ValueError, AttributeError):
+                return error(400, "bad_request", "body: give JSON {\"author\": ..., \"note\": ...} or nothing")
+        try:
+            record = await run_in_threadpool(assistant.approved.store.retire, answer_id, author, note)
+        except ApprovedAnswerNotFound as exc:
+            return error(404, "not_found", str(exc))
+        except ApprovedAnswerError as exc:
+            return error(400, "bad_answer", str(exc))
+        return await run_in_threadpool(saved, record, 200)
 
     return router
