@@ -31,7 +31,7 @@ _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补�
                       r"hukou|household registration|complain|complaint|apply|application|benefit|subsid|"
                       r"allowance|welfare|id card|permit|certificate|report a", re.I)
 EN_QUOTE_BUDGET = 320  # characters of English quote per sentence when only part of it answers
-EN_QUOTE_BUDGET_AFTER_LEAD = 320  # less when a direct answer already gives the items or the figure
+EN_QUOTE_BUDGET_AFTER_FIGURE = 160  # less when the direct answer already gives the figure
 MAX_QUOTED = 2  # citations quoted in the answer text (all of them still get a card)
 Segments = dict[str, list[tuple[str, str]]]  # sentence id -> (zh span, en span) clause pairs
 
@@ -231,7 +231,8 @@ class ExtractiveAnswerer:
         if lead is None:
             lead = self._figure_lead(query, chosen, citations)
         if lead is not None and lead.focus:
-            citations = self._citations(chosen, query, focus=lead.focus, budget=EN_QUOTE_BUDGET_AFTER_LEAD)
+            budget = EN_QUOTE_BUDGET_AFTER_FIGURE if lead.kind == "figure" else EN_QUOTE_BUDGET
+            citations = self._citations(chosen, query, focus=lead.focus, budget=budget)
         answer = self._compose(question, lang, lead, citations)
         if unsupported_numbers(answer) and lead is not None:  # never serve a figure no quote carries
             log.warning("direct answer dropped (unsupported numbers %s): %s", unsupported_numbers(answer), lead.text)

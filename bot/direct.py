@@ -121,9 +121,11 @@ def _fits(item: PlanItem, asked: Asked) -> bool:
 # a question that asks for two figures at once: "X and Y", "… and how many …", "X和Y分别"
 _TWO_ASKS = re.compile(r"分别|各(是|有|为)|(和|与|以及|及)[^，,？?]{1,20}(多少|几)|多少[^，,？?]{0,20}(和|与|以及)|"
                        r"\band (how many|how much|what|for)\b|\b(both|respectively|each)\b", re.I)
+# the thing a how-many question counts: "how many households", "多少户"
+_COUNTED = re.compile(r"how many (?P<noun>[a-z\-]+)|(多少|几)(?P<zh>户|人|个|所|家|条|处|项|宗|座|名|平方米)", re.I)
 CONCRETE = frozenset({"project", "school", "hospital", "park", "road", "metro", "parcel", "cluster", "carrier",
                       "company", "institution", "place", "facility", "housing", "event", "brand"})
-_PLACE_NAME = re.compile(r"(地块|路|道|街|里|大街|广场)$")
+_PLACE_NAME = re.compile(r"(地块|路|道|街|里|大街|广场|片区|街区|区域|地区|厂区|院区)$")
 
 
 def _is_place(item: PlanItem) -> bool:
@@ -193,17 +195,25 @@ class DirectAnswer:
         kind = asked_kind(query.text)
         label = KIND_LABEL.get(kind or "")
 
+        counted = _COUNTED.search(query.text)
+        noun = (counted.group("noun") or counted.group("zh") or "").lower() if counted else ""
+
         def score(item: PlanItem) -> float:  # the question's kind of thing ("几条马路") in what the figure counts
             named = label and (label[1] in (item.measure_zh or "") or label[3] in (item.measure_en or "").lower()
                                or (item.unit == label[0] and kind not in ("project", "programme", "policy")))
-            return item_score(item, query) + (2.0 if named else 0.0)
+            what = f"{item.unit or ''} {item.unit_en or ''} {item.measure_zh or ''} {item.measure_en or ''}".lower()
+            asked_noun = bool(noun) and (noun in what or noun.rstrip("s") in what)
+            return item_score(item, query) + (2.0 if named else 0.0) + (3.0 if asked_noun else 0.0)
 
         scored = sorted(((score(i), n, i) for n, i in enumerate(candidates)), key=lambda s: (-s[0], s[1]))
         best = scored[0][0]
         if best <= 0 and len(candidates) > 1:
             return None
-        want = 2 if asked.parts or _TWO_ASKS.search(query.text) else 1
-        chosen = [i for s, _, i in scored if s >= max(1.0, best - 1.0)][:want] or [scored[0][2]]
+        top = scored[0][2]
+        if asked.parts or _TWO_ASKS.search(query.text):
+            chosen = [i for s, _, i in scored if s >= 1.0][:2] or [top]
+        else:  # the figure asked for, and another figure of the same sentence about the same thing
+            chosen = [top] + [i for s, _, i in scored[1:2] if i.sentence == top.sentence and s >= max(1.0, best - 1.0)]
         year = self.plan_year
         if lang == "zh":
             parts = [f"{self._measure_zh(i)}为{i.value_zh()} [{cite[i.sentence]}]" for i in chosen]
