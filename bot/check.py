@@ -1,4 +1,5 @@
-"""`python -m bot corpus check`: what the corpus holds and every problem found in it."""
+"""`python -m bot corpus check`: what the corpus holds — each document with its kind, year and issue date, the
+years covered — and every problem found in it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from .bilingual import Glossary, load_figures, load_renderings, renderings_path
 from .corpus import load_corpus
+from .documents import covered_years, english_status, load_infos
 from .errors import DataFileError
 
 HEADING_SUFFIXES = ("/title", "/notice-title")
@@ -21,6 +23,8 @@ def _heading_ids(doc) -> set[str]:  # type: ignore[no-untyped-def]
 def corpus_report(corpus_dir: Path) -> dict[str, Any]:
     corpus = load_corpus(corpus_dir)
     problems = list(corpus.problems)
+    infos, meta_problems = load_infos(corpus, corpus_dir)
+    problems += meta_problems
     documents: list[dict[str, Any]] = []
     sentence_text: dict[str, str] = {}
     rendering_text: dict[str, str] = {}
@@ -47,9 +51,10 @@ def corpus_report(corpus_dir: Path) -> dict[str, Any]:
                     problems.append(f"{name}: rendering {rid} points to no sentence — remove it or fix its ID")
             rendering_text.update({rid: r.en for rid, r in renderings.items()})
         documents.append({
-            "file": doc.path.name, "doc_id": doc.doc_id, "title": doc.title, "meta": doc.meta,
+            **infos[doc.doc_id].record(), "doc_id": doc.doc_id, "meta": doc.meta,
             "sections": len(doc.sections), "paragraphs": len(doc.paragraphs), "sentences": len(sentences),
             "english_coverage": round(len(rendered) / len(sentences), 4) if sentences else 0.0,
+            "english_drafts": english_status(corpus_dir, doc)[1],
         })
     glossary_terms = 0
     try:
@@ -72,6 +77,7 @@ def corpus_report(corpus_dir: Path) -> dict[str, Any]:
     return {
         "corpus_dir": str(corpus_dir),
         "documents": documents,
+        "years": list(covered_years(infos.values())),
         "paragraphs": sum(d["paragraphs"] for d in documents),
         "sentences": sum(d["sentences"] for d in documents),
         "english_coverage": round(sum(d["english_coverage"] * d["sentences"] for d in documents)

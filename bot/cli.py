@@ -51,18 +51,36 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
+    if args.action == "translate":
+        return cmd_translate(args, settings)
     report = corpus_report(settings.corpus_dir)
     if args.json:
         _print_json(report)
     else:
         for doc in report["documents"]:
-            print(f"{doc['file']}: {doc['paragraphs']} paragraphs, {doc['sentences']} sentences, "
-                  f"English coverage {doc['english_coverage']:.2f}")
+            drafts = f" ({doc['english_drafts']} draft)" if doc["english_drafts"] else ""
+            print(f"{doc['file']}: {doc['id']} — {doc['kind']}, year {doc['year'] or '?'}, issued "
+                  f"{doc['issued'] or '?'}; {doc['paragraphs']} paragraphs, {doc['sentences']} sentences, "
+                  f"English coverage {doc['english_coverage']:.2f}{drafts}")
+        print(f"years: {', '.join(map(str, report['years'])) or 'none'}")
         print(f"glossary: {report['glossary_terms']} terms; key figures: {report['key_figures']}")
         for problem in report["problems"]:
             print(f"problem: {problem}")
         print("ok" if not report["problems"] else f"{len(report['problems'])} problem(s)")
     return 0 if not report["problems"] else 1
+
+
+def cmd_translate(args: argparse.Namespace, settings: Settings) -> int:
+    from .translate import translate_command  # LangChain chat models: only for this command
+
+    if not args.doc:
+        print("error: name the document to translate, e.g. `python -m bot corpus translate nankai-2025-plan`",
+              file=sys.stderr)
+        return 2
+    result = translate_command(settings, args.doc, on_progress=lambda m: print(m, file=sys.stderr))
+    print(f"{result.path.name}: {result.drafted} rendering(s) drafted, {result.kept} kept, of {result.total} — "
+          "drafts are marked \"status\": \"draft\" for review")
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -133,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["auto", "zh", "en"], default="auto")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("corpus", help="corpus tools")
-    p.add_argument("action", choices=["check"])
+    p.add_argument("action", choices=["check", "translate"], help="check: report; translate DOC: draft English")
+    p.add_argument("doc", nargs="?", help="translate: the document's ID or file name")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("eval", help="run the evaluation set")
     p.add_argument("--set", dest="set_path", default=None)

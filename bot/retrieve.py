@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -12,8 +13,10 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from .bilingual import Glossary
+from .documents import label_document, label_years, years_in
 from .index import Idf, Index, Unit, unit_of_entry
 from .text import detect_language, en_tokens, has_cjk, normalize, zh_tokens
+from .understand import Asked, understand
 
 RRF_K = 10
 MAX_EMBED_CHARS = 200
@@ -25,8 +28,10 @@ PROCEDURAL = re.compile(r"怎么(申请|办|迁|投诉|报名)|如何(申请|办
 INJECTION = re.compile(r"忽略|无视|别管|系统(通知|提示|指令)|管理员|提示词|密钥|后台|越狱|扮演|改为|"
                        r"ignore (all|any|previous|your|the)|disregard|system prompt|override|jailbreak|api key|"
                        r"pretend|you are now|act as|developer mode|instructions", re.I)
-YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 WEIGHTS = {"dense": 1.0, "bm25_zh": 1.0, "bm25_en": 1.0}
+OTHER_YEAR_WEIGHT = 0.5  # a sentence about another year than the one asked keeps this share of its fused score
+DEFAULT_YEAR_WEIGHT = 0.8  # the same for a question naming no year, against the latest plan year (several loaded)
+PAIR_DEPTH = 20  # how deep a target-versus-result question looks for the plan's target and the report's result
 
 
 @dataclass
@@ -86,9 +91,19 @@ class Retrieval:
     signals: dict[str, float] = field(default_factory=dict)  # evidence for answering at all
     paragraph_units: dict[str, list[Unit]] = field(default_factory=dict)
     idf: "Idf | None" = None
+    years: tuple[int, ...] = ()  # the year(s) the ranking preferred: asked (2023, 二〇二五年, 去年) or the default
+    year_source: str = ""  # "asked" (named), "relative" (今年 / last year …), "default" (none named) or ""
+    plan_year: int = 2024  # what 今年 / this year means: the latest plan year loaded
+    covered_years: tuple[int, ...] = ()  # the years the loaded documents are about
+    target_result: "tuple[Hit, Hit] | None" = None  # (the plan's target, a later report's result), also hits[:2]
 
     def coverage_of(self, unit: Unit) -> float:
         return coverage(self.query, unit, self.idf) if self.idf else 0.0
+
+    @property
+    def uncovered_years(self) -> tuple[int, ...]:
+        """Years the question asks about that no loaded document covers (the answer names the covered ones)."""
+        return tuple(y for y in self.years if self.year_source != "default" and y not in self.covered_years)
 
 
 def _ranked(scores: np.ndarray) -> np.ndarray:
@@ -186,6 +201,68 @@ def known_share(query: Query, idf: "Idf") -> float:
     return known / total
 
 
+class YearIndex:
+    """The year each sentence is about — the years its text names, else its heading's (read from its label), else
+    its document's — and each document's year and kind, read once from the index's units. With several documents
+    loaded the labels name them ("2025年计划 · …", ``bot.documents.label_document``); a lone document's year comes
+    from its headings' years or its ID ("nankai-2024-plan")."""
+
+    def __init__(self, units: list[Unit]) -> None:
+        doc_year: dict[str, int | None] = {}
+        self.doc_kind: dict[str, str | None] = {}
+        heading_years: set[int] = set()
+        for u in units:
+            if u.doc_id not in doc_year:
+                named = label_document(u.label)
+                found = years_in(u.doc_id)
+                doc_year[u.doc_id] = named.year or (found[0] if found else None)
+                self.doc_kind[u.doc_id] = named.kind
+            heading_years.update(label_years(u.label))
+        self.doc_year = doc_year
+        self._position = {u.id: i for i, u in enumerate(units)}
+        self.unit_years: list[tuple[int, ...]] = []
+        for u in units:
+            own = years_in(u.zh) or label_years(u.label)[-1:] or ([doc_year[u.doc_id]] if doc_year[u.doc_id] else [])
+            self.unit_years.append(tuple(own))
+        self.known = np.array([bool(y) for y in self.unit_years], dtype=bool)
+        self.masks: dict[int, np.ndarray] = {}
+        for i, ys in enumerate(self.unit_years):
+            for y in ys:
+                self.masks.setdefault(y, np.zeros(len(units), dtype=bool))[i] = True
+        years = {y for y in doc_year.values() if y}
+        plans = [doc_year[d] for d, kind in self.doc_kind.items() if kind == "plan" and doc_year[d]]
+        self.plan_year: int = max(plans or years or {2024})  # type: ignore[type-var]
+        self.covered: tuple[int, ...] = tuple(sorted(years | heading_years))
+
+    def prefer(self, fused: np.ndarray, wanted: tuple[int, ...], weight: float) -> bool:
+        """Scale down the sentences about other years than ``wanted`` — only when some sentence is about one of
+        them (otherwise the order would not change). Returns whether it did."""
+        match = np.zeros(fused.shape[0], dtype=bool)
+        for y in wanted:
+            if y in self.masks:
+                match |= self.masks[y]
+        other = self.known & ~match
+        if not match.any() or not other.any():
+            return False
+        fused[other] *= weight
+        return True
+
+    def is_target(self, unit: Unit, year: int) -> bool:
+        """A plan's sentence about its own year: what was planned for ``year``."""
+        doc_year = self.doc_year.get(unit.doc_id)
+        return self.doc_kind.get(unit.doc_id) == "plan" and doc_year == year and year in (self._years(unit) or (year,))
+
+    def is_result(self, unit: Unit, year: int) -> bool:
+        """A work report's sentence about ``year``, or a later document's look back at it: what was achieved."""
+        if year not in self._years(unit):
+            return False
+        doc_year = self.doc_year.get(unit.doc_id)
+        return self.doc_kind.get(unit.doc_id) == "work report" or bool(doc_year and doc_year > year)
+
+    def _years(self, unit: Unit) -> tuple[int, ...]:
+        return self.unit_years[self._position[unit.id]]
+
+
 class HybridSearch:
     """The retrieval step: one query embedding, three ranked lists, reciprocal-rank fusion."""
 
@@ -193,6 +270,7 @@ class HybridSearch:
         self.index = index
         self.glossary = glossary
         self.dense_k = min(dense_k, max(1, index.manifest.entries))
+        self.years = YearIndex(index.units)
 
     def _lists(self, query: Query) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Dense (best cosine per sentence), BM25-zh and BM25-en scores for one query."""
@@ -228,11 +306,22 @@ class HybridSearch:
                 ranked = _ranked(scores)
                 fused[ranked] += weight * WEIGHTS[name] / (RRF_K + np.arange(1, ranked.size + 1))
             best_dense, best_zh, best_en = np.maximum(best_dense, dense), np.maximum(best_zh, zh), np.maximum(best_en, en)
-        order = [int(i) for i in _ranked(fused)[:k]]
-        hits = [Hit(unit=self.index.units[i], score=float(fused[i]), dense=float(best_dense[i]),
-                    bm25_zh=float(best_zh[i]), bm25_en=float(best_en[i])) for i in order]
+        asked_for = understand(searches[-1][0].text, self.years.plan_year)
+        wanted, year_source = self._year_preference(fused, asked_for)
+
+        def hit_at(i: int) -> Hit:
+            return Hit(unit=self.index.units[i], score=float(fused[i]), dense=float(best_dense[i]),
+                       bm25_zh=float(best_zh[i]), bm25_en=float(best_en[i]))
+
+        ranked_all = _ranked(fused)
+        order = [int(i) for i in ranked_all[:k]]
+        hits = [hit_at(i) for i in order]
         for hit in hits:
             hit.coverage = coverage(query, hit.unit, self.index.idf)
+        pair = self._target_result(query, asked_for.years, [int(i) for i in ranked_all[:PAIR_DEPTH]], hit_at) \
+            if asked_for.result else None
+        if pair is not None:
+            hits = list(pair[::-1]) + [h for h in hits if h.unit.id not in {p.unit.id for p in pair}][: max(0, k - 2)]
         found = best_dense[best_dense > 0]
         spread = float(found.std()) if found.size > 1 else 0.0
         top = hits[0] if hits else None
@@ -248,11 +337,47 @@ class HybridSearch:
             "rare": max((rare_hit(asked, h.unit, self.index.idf) for h in hits[:3]), default=0.0),
             "procedural": 1.0 if PROCEDURAL.search(query.text) else 0.0,
             "injection": 1.0 if INJECTION.search(query.text) else 0.0,
-            "other_year": 1.0 if any(y != "2024" for y in YEAR.findall(query.text)) else 0.0,
+            "other_year": 1.0 if any(y not in self.years.covered for y in asked_for.years) else 0.0,
             "zh": 1.0 if query.lang == "zh" else 0.0,
         }
         return Retrieval(query=query, hits=hits, signals=signals,
-                         paragraph_units=self.index.paragraphs, idf=self.index.idf)
+                         paragraph_units=self.index.paragraphs, idf=self.index.idf, years=wanted,
+                         year_source=year_source, plan_year=self.years.plan_year, covered_years=self.years.covered,
+                         target_result=pair)
+
+    def _year_preference(self, fused: np.ndarray, asked: Asked) -> tuple[tuple[int, ...], str]:
+        """Rank sentences about the year asked above those about other years; a question naming no year prefers,
+        more gently, the latest plan year (when the documents cover several years). Returns (years, source)."""
+        if asked.years:
+            self.years.prefer(fused, asked.years, OTHER_YEAR_WEIGHT)
+            return asked.years, "relative" if asked.relative_year else "asked"
+        if len(self.years.covered) > 1 and not asked.result:
+            default = (self.years.plan_year,)
+            if self.years.prefer(fused, default, DEFAULT_YEAR_WEIGHT):
+                return default, "default"
+        return (), ""
+
+    def _target_result(self, query: Query, years: tuple[int, ...], order: list[int],
+                       hit_at: Callable[[int], Hit]) -> tuple[Hit, Hit] | None:
+        """For "2024年老旧小区改造完成了吗？": the best-ranked result for the year asked (a work report's sentence about
+        it, or a later document's look back; with no year asked, the best-ranked result's own year) and the
+        best-ranked plan target for that year, both sharing words with the question. Both get the better score of
+        the two, so that an answer cites them together."""
+        units = self.index.units
+        relevant = [i for i in order if coverage(query, units[i], self.index.idf) > 0]
+        result = next((i for i in relevant for y in (years or self.years.unit_years[i])
+                       if self.years.is_result(units[i], y)), None)
+        if result is None:
+            return None
+        year = next(y for y in (years or self.years.unit_years[result]) if self.years.is_result(units[result], y))
+        target = next((i for i in relevant if i != result and self.years.is_target(units[i], year)), None)
+        if target is None:
+            return None
+        target_hit, result_hit = hit_at(target), hit_at(result)
+        target_hit.score = result_hit.score = max(target_hit.score, result_hit.score)  # one answer: cite both
+        for hit in (target_hit, result_hit):
+            hit.coverage = coverage(query, hit.unit, self.index.idf)
+        return target_hit, result_hit
 
 
 class PlanRetriever(BaseRetriever):

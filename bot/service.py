@@ -39,18 +39,17 @@ _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 
 def _documents(corpus: Corpus, corpus_dir: Path) -> tuple[dict[str, DocumentInfo], dict[str, list[tuple[str, str]]]]:
-    """Each document's title (zh/en) and year, and the clause-aligned English segments of its sentences."""
-    documents: dict[str, DocumentInfo] = {}
+    """Each document's metadata (``bot.documents.DocumentInfo``: id, title (zh/en), kind, year, issue date — read
+    from the document and its optional ``<doc>.meta.json``), and the clause-aligned English segments of its
+    sentences."""
+    from .documents import load_infos
+
+    documents, _ = load_infos(corpus, corpus_dir)  # a bad sidecar is ignored here; `corpus check` reports it
     segments: dict[str, list[tuple[str, str]]] = {}
     for doc in corpus.documents:
         renderings = load_renderings(corpus_dir, doc.doc_id)
-        title_en = renderings.get(f"{doc.doc_id}/title")
-        year = _YEAR.search(doc.title or "") or _YEAR.search(doc.doc_id)
-        documents[doc.doc_id] = DocumentInfo(id=doc.doc_id, title=doc.title or doc.doc_id,
-                                             title_en=title_en.en if title_en else doc.title or doc.doc_id,
-                                             year=int(year.group(1)) if year else None)
         segments.update({rid: list(r.segments) for rid, r in renderings.items() if r.segments})
-    return documents, segments
+    return documents, segments  # type: ignore[return-value]  # bot.documents.DocumentInfo has answer's fields
 
 
 class Assistant:

@@ -181,6 +181,14 @@ def create_api(assistant: Assistant, store: FeedbackStore | None = None,
         data = assistant.health()
         return JSONResponse(data, status_code=200 if data["status"] == "ok" else 503)
 
+    @app.get("/api/documents", summary="The loaded documents: id, title (zh/en), kind, year, issue date, sentences, "
+             "English coverage (as in `corpus check --json`)")
+    def documents() -> JSONResponse:
+        from ..documents import document_records
+
+        records = document_records(assistant.corpus, settings.corpus_dir)
+        return JSONResponse({"documents": records, "years": sorted({r["year"] for r in records if r["year"]})})
+
     @app.post("/api/feedback", status_code=201, responses=responses,
               summary="Rate an answer (1 = helpful, -1 = not), stored durably")
     def feedback(body: FeedbackRequest, request: Request) -> JSONResponse:
