@@ -39,10 +39,13 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def postgres_server(folder: Path) -> Iterator[str]:
-    """Yields ``postgresql://bot@127.0.0.1:PORT/postgres``."""
+def postgres_server() -> Iterator[str]:
+    """Yields ``postgresql://bot@127.0.0.1:PORT/postgres``. The server's folder is a fresh one under the system temp
+    folder (pytest's are private to root, and the server runs as ``postgres``)."""
+    import tempfile
+
     bin_dir = _need_binaries()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="bot-pg-"))
     if os.geteuid() == 0:
         pg = pwd.getpwnam("postgres")
         os.chown(folder, pg.pw_uid, pg.pw_gid)
