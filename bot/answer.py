@@ -15,7 +15,7 @@ from .index import Index, Unit
 from .items import PlanItem
 from .notice import NoticeFacts, about_document
 from .retrieve import Hit, Query, Retrieval
-from .text import en_tokens, numbers_in, zh_tokens
+from .text import EN_STOP, en_tokens, numbers_in, zh_tokens
 from .understand import understand
 
 log = logging.getLogger("bot.answer")
@@ -33,6 +33,9 @@ _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补�
 EN_QUOTE_BUDGET = 320  # characters of English quote per sentence when only part of it answers
 EN_QUOTE_BUDGET_AFTER_FIGURE = 160  # less when the direct answer already gives the figure
 MAX_QUOTED = 2  # citations quoted in the answer text (all of them still get a card)
+# places a question may name that another government's plan would cover
+_PLACE_ZH = re.compile(r"[\u4e00-\u9fff]{2}(区|县)")
+_PLACE_EN = re.compile(r"\b[A-Z][a-z]+ (District|County)\b")
 Segments = dict[str, list[tuple[str, str]]]  # sentence id -> (zh span, en span) clause pairs
 
 
@@ -213,6 +216,8 @@ class ExtractiveAnswerer:
         self.direct = DirectAnswer(items or [], self.plan_year)
         self.segments = segments or {}
         self.notices = [n for n in notices or [] if n.paragraph_id in index.paragraphs]
+        self._plan_text = "".join(u.zh for u in index.units) + "".join(d.title for d in self.documents.values())
+        self._plan_text_en = " ".join(u.en or "" for u in index.units).lower()
 
     def run(self, question: str, retrieval: Retrieval) -> Answer:
         query = retrieval.query
@@ -222,12 +227,16 @@ class ExtractiveAnswerer:
         if not retrieval.hits or not self.calibration.confident(retrieval.signals):
             return self.abstain(question, retrieval)
         asked = understand(query.text, self.plan_year)
+        elsewhere = self._other_place(query.text)
+        if elsewhere:
+            return self.abstain(question, retrieval, elsewhere=elsewhere)
         chosen = select(retrieval)
         citations = self._citations(chosen, query)
         cite = {sid: c.n for c in citations for sid in c.sentence_ids}
         sentence_ids = [sid for c in citations for sid in c.sentence_ids]
         evidence = " ".join(f"{c.quote} {c.text_en or ''}" for c in citations)
-        lead = self.direct.run(asked, query, sentence_ids, cite, evidence, lang)
+        unmentioned = self._unmentioned(query) if asked.kind == "whether" else ""
+        lead = self.direct.run(asked, query, sentence_ids, cite, evidence, lang, unmentioned=unmentioned)
         if lead is None:
             lead = self._figure_lead(query, chosen, citations)
         if lead is not None and lead.focus:
@@ -254,6 +263,29 @@ class ExtractiveAnswerer:
                             sentence_ids=[u.id for u in units])
         lead = Lead(facts.lead(text, lang, 1), kind="notice")
         return self._compose(question, lang, lead, [citation])
+
+    def _other_place(self, text: str) -> str:
+        """A district (or county, city) the question names that the documents never mention: their plan is not it."""
+        names = [m.group(0) for m in _PLACE_EN.finditer(text)]
+        if _PLACE_ZH.search(text):  # a place name (jieba's "ns") ending in 区 / 县
+            import jieba.posseg
+
+            names += [w.word for w in jieba.posseg.cut(text) if w.flag == "ns" and w.word.endswith(("区", "县"))]
+        return next((n for n in names if n not in self._plan_text and n.lower() not in self._plan_text_en), "")
+
+    def _unmentioned(self, query: Query) -> str:
+        """The last thing a yes/no question names that occurs nowhere in the documents ("加装电梯" → 电梯)."""
+        idf = self.index.idf
+        if query.lang == "zh":
+            unknown = [t for t in zh_tokens(query.text) if len(t) > 1 and not idf.df_zh.get(t) and t not in query.aliases]
+            return unknown[-1] if unknown else ""
+        words = re.findall(r"[A-Za-z][A-Za-z\-]+", query.text)
+        for i in range(len(words)):
+            w = words[i].lower()
+            if len(w) > 2 and w not in EN_STOP and not idf.df_en.get(en_tokens(w)[0] if en_tokens(w) else w):
+                nxt = words[i + 1] if i + 1 < len(words) and words[i + 1].lower() not in EN_STOP else ""
+                return f"{words[i]} {nxt}".strip()
+        return ""
 
     def _figure_lead(self, query: Query, chosen: list[Hit], citations: list[Citation]) -> Lead | None:
         figure = _figure_for(query, chosen, self.figures)
@@ -351,8 +383,14 @@ class ExtractiveAnswerer:
                 break
         return seen
 
-    def abstain(self, question: str, retrieval: Retrieval) -> Answer:
+    def abstain(self, question: str, retrieval: Retrieval, elsewhere: str = "") -> Answer:
         lang = retrieval.query.lang
+        if elsewhere:
+            titles = "、".join(f"《{d.title}》" for d in self.documents.values()) or "南开区的计划"
+            titles_en = "; ".join(d.title_en for d in self.documents.values()) or "Nankai District's plan"
+            text = (f"抱歉，{elsewhere}不在{titles}的范围内：这里只能回答南开区的计划。" if lang == "zh" else
+                    f"Sorry, {elsewhere} is not covered: this assistant answers from {titles_en} only.")
+            return Answer(question=question, language=lang, answer=text, abstained=True, mode="extractive")
         related = self.related(retrieval, lang)
         service = bool(_SERVICE.search(retrieval.query.text))
         if lang == "zh":

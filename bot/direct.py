@@ -282,13 +282,16 @@ class DirectAnswer:
     # ------------------------------------------------------------ the whole lead
 
     def run(self, asked: Asked, query: Query, sentence_ids: list[str], cite: dict[str, int], quotes: str,
-            lang: str) -> Lead | None:
+            lang: str, unmentioned: str = "") -> Lead | None:
         """The direct answer for the chosen sentences (None: the quote itself is the best answer)."""
         items = self.items_in(sentence_ids)
         single = self._single(query, items)
         subject = (single.name_zh if lang == "zh" else single.name_en) if single else self._subject(query, items, lang)
         zh = lang == "zh"
         gap = self.gap(asked, query, quotes, subject, lang)
+        if gap is None and unmentioned:
+            gap = (f"计划没有提到“{unmentioned}”；以下是相关内容。" if zh else
+                   f"The plan does not mention {unmentioned}; here is what it says on the subject.")
         lead: Lead | None = None
         if gap is None and asked.kind == "where" and not any(_is_place(i) for i in items):
             gap = (f"计划没有给出{subject or '具体'}的具体位置。" if zh else
