@@ -253,11 +253,10 @@ class YearIndex:
         return self.doc_kind.get(unit.doc_id) == "plan" and doc_year == year and year in (self._years(unit) or (year,))
 
     def is_result(self, unit: Unit, year: int) -> bool:
-        """A work report's sentence about ``year``, or a later document's look back at it: what was achieved."""
-        if year not in self._years(unit):
-            return False
+        """A later document's look back at ``year`` — the 2024 work report's "2023年工作回顾", the 2025 plan's review
+        of 2024: what was achieved."""
         doc_year = self.doc_year.get(unit.doc_id)
-        return self.doc_kind.get(unit.doc_id) == "work report" or bool(doc_year and doc_year > year)
+        return year in self._years(unit) and bool(doc_year and doc_year > year)
 
     def _years(self, unit: Unit) -> tuple[int, ...]:
         return self.unit_years[self._position[unit.id]]
@@ -359,8 +358,8 @@ class HybridSearch:
 
     def _target_result(self, query: Query, years: tuple[int, ...], order: list[int],
                        hit_at: Callable[[int], Hit]) -> tuple[Hit, Hit] | None:
-        """For "2024年老旧小区改造完成了吗？": the best-ranked result for the year asked (a work report's sentence about
-        it, or a later document's look back; with no year asked, the best-ranked result's own year) and the
+        """For "2024年老旧小区改造完成了吗？": the best-ranked result for the year asked (a later document's look back
+        at it; with no year asked, the best-ranked result's own year) and the
         best-ranked plan target for that year, both sharing words with the question. Both get the better score of
         the two, so that an answer cites them together."""
         units = self.index.units

@@ -70,7 +70,7 @@ def find_document(corpus: Corpus, ref: str) -> Document:
     """A document by its ID, its file name or its path."""
     name = Path(ref).name
     for doc in corpus.documents:
-        if ref in (doc.doc_id, doc.path.name) or name in (doc.path.name, doc.doc_id) or Path(ref).stem == doc.path.stem:
+        if name in (doc.doc_id, doc.path.name, doc.path.stem):
             return doc
     known = ", ".join(d.doc_id for d in corpus.documents) or "none"
     raise BotError(f"no document {ref!r} in the corpus — use one of: {known}")
