@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ FILTER_STATUSES = (*STATUSES, "unanswered", "all")
 MAX_LIMIT = 1000
 NEAR_DUPLICATE = 0.93  # cosine between two questions' vectors taken as the same question asked in other words
 CLUSTER_TOP = 60  # groups considered for near-duplicate grouping
-EMBED_BUDGET_S = 0.4  # at most this long embedding questions not seen before (the rest wait for the next view)
+EMBED_BUDGET_S = 0.2  # at most this long embedding questions not seen before (the rest: in the background)
 
 
 class FilterError(BotError, ValueError):
@@ -122,7 +123,7 @@ def _where(parts: Sequence[Any]) -> Any:
     return and_(*parts) if parts else True
 
 
-def grouped(log: QuestionLog, filters: Filters, order: str = "recent") -> dict[str, Any]:
+def grouped(log: QuestionLog, filters: Filters, order: str = "recent", totals: bool = True) -> dict[str, Any]:
     """``{"questions": [...], "total": groups, "asked": rows}``: one item per normalised question, newest first
     (``order="recent"``) or most asked first (``"count"``), each with the latest wording, language, status and
     channel, its counts, first and last time asked, the paragraphs its latest answer cited, the ratings and the
@@ -141,7 +142,8 @@ def grouped(log: QuestionLog, filters: Filters, order: str = "recent") -> dict[s
              .order_by(*((n.desc(), last.desc()) if order == "count" else (last.desc(),))).limit(filters.limit))
     with log.db.read() as conn:
         groups = conn.execute(query).all()
-        total, asked = conn.execute(select(func.count(func.distinct(c.norm)), func.count()).where(where)).one()
+        total, asked = conn.execute(select(func.count(func.distinct(c.norm)), func.count()).where(where)).one() \
+            if totals else (None, None)
         latest = {r.id: r for r in conn.execute(select(questions).where(c.id.in_([g.latest for g in groups])))} \
             if groups else {}
         comments: dict[str, list[str]] = {}
@@ -158,12 +160,8 @@ def grouped(log: QuestionLog, filters: Filters, order: str = "recent") -> dict[s
                       "cited": json.loads(row.cited), "ratings": {"up": int(g.up or 0), "down": int(g.down or 0)},
                       "comments": comments.get(g.norm, []), "low_confidence": bool(row.low_confidence),
                       "confidence": row.confidence, "id": row.id, "approved_id": row.approved_id})
-    return {"questions": items, "total": int(total), "asked": int(asked)}
-
-
-def _counts(conn: Any, column: Any, where: Any) -> dict[str, int]:
-    return {str(k): int(v) for k, v in conn.execute(select(column, func.count()).where(where).group_by(column)
-                                                    .order_by(func.count().desc()))}
+    return {"questions": items, "total": None if total is None else int(total),
+            "asked": None if asked is None else int(asked)}
 
 
 def _days(rows: Iterable[tuple[str, int]]) -> list[dict[str, Any]]:
@@ -192,27 +190,43 @@ def stats(log: QuestionLog, filters: Filters, paragraph_ids: Sequence[str] = (),
     log.ready()
     c = questions.c
     where = _where(filters.conditions())
-    with log.db.read() as conn:
-        asked, distinct, up, down, low, mean = conn.execute(select(
-            func.count(), func.count(func.distinct(c.norm)), func.sum(case((c.rating == 1, 1), else_=0)),
-            func.sum(case((c.rating == -1, 1), else_=0)), func.sum(c.low_confidence), func.avg(c.latency_ms))
+    unanswered = case((UNANSWERED, 1), else_=0)
+    with log.db.read() as conn:  # one pass for the counts by day, language, channel and status, one for distinct
+        cells = conn.execute(select(c.day, c.language, c.channel, c.status, func.count(),
+                                    func.sum(case((c.rating == 1, 1), else_=0)),
+                                    func.sum(case((c.rating == -1, 1), else_=0)), func.sum(c.low_confidence),
+                                    func.sum(c.latency_ms), func.sum(unanswered))
+                             .where(where).group_by(c.day, c.language, c.channel, c.status)).all()
+        distinct, open_distinct = conn.execute(select(
+            func.count(func.distinct(c.norm)), func.count(func.distinct(case((UNANSWERED, c.norm), else_=None))))
             .where(where)).one()
-        open_asked, open_distinct = conn.execute(select(func.count(), func.count(func.distinct(c.norm)))
-                                                 .where(_where([*filters.conditions(), UNANSWERED]))).one()
-        per_day = _days(conn.execute(select(c.day, func.count()).where(where).group_by(c.day).order_by(c.day)))
-        by_language, by_channel, by_status = (_counts(conn, c.language, where), _counts(conn, c.channel, where),
-                                              _counts(conn, c.status, where))
         q = citations.c
         cite_where = [q.question_id.in_(select(c.id).where(where))] if filters.conditions() else []
         cited = [(str(pid), int(n)) for pid, n in conn.execute(
             select(q.paragraph_id, func.count()).where(_where(cite_where)).group_by(q.paragraph_id)
             .order_by(func.count().desc()))]
+    per: dict[str, dict[str, int]] = {"day": {}, "language": {}, "channel": {}, "status": {}}
+    asked = up = down = low = open_asked = 0
+    latency = 0.0
+    for day, language, channel, status, n, ups, downs, lows, lat, opens in cells:
+        for key, value in (("day", day), ("language", language), ("channel", channel), ("status", status)):
+            per[key][str(value)] = per[key].get(str(value), 0) + int(n)
+        asked, up, down = asked + int(n), up + int(ups or 0), down + int(downs or 0)
+        low, latency, open_asked = low + int(lows or 0), latency + float(lat or 0.0), open_asked + int(opens or 0)
+    mean = latency / asked if asked else None
+    per_day = _days(sorted(per["day"].items()))
+
+    def ranked(counts: dict[str, int]) -> dict[str, int]:
+        return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+    by_language, by_channel, by_status = ranked(per["language"]), ranked(per["channel"]), ranked(per["status"])
     never = [pid for pid in paragraph_ids if pid not in dict(cited)]
-    top_groups = grouped(log, Filters(**{**filters.__dict__, "limit": CLUSTER_TOP}), order="count")["questions"]
+    top_groups = grouped(log, Filters(**{**filters.__dict__, "limit": CLUSTER_TOP}), order="count",
+                         totals=False)["questions"]
     return {"asked": int(asked), "distinct": int(distinct), "per_day": per_day, "by_language": by_language,
             "by_channel": by_channel, "by_status": by_status,
-            "unanswered": {"asked": int(open_asked), "distinct": int(open_distinct)},
-            "ratings": {"up": int(up or 0), "down": int(down or 0)}, "low_confidence": int(low or 0),
+            "unanswered": {"asked": open_asked, "distinct": int(open_distinct)},
+            "ratings": {"up": up, "down": down}, "low_confidence": low,
             "latency_ms": {"mean": round(float(mean), 1) if mean is not None else None},
             "top": near_duplicates(top_groups, embeddings)[:top],
             "cited_most": [{"id": pid, "count": n} for pid, n in cited[:top]],
@@ -230,11 +244,14 @@ def near_duplicates(groups: list[dict[str, Any]], embeddings: Any = None,
 
     deadline = time.monotonic() + EMBED_BUDGET_S
     heads: list[tuple[dict[str, Any], Any, Any]] = []
+    later: list[str] = []
     for g in groups:
         key = embed_key(g["text"])
         vector = cached_vector(embeddings, key)
         if vector is None and time.monotonic() < deadline:
             vector = vector_for(embeddings, key)
+        elif vector is None:
+            later.append(key)
         sig = signature(key)
         home = None
         if vector is not None:
@@ -245,7 +262,35 @@ def near_duplicates(groups: list[dict[str, Any]], embeddings: Any = None,
         else:
             home[0]["count"] += g["count"]
             home[0]["variants"].append({"text": g["text"], "count": g["count"], "language": g["language"]})
+    if later:
+        _embed_later(embeddings, later)
     return sorted((h[0] for h in heads), key=lambda g: -g["count"])
+
+
+_warming = threading.Lock()
+
+
+def warmed(timeout: float = 120.0) -> bool:
+    """Wait for a background near-duplicate embedding to finish (the bench, tests)."""
+    if _warming.acquire(timeout=timeout):
+        _warming.release()
+        return True
+    return False
+
+
+def _embed_later(embeddings: Any, keys: list[str]) -> None:
+    """Embed what the budget left out in a background thread (one at a time), for the next view."""
+    from .approved_match import vector_for
+
+    def run() -> None:
+        try:
+            for key in keys:
+                vector_for(embeddings, key)
+        finally:
+            _warming.release()
+
+    if _warming.acquire(blocking=False):
+        threading.Thread(target=run, name="near-duplicates", daemon=True).start()
 
 
 CSV_COLUMNS = ["text", "language", "status", "channel", "count", "first_asked", "last_asked", "cited", "up", "down",

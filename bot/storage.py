@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, create_engine, event, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from .errors import StorageUnavailable
 
@@ -46,17 +46,21 @@ def engine_url(url: str) -> str:
     return url
 
 
-def _sqlite_engine(path: Path) -> Engine:
+def _sqlite_engine(path: Path, synchronous: str = "FULL") -> Engine:
     path.parent.mkdir(parents=True, exist_ok=True)
-    # NullPool: a connection per use, as the old sqlite3 code did — safe across threads and forks
-    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool, connect_args={"timeout": 30})
+    # a small pool: opening a connection (and its PRAGMAs) cost the question log a millisecond a row
+    engine = create_engine(f"sqlite:///{path}", poolclass=QueuePool, pool_size=4, max_overflow=16,
+                           connect_args={"timeout": 30, "check_same_thread": False})
+    _forget_after_fork(engine)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi: Any, _: Any) -> None:
         dbapi.isolation_level = None  # transactions are begun below, not by the driver
         cur = dbapi.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")  # a committed row survives a crash (kill -9, power)
+        # FULL: a committed row survives a power cut too; NORMAL (WAL): it survives the process being killed
+        # (kill -9), and the last commits before a power cut may be lost — without an fsync per commit
+        cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
@@ -66,6 +70,13 @@ def _sqlite_engine(path: Path) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
 
     return engine
+
+
+def _forget_after_fork(engine: Engine) -> None:
+    """A forked child opens its own connections (never one its parent holds)."""
+    import os
+
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
 
 
 _shared: dict[str, Engine] = {}
@@ -81,6 +92,7 @@ def _server_engine(url: str) -> Engine:
                                                   max_overflow=10, pool_timeout=10,
                                                   connect_args={"connect_timeout": 5}
                                                   if url.startswith(("postgresql", "postgres")) else {})
+            _forget_after_fork(engine)
         return engine
 
 
@@ -97,12 +109,15 @@ class Database:
         self._lock = threading.Lock()
 
     @classmethod
-    def open(cls, data_dir: Path, name: str, database_url: str = "") -> "Database":
-        """The PostgreSQL (or other server) database at ``database_url``, else ``<data_dir>/<name>.sqlite3``."""
+    def open(cls, data_dir: Path, name: str, database_url: str = "", synchronous: str = "FULL") -> "Database":
+        """The PostgreSQL (or other server) database at ``database_url``, else ``<data_dir>/<name>.sqlite3``
+        (``synchronous``: SQLite's FULL or NORMAL, see ``_sqlite_engine``)."""
         if database_url:
             return cls(_server_engine(database_url), _redacted(database_url))
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError("synchronous must be FULL or NORMAL")
         path = Path(data_dir) / f"{name}.sqlite3"
-        return cls(_sqlite_engine(path), str(path), path)
+        return cls(_sqlite_engine(path, synchronous), str(path), path)
 
     def exists(self) -> bool:
         """False only for a SQLite file not created yet (nothing to read: no need to create it)."""
@@ -179,6 +194,13 @@ def create_tables(metadata: MetaData, *names: str) -> Migration:
     return step
 
 
+def create_index(table: Table, name: str) -> Migration:
+    """A migration that creates one index of ``table`` unless it exists."""
+    def step(conn: Connection) -> None:
+        next(i for i in table.indexes if i.name == name).create(conn, checkfirst=True)
+    return step
+
+
 def add_column(table: str, column: str, ddl: str) -> Migration:
     """A migration that adds a column unless the table already has it (a file written by older code)."""
     def step(conn: Connection) -> None:
@@ -189,4 +211,5 @@ def add_column(table: str, column: str, ddl: str) -> Migration:
     return step
 
 
-__all__ = ["Database", "Migration", "StorageUnavailable", "add_column", "create_tables", "engine_url"]
+__all__ = ["Database", "Migration", "StorageUnavailable", "add_column", "create_index", "create_tables",
+           "engine_url"]

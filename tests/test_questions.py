@@ -251,7 +251,7 @@ class Answer:
     citations: list = field(default_factory=lambda: [Cite("nankai-2024-plan/2.4.1")])
     top: dict = field(default_factory=dict)
 
-log = QuestionLog(Database.open(sys.argv[1], "questions", sys.argv[2] if len(sys.argv) > 2 else ""))
+log = QuestionLog(Database.open(sys.argv[1], "questions", sys.argv[2] if len(sys.argv) > 2 else "", "NORMAL"))
 out = threading.Lock()
 
 def write(k):

@@ -15,7 +15,7 @@ Each stage also reports how many cores other processes kept busy meanwhile (``ot
 on a shared machine that says which figures to distrust.
 
 Knobs (Settings, from the environment, for CI and debugging): BOT_BENCH_CLIENTS, BOT_BENCH_REQUESTS (per client),
-BOT_BENCH_SCALE (sentences), BOT_BENCH_PASSES, BOT_BENCH_SKIP (comma list of http, scale, baseline),
+BOT_BENCH_SCALE (sentences), BOT_BENCH_PASSES, BOT_BENCH_SKIP (comma list of http, scale, baseline, staff),
 BOT_BENCH_KEEP=1 (keep the temporary folder and print its path).
 """
 
@@ -52,7 +52,7 @@ QUICK_HTTP_REQUESTS = 10
 REQUIRED_KEYS = (
     "embed_query_p50_ms", "ask_p50_ms", "ask_p95_ms", "baseline_ask_p50_ms", "build_cold_s", "build_noop_s",
     "http_clients", "http_requests", "http_errors", "http_rps", "http_p50_ms", "http_p95_ms", "server_rss_mb",
-    "cold_start_s", "scale_sentences", "scale_build_s", "scale_ask_p50_ms",
+    "cold_start_s", "scale_sentences", "scale_build_s", "scale_ask_p50_ms", "log_cpu_overhead", "staff_query_max_ms",
 )
 
 
@@ -211,6 +211,10 @@ def run(settings: Settings, quick: bool = False, skip: Sequence[str] | None = No
             return measure_ask(holder["assistant"], cases, passes)
 
         stage("ask", in_process)
+        if "staff" not in skipped and "assistant" in holder:  # the question log's cost, staff queries (staffbench)
+            from .staffbench import staff_stage
+
+            stage("staff", lambda: staff_stage(bench, holder["assistant"], cases, work, quick, say))
         if "baseline" not in skipped and "assistant" in holder:
             say("baseline: the plain LangChain recipe")
             stage("baseline", lambda: measure_baseline(bench, holder["assistant"], cases))
@@ -246,6 +250,8 @@ ROWS = [
     ("HTTP rps / CPU bound", "http_rps_over_cpu_bound", ""),
     ("HTTP rps / CPU-time bound (info)", "http_rps_over_cpu_time_bound", ""), ("HTTP p95 / ask p50", "http_p95_over_ask_p50", "x"),
     ("scale p50 / plan p50", "scale_p50_over_plan_p50", "x"),
+    ("question log CPU overhead", "log_cpu_overhead", ""), ("staff query max (logged questions)", "staff_query_max_ms",
+                                                                "ms"),
 ]
 
 
