@@ -79,6 +79,17 @@ class FeedbackStore:
                 comment=t(mask(comment)), source=t(source)[:16], question_id=question_id))
             return int(result.inserted_primary_key[0])
 
+    def replace(self, row_id: int, rating: int, comment: str = "") -> bool:
+        """Change a stored rating (one rating per answer: a resident who changes their mind, or adds a 👎's
+        comment); True when the row exists."""
+        if rating not in (1, -1):
+            raise ValueError("rating must be 1 or -1")
+        self._ready()
+        with self.db.write() as conn:
+            done = conn.execute(feedback.update().where(feedback.c.id == int(row_id))
+                                .values(rating=rating, comment=self.db.text(mask(comment)))).rowcount
+        return bool(done)
+
     def recent(self, limit: int = 50, rating: int | None = None) -> list[FeedbackRecord]:
         if not self._exists():
             return []

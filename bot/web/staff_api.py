@@ -44,7 +44,7 @@ def check_password(expected: str, given: str | None) -> bool:
 
 def disliked(store: FeedbackStore, limit: int = 100) -> list[FeedbackRecord]:
     """Residents' 👎 items, newest first."""
-    return [r for r in store.recent(max(1000, limit * 10)) if r.rating == -1][:limit]
+    return store.recent(limit, rating=-1)
 
 
 def quote_sentences(corpus: Corpus, citations: Iterable[Mapping[str, Any]]) -> list[str]:
