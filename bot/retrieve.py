@@ -31,7 +31,10 @@ INJECTION = re.compile(r"忽略|无视|别管|系统(通知|提示|指令)|管�
 WEIGHTS = {"dense": 1.0, "bm25_zh": 1.0, "bm25_en": 1.0}
 OTHER_YEAR_WEIGHT = 0.5  # a sentence about another year than the one asked keeps this share of its fused score
 DEFAULT_YEAR_WEIGHT = 0.8  # the same for a question naming no year, against the latest plan year (several loaded)
+PLAN_WEIGHT = 0.8  # the same for other documents' sentences, when the year's plan is loaded and the question asks
+# what is planned (not a result, and naming no report or notice): the plan states the year's targets
 PAIR_DEPTH = 20  # how deep a target-versus-result question looks for the plan's target and the report's result
+OTHER_KINDS = re.compile(r"报告|通知|公告|通告|\breports?\b|\bnotices?\b|\bcirculars?\b|\bannouncements?\b", re.I)
 
 
 @dataclass
@@ -225,6 +228,8 @@ class YearIndex:
             own = years_in(u.zh) or label_years(u.label)[-1:] or ([doc_year[u.doc_id]] if doc_year[u.doc_id] else [])
             self.unit_years.append(tuple(own))
         self.known = np.array([bool(y) for y in self.unit_years], dtype=bool)
+        doc_ids = np.array([u.doc_id for u in units], dtype=object)
+        self.doc_masks = {d: doc_ids == d for d in doc_year}
         self.masks: dict[int, np.ndarray] = {}
         for i, ys in enumerate(self.unit_years):
             for y in ys:
@@ -245,6 +250,15 @@ class YearIndex:
         if not match.any() or not other.any():
             return False
         fused[other] *= weight
+        return True
+
+    def prefer_plans(self, fused: np.ndarray, years: tuple[int, ...], weight: float) -> bool:
+        """Scale down the sentences of documents other than the plans for ``years`` (when such a plan is loaded)."""
+        plans = [d for d, kind in self.doc_kind.items() if kind == "plan" and self.doc_year[d] in years]
+        if not plans or len(plans) == len(self.doc_masks):
+            return False
+        others = ~np.logical_or.reduce([self.doc_masks[d] for d in plans])
+        fused[others] *= weight
         return True
 
     def is_target(self, unit: Unit, year: int) -> bool:
@@ -307,6 +321,8 @@ class HybridSearch:
             best_dense, best_zh, best_en = np.maximum(best_dense, dense), np.maximum(best_zh, zh), np.maximum(best_en, en)
         asked_for = understand(searches[-1][0].text, self.years.plan_year)
         wanted, year_source = self._year_preference(fused, asked_for)
+        if wanted and not asked_for.result and not OTHER_KINDS.search(searches[-1][0].text):
+            self.years.prefer_plans(fused, wanted, PLAN_WEIGHT)
 
         def hit_at(i: int) -> Hit:
             return Hit(unit=self.index.units[i], score=float(fused[i]), dense=float(best_dense[i]),

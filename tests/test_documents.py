@@ -420,3 +420,16 @@ def test_translate_finds_a_document_by_id_or_file_name(tmp_path: Path, monkeypat
     monkeypatch.setenv("BOT_CORPUS_DIR", str(corpus_dir))
     assert main(["corpus", "translate", "no-such-plan"]) == 2
     assert "no-such-plan" in capsys.readouterr().err
+
+
+def test_what_a_year_plans_comes_from_that_years_plan(with_report: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 2024 work report also sets the work for 2024, in vaguer words: the plan states the year's targets."""
+    question = "我住的老楼破得不行，今年到底改多少个小区啊"
+    ranked = [h.unit.id for h in with_report.search.run(question, k=8).hits]  # type: ignore[union-attr]
+    assert ranked.index(f"{PLAN}/2.4.1.4") < ranked.index(f"{REPORT}/2.1.1.1")
+    monkeypatch.setattr(retrieve, "PLAN_WEIGHT", 1.0)
+    without = [h.unit.id for h in with_report.search.run(question, k=8).hits]  # type: ignore[union-attr]
+    assert without != ranked  # the preference made the difference
+    # a question about the report itself is not steered to the plan
+    r = with_report.search.run("政府工作报告对今年老旧小区改造怎么安排？", k=8)  # type: ignore[union-attr]
+    assert r.hits[0].unit.doc_id == REPORT
