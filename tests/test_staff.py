@@ -373,11 +373,18 @@ def test_staff_routes_refuse_anyone_without_the_password(fake: Assistant, _evals
         r = client.post("/api/staff/cases", content=bad_body, headers={"content-type": "application/json"})
         _error(r, 401, "unauthorized")
     assert _evals_copy.read_bytes() == before
-    assert "/api/staff" not in json.dumps(client.get("/openapi.json").json())
+    schema = client.get("/openapi.json").json()  # documented, each route marked as needing the password
+    staff = {path: ops for path, ops in schema["paths"].items() if path.startswith("/api/staff")}
+    assert {"/api/staff/questions", "/api/staff/stats", "/api/staff/answers", "/api/staff/answers/{answer_id}",
+            "/api/staff/cases", "/api/staff/feedback", "/api/staff/eval"} <= set(staff)
+    assert all(op["security"] == [{"staffPassword": []}] for ops in staff.values() for op in ops.values())
+    assert schema["components"]["securitySchemes"]["staffPassword"]["scheme"] == "bearer"
+    assert "question" in json.dumps(staff["/api/staff/answers"]["post"]["requestBody"])
 
 
 def test_staff_routes_do_not_exist_without_a_configured_password(fake: Assistant, _evals_copy: Path) -> None:
     client = _api(fake, _evals_copy, password="")
+    assert "/api/staff" not in json.dumps(client.get("/openapi.json").json())
     for auth in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer anything"}):
         _error(client.get("/api/staff/feedback", headers=auth), 404, "not_found")
         _error(client.post("/api/staff/cases", json={}, headers=auth), 404, "not_found")

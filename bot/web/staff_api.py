@@ -16,7 +16,8 @@ from contextlib import suppress
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import HTTPBearer
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, ValidationError
@@ -125,7 +126,15 @@ def question_stats(assistant: Assistant, filters: Filters) -> dict[str, Any]:
 def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
     """/api/staff/*: each route needs ``Authorization: Bearer <BOT_STAFF_PASSWORD>`` (401 JSON error without)."""
     settings = assistant.settings
-    router = APIRouter(prefix="/api/staff", include_in_schema=False)
+    # in the OpenAPI docs (only when a password is configured), each route marked as needing it
+    bearer = HTTPBearer(auto_error=False, scheme_name="staffPassword",
+                        description="Authorization: Bearer <BOT_STAFF_PASSWORD> — every /api/staff route needs it")
+    router = APIRouter(prefix="/api/staff", tags=["staff (needs BOT_STAFF_PASSWORD)"], dependencies=[Depends(bearer)],
+                       responses={401: {"description": "no or wrong staff password"}})
+    answer_schema = {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": AnswerBody.model_json_schema()}}}}
+    case_schema = {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": NewCase.model_json_schema()}}}}
     checkers: list[CaseChecker] = []  # loaded with the corpus on the first new case
 
     def refused(request: Request) -> JSONResponse | None:
@@ -137,7 +146,7 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
         return error(401, "unauthorized", "staff only — send Authorization: Bearer <BOT_STAFF_PASSWORD>",
                      {"WWW-Authenticate": "Bearer"})
 
-    @router.get("/feedback")
+    @router.get("/feedback", summary="Residents' 👎 feedback, newest first")
     def feedback(request: Request, limit: int = 100) -> JSONResponse:
         if (no := refused(request)) is not None:
             return no
@@ -150,7 +159,8 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
         return add_case(eval_set_path(settings.evals_dir), checkers[0], body.question, body.category, body.facts,
                         body.gold, abstain=body.abstain, history=body.history, case_id=body.id)
 
-    @router.post("/cases", status_code=201)
+    @router.post("/cases", status_code=201, openapi_extra=case_schema,
+                 summary="Add an eval case (validated against the corpus, appended atomically)")
     async def cases(request: Request) -> JSONResponse:
         if (no := refused(request)) is not None:  # before the body is even read
             return no
@@ -166,7 +176,7 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
             return error(400, "bad_case", str(exc))
         return JSONResponse({"ok": True, "case": asdict(case)}, status_code=201)
 
-    @router.post("/eval")
+    @router.post("/eval", summary="Run the evaluation set on the live assistant")
     def run(request: Request) -> JSONResponse:
         if (no := refused(request)) is not None:
             return no
@@ -185,7 +195,7 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
 
     # ------------------------------------------------------------ the question log
 
-    @router.get("/questions")
+    @router.get("/questions", summary="Logged questions grouped by normalised text (masked); format=csv")
     def questions(request: Request, status: str = "all", lang: str = "", channel: str = "", since: str = "",
                   until: str = "", q: str = "", limit: int = 100, order: str = "recent",
                   format: str = "json") -> Response:
@@ -203,7 +213,7 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
                             headers={"Content-Disposition": f'attachment; filename="{name}"'})
         return JSONResponse(result)
 
-    @router.get("/stats")
+    @router.get("/stats", summary="Questions per day, by language, channel and status; top; cited most and never")
     def question_statistics(request: Request, status: str = "all", lang: str = "", channel: str = "",
                             since: str = "", until: str = "") -> JSONResponse:
         if (no := refused(request)) is not None:
@@ -229,13 +239,14 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
             assistant.approved.refresh(assistant.index, getattr(assistant.extractive, "documents", None), force=True)
         return JSONResponse(record.as_dict(), status_code=status_code)
 
-    @router.get("/answers")
+    @router.get("/answers", summary="Staff-approved answers (stale ones marked)")
     def answers(request: Request, include_retired: bool = True) -> JSONResponse:
         if (no := refused(request)) is not None:
             return no
         return JSONResponse({"answers": answers_listing(assistant, include_retired)})
 
-    @router.post("/answers", status_code=201)
+    @router.post("/answers", status_code=201, openapi_extra=answer_schema,
+                 summary="Approve an answer (400 names the problem: unknown sentence ID, figure in no cited quote)")
     async def new_answer(request: Request) -> JSONResponse:
         if (no := refused(request)) is not None:
             return no
@@ -249,7 +260,7 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
             return error(400, "bad_answer", str(exc))
         return await run_in_threadpool(saved, record, 201)
 
-    @router.get("/answers/{answer_id}")
+    @router.get("/answers/{answer_id}", summary="One approved answer with its versions")
     def one_answer(request: Request, answer_id: str) -> JSONResponse:
         if (no := refused(request)) is not None:
             return no
@@ -261,7 +272,8 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
             record.stale = validator_for(assistant).stale(record.fingerprints)
         return JSONResponse(record.as_dict())
 
-    @router.put("/answers/{answer_id}")
+    @router.put("/answers/{answer_id}", openapi_extra=answer_schema,
+                summary="Edit an approved answer: a new version, approved again")
     async def edit_answer(request: Request, answer_id: str) -> JSONResponse:
         if (no := refused(request)) is not None:
             return no
@@ -277,7 +289,7 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
             return error(400, "bad_answer", str(exc))
         return await run_in_threadpool(saved, record, 200)
 
-    @router.delete("/answers/{answer_id}")
+    @router.delete("/answers/{answer_id}", summary="Retire an approved answer (its versions stay)")
     async def retire_answer(request: Request, answer_id: str, author: str = "", note: str = "") -> JSONResponse:
         """Retire (never delete: the versions stay); ``author`` and ``note`` as query parameters or a JSON body."""
         if (no := refused(request)) is not None:

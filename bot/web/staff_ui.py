@@ -17,8 +17,10 @@ from ..evals.cases import CATEGORIES, CaseChecker, add_case, eval_set_path, pars
 from ..evals.judge import Outcome
 from ..evals.run import ALL, CASE_HEADERS, METRIC_HEADERS, EvalBusy, case_rows, filter_outcomes, metric_rows, run_eval
 from ..feedback import FeedbackStore
+from ..questions import not_logged
 from ..service import Assistant
 from .staff_api import check_password, disliked, quote_sentences
+from .staff_questions import QuestionsView
 
 log = logging.getLogger("bot.web.staff")
 
@@ -91,6 +93,7 @@ class StaffView:
                                     placeholder="54 | 五十四", elem_id="staff-facts")
             self.add = gr.Button("写入评估集 · Add to the eval set", elem_id="staff-add")
             self.added = gr.Markdown("", elem_id="staff-added")
+        self.questions = QuestionsView(assistant, corpus)  # the "问题 · Questions" tab, beside this one
 
     # ------------------------------------------------------------ handlers
 
@@ -112,8 +115,10 @@ class StaffView:
         if not self.assistant.ready:
             raise gr.Error("索引尚未就绪 · The index is not ready yet")
         try:
-            outcomes = run_eval(self.assistant, self.path,
-                                lambda done, total: progress((done, total), desc="评估中 · Evaluating", unit="cases"))
+            with not_logged():  # the eval's questions are not residents'
+                outcomes = run_eval(self.assistant, self.path,
+                                    lambda done, total: progress((done, total), desc="评估中 · Evaluating",
+                                                                 unit="cases"))
         except (EvalBusy, CaseError) as exc:
             raise gr.Error(str(exc)) from exc
         passed = sum(o.passed for o in outcomes)
@@ -181,20 +186,25 @@ class StaffView:
                 result, note = False, "⚠️ 密码错误 · Wrong password"
                 log.warning("staff sign-in refused (wrong password) from %s", host)
             lists = self._lists(recs) if result else (gr.update(), gr.update())
-            return (result, gr.update(visible=result), note, "", gr.update(visible=result), *lists)
+            return (result, gr.update(visible=result), note, "", gr.update(visible=result), *lists,
+                    gr.update(visible=result))
 
         def do_sign_out() -> tuple[Any, ...]:  # and leave none of the staff data in the page
             return (False, gr.update(visible=False), "已退出 · Signed out", gr.update(visible=False), [],
                     *self._views([], ALL, ALL, False), "", _table([], FEEDBACK_HEADERS),
-                    gr.update(choices=[], value=None), "")
+                    gr.update(choices=[], value=None), "", gr.update(visible=False), [], "", "", "")
 
         sign_in_args: dict[str, Any] = {
             "fn": do_sign_in, "inputs": [password, records],
-            "outputs": [self.ok, self.tab, message, password, sign_out, self.feedback, self.source], **STAFF_EVENT}
+            "outputs": [self.ok, self.tab, message, password, sign_out, self.feedback, self.source,
+                        self.questions.tab], **STAFF_EVENT}
         sign_in.click(**sign_in_args)
         password.submit(**sign_in_args)
+        q = self.questions
         sign_out.click(do_sign_out, None, [self.ok, self.tab, message, sign_out, self.outcomes, self.metrics, self.cases,
-                                           self.status, self.feedback, self.source, self.added], **STAFF_EVENT)
+                                           self.status, self.feedback, self.source, self.added, q.tab, q.items,
+                                           q.summary, q.chart, q.message], **STAFF_EVENT)
+        q.wire(self.ok, [self.question, self.gold, self.history, self.added])
         filters = [self.f_lang, self.f_cat, self.f_fail]
         self.run.click(self.run_eval, [self.ok, *filters], [self.outcomes, self.metrics, self.cases, self.status],
                        concurrency_limit=1, concurrency_id="staff-eval", **STAFF_EVENT)
