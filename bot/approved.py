@@ -156,6 +156,32 @@ class Validator:
         titles = {k: f"{d.title} {d.title_en}" for k, d in (documents or {}).items()}
         return cls((Sentence(u.id, u.paragraph_id, u.doc_id, u.zh, u.en) for u in index.units), titles)
 
+    @classmethod
+    def from_corpus(cls, corpus: Any, corpus_dir: Any) -> "Validator":
+        """From the corpus files (``corpus check``, the eval report: no index needed)."""
+        from .bilingual import load_renderings
+
+        sentences, titles = [], {}
+        for doc in corpus.documents:
+            renderings = load_renderings(corpus_dir, doc.doc_id)
+            title = renderings.get(f"{doc.doc_id}/title")
+            titles[doc.doc_id] = f"{doc.title} {title.en if title else ''}"
+            sentences += [Sentence(s.id, s.paragraph_id, doc.doc_id, s.text,
+                                   renderings[s.id].en if s.id in renderings else None) for s in doc.sentences]
+        return cls(sentences, titles)
+
+    def audit(self, record: "ApprovedAnswer") -> str:
+        """"ok", or what is wrong with a stored answer now: stale sentences, or the check it no longer passes."""
+        stale = self.stale(record.fingerprints)
+        if stale:
+            return f"stale: {', '.join(stale)} changed or gone since it was approved — approve it again"
+        try:
+            self.check(Draft(record.question, record.answer_zh, record.answer_en, list(record.citations),
+                             record.author, record.note))
+        except ApprovedAnswerError as exc:
+            return str(exc)
+        return "ok"
+
     def fingerprint(self, sid: str) -> str:
         s = self.sentences[sid]
         return hashlib.sha256(f"{s.zh}\x1f{s.en or ''}".encode()).hexdigest()[:16]

@@ -470,9 +470,24 @@ def test_staff_handlers_refuse_a_session_that_has_not_signed_in(fake: Assistant,
     question, gold, history, _ = view.pick(True, "chat:2", recs)
     assert question == EN_QUESTION and [v for _, v in gold["choices"]] == [OLD_COMPOUNDS] and history == []
     assert "en-staff-001" in view.add_case(True, question, "figures", False, [OLD_COMPOUNDS], "", "54", history)
-    assert "occurs in none" in view.add_case(True, question, "figures", False, [OLD_COMPOUNDS], "", "77", history)
-    assert "not in the corpus" in view.add_case(True, question, "figures", False, [], "x/1.1", "54", history)
+    # each problem named, in both languages; the same case twice is refused
+    again = view.add_case(True, question + " ", "figures", False, [OLD_COMPOUNDS], "", "54", history)
+    assert "已有相同的用例" in again and "already has this case: `en-staff-001`" in again
+    other = "How many old compounds are being renovated in Nankai?"
+    assert "要点不在任何出处句子中" in (m := view.add_case(True, other, "figures", False, [OLD_COMPOUNDS], "", "77", []))
+    assert "occurs in none" in m
+    assert "出处句子ID不在计划中" in view.add_case(True, other, "figures", False, [], "x/1.1", "54", [])
+    assert "请填写问题" in view.add_case(True, " ", "figures", False, [OLD_COMPOUNDS], "", "54", [])
+    assert "must abstain has no gold" in view.add_case(True, other, "offtopic", True, [OLD_COMPOUNDS], "", "", [])
     assert load_cases(_evals_copy)[-1].id == "en-staff-001"
+    # the form's button clears the form after a case is added, and keeps it when one is refused
+    cleared = view.add_and_clear(True, other, "figures", False, [OLD_COMPOUNDS], "", "54", [{"role": "user",
+                                                                                            "content": "x"}], False)
+    assert "en-staff-002" in cleared[0] and cleared[1:] == ("", {"choices": [], "value": [], "__type__": "update"},
+                                                             "", "", [], "")
+    assert load_cases(_evals_copy)[-1].history == []  # "keep the conversation" unticked
+    kept = view.add_and_clear(True, other, "figures", False, [OLD_COMPOUNDS], "", "54", [], True)
+    assert "已有相同的用例" in kept[0] and all(v == {"__type__": "update"} for v in kept[1:])
     view.path = _evals_copy.parent / "missing" / "questions.jsonl"
     assert "Could not write" in view.add_case(True, question, "figures", False, [OLD_COMPOUNDS], "", "54", history)
 
@@ -503,18 +518,18 @@ def test_staff_events_refuse_a_forged_session(fake: Assistant, _evals_copy: Path
     live.index, live.search, live.extractive = fake.index, fake.search, fake.extractive
     demo = build_ui(live, FeedbackStore(settings.data_dir), RateLimiter(1000))
     before = _evals_copy.read_bytes()
-    add = [True, EN_QUESTION, "figures", False, [], OLD_COMPOUNDS, "54", []]  # True where the sign-in state goes
+    add = [True, EN_QUESTION, "figures", False, [], OLD_COMPOUNDS, "54", [], True]  # True where the sign-in goes
     with TestClient(gr.mount_gradio_app(create_api(live), demo, path="/")) as client:
-        refused = _queue(client, demo, "add_case", add, "forger")
+        refused = _queue(client, demo, "add_and_clear", add, "forger")
         assert refused["success"] is False and "Sign in" in refused["output"]["error"]
         assert _queue(client, demo, "run_eval", [True, "all", "all", False], "forger")["success"] is False
         assert "Wrong password" in _queue(client, demo, "do_sign_in", ["wrong", {}], "forger")["output"]["data"][2]
-        assert _queue(client, demo, "add_case", add, "forger")["success"] is False
+        assert _queue(client, demo, "add_and_clear", add, "forger")["success"] is False
         assert _evals_copy.read_bytes() == before
         assert "Signed in" in _queue(client, demo, "do_sign_in", [PASSWORD, {}], "staff")["output"]["data"][2]
-        added = _queue(client, demo, "add_case", add, "staff")
+        added = _queue(client, demo, "add_and_clear", add, "staff")
         assert added["success"] is True and "en-staff-001" in added["output"]["data"][0]
-        assert _queue(client, demo, "add_case", add, "forger")["success"] is False  # still another session
+        assert _queue(client, demo, "add_and_clear", add, "forger")["success"] is False  # still another session
     assert load_cases(_evals_copy)[-1].id == "en-staff-001"
 
 

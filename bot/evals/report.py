@@ -165,7 +165,90 @@ def _case(o: "Outcome", others: dict[str, "Outcome"]) -> dict[str, Any]:
             "baselines": [{"system": name, "passed": b.passed, "reason": b.reason} for name, b in others.items()]}
 
 
+# ---------------------------------------------------------------- compared with the previous run and the floors
+
+
+def comparison(current: dict[str, Any], previous: dict[str, Any] | None,
+               floors: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """One row per metric: this run, the previous run, the change, the floor (or ceiling) and whether it holds."""
+    floors = floors or {}
+    rows = []
+    for key, heading, _ in COLUMNS:
+        now, before = current.get(key), (previous or {}).get(key)
+        floor, ceiling = floors.get(key), floors.get(f"{key}_max")
+        delta, cls = "—", ""
+        if now is not None and before is not None:
+            diff = float(now) - float(before)
+            points = diff if key in LOWER_IS_BETTER else 100 * diff
+            unit = "" if key in LOWER_IS_BETTER else " pts"
+            delta = f"{points:+.1f}{unit}"
+            better = diff < 0 if key in LOWER_IS_BETTER else diff > 0
+            cls = "" if abs(diff) < 1e-9 else "up" if better else "down"
+        holds = None
+        if now is not None and floor is not None:
+            holds = float(now) >= float(floor)
+        elif now is not None and ceiling is not None:
+            holds = float(now) <= float(ceiling)
+        limit = floor if floor is not None else ceiling
+        rows.append({"metric": heading, "now": format_value(key, now), "before": format_value(key, before),
+                     "delta": delta, "cls": cls, "floor": "—" if limit is None else
+                     ("≤ " if ceiling is not None and floor is None else "≥ ") + format_value(key, limit),
+                     "holds": "—" if holds is None else "ok" if holds else "BELOW" if floor is not None else "ABOVE",
+                     "bad": holds is False})
+    return rows
+
+
+def summary_texts(cases: int, passes: int, rows: list[dict[str, Any]], previous_label: str,
+                  approved: list[dict[str, Any]]) -> tuple[str, str]:
+    """The report's opening paragraph, in Chinese and in English."""
+    rate = f"{100 * passes / cases:.1f}%" if cases else "—"
+    below = [r["metric"] for r in rows if r["bad"]]
+    worse = [f"{r['metric']} ({r['delta']})" for r in rows if r["cls"] == "down"]
+    better = [f"{r['metric']} ({r['delta']})" for r in rows if r["cls"] == "up"]
+    broken = [a for a in approved if a["verdict"] != "ok"]
+    zh = f"本次评估共{cases}个用例，通过{passes}个（{rate}）。"
+    en = f"This run judged {cases} cases and passed {passes} ({rate})."
+    if previous_label:
+        zh += (f"与上次（{previous_label}）相比，提高：{'、'.join(better) or '无'}；下降：{'、'.join(worse) or '无'}。")
+        en += (f" Compared with the previous run ({previous_label}): better — {', '.join(better) or 'none'}; "
+               f"worse — {', '.join(worse) or 'none'}.")
+    else:
+        zh += "没有可比较的上次评估。"
+        en += " There is no earlier run to compare with."
+    zh += f"低于底线的指标：{'、'.join(below)}。" if below else "所有指标均达到底线。"
+    en += f" Below the floor: {', '.join(below)}." if below else " Every metric meets its floor."
+    if approved:
+        zh += f"已审核的答复{len(approved)}条，" + (f"其中{len(broken)}条需要重新审核。" if broken else "全部仍然有效。")
+        en += (f" Of {len(approved)} approved answers, " + (f"{len(broken)} need approving again." if broken
+                                                           else "all still validate."))
+    return zh, en
+
+
+def approved_checks(settings: Any) -> list[dict[str, Any]]:
+    """Each staff-approved answer checked against the corpus as it is now ("ok", stale, or the failed check)."""
+    from ..approved import ApprovedStore, Validator
+    from ..corpus import load_corpus
+
+    try:
+        records = ApprovedStore.from_settings(settings).all(include_retired=False)
+    except Exception:  # noqa: BLE001 — no database reachable: the report goes on without the section
+        return []
+    if not records:
+        return []
+    validator = Validator.from_corpus(load_corpus(settings.corpus_dir), settings.corpus_dir)
+    return [{"id": r.id, "question": r.question, "version": r.version, "author": r.author,
+             "updated": time.strftime("%Y-%m-%d", time.localtime(r.updated_at)), "citations": ", ".join(r.citations),
+             "verdict": validator.audit(r)} for r in records]
+
+
 def render_report(runs: dict[str, "Run"], result: dict[str, Any]) -> str:
+    return render_report_with(runs, result)
+
+
+def render_report_with(runs: dict[str, "Run"], result: dict[str, Any], previous: Any = None,
+                       floors: dict[str, Any] | None = None, approved: list[dict[str, Any]] | None = None,
+                       run_label: str = "") -> str:
+    """The report, with the comparison to ``previous`` (a RunRecord) and ``floors``, and the approved answers."""
     names = list(runs)
     main_run = runs.get("assistant") or runs[names[0]]
     outcomes = main_run.outcomes
@@ -174,7 +257,14 @@ def render_report(runs: dict[str, "Run"], result: dict[str, Any]) -> str:
     by_id = {name: {o.case.id: o for o in run.outcomes} for name, run in runs.items() if run is not main_run}
     ordered = sorted(outcomes, key=lambda o: o.passed)  # stable: failures first, then set order
     failures = sum(1 for o in outcomes if not o.passed)
+    current = (result.get("systems", {}).get(main_run.system) or main_run.summary())
+    rows = comparison(current, previous.metrics if previous is not None else None, floors)
+    approved = approved or []
+    summary_zh, summary_en = summary_texts(len(outcomes), len(outcomes) - failures, rows,
+                                           previous.label() if previous is not None else "", approved)
     return _template().render(
+        summary_zh=summary_zh, summary_en=summary_en, comparison=rows, run_label=run_label,
+        previous_label=previous.label() if previous is not None else "", approved=approved,
         cases=len(outcomes), systems=", ".join(names), stamp=time.strftime("%Y-%m-%d %H:%M"),
         headings=[h for _, h, _ in COLUMNS], reason_kinds=REASON_KINDS,
         overall=[_metric_group("all", lambda o: True, _summaries(runs, result, ()), runs)],
@@ -187,7 +277,31 @@ def render_report(runs: dict[str, "Run"], result: dict[str, Any]) -> str:
         case_list=[_case(o, {n: ids[o.case.id] for n, ids in by_id.items() if o.case.id in ids}) for o in ordered])
 
 
-def write_report(path: Path, runs: dict[str, "Run"], result: dict[str, Any]) -> None:
-    """Write the HTML report to ``path`` (parent folders are created)."""
+def write_report(path: Path, runs: dict[str, "Run"], result: dict[str, Any], settings: Any = None,
+                 source: str = "cli") -> None:
+    """Write the HTML report to ``path`` (parent folders are created): the run is kept (``bot.evals.history``) and
+    compared with the previous one and with evals/floors.json; the approved answers are checked."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(runs, result), encoding="utf-8")
+    path.write_text(report_for(runs, result, settings, source), encoding="utf-8")
+
+
+def report_for(runs: dict[str, "Run"], result: dict[str, Any], settings: Any = None, source: str = "cli") -> str:
+    import json
+
+    from ..config import Settings
+    from .history import RunHistory
+
+    settings = settings or Settings.from_env()
+    main = runs.get("assistant") or next(iter(runs.values()))
+    floors_path = Path(settings.evals_dir) / "floors.json"
+    floors = json.loads(floors_path.read_text(encoding="utf-8")).get(main.system) if floors_path.exists() else None
+    current = previous = None
+    try:
+        history = RunHistory.from_settings(settings)
+        summary = result.get("systems", {}).get(main.system) or main.summary()
+        current = history.add({**summary, "cases": len(main.outcomes)}, settings.embedder, source)
+        previous = history.previous(current)
+    except Exception:  # noqa: BLE001 — the runs are kept where a database can be had; the report is written anyway
+        pass
+    return render_report_with(runs, result, previous, floors, approved_checks(settings),
+                              current.label() if current is not None else "")

@@ -15,11 +15,13 @@ from ..corpus import Corpus
 from ..errors import CaseError
 from ..evals.cases import CATEGORIES, CaseChecker, add_case, eval_set_path, parse_facts, parse_ids
 from ..evals.judge import Outcome
-from ..evals.run import ALL, CASE_HEADERS, METRIC_HEADERS, EvalBusy, case_rows, filter_outcomes, metric_rows, run_eval
+from ..evals.run import ALL, EvalBusy, filter_outcomes, metric_rows, run_eval
 from ..feedback import FeedbackStore
 from ..questions import not_logged
 from ..service import Assistant
 from .staff_api import check_password, disliked, quote_sentences
+from .staff_eval import (METRIC_WIDTHS, SHORT_METRIC_HEADERS, STAFF_CASE_HEADERS, case_error_zh,
+                         duplicate_of, history_note, reasked_markdown, report_file, staff_case_rows)
 from .staff_questions import QuestionsView
 
 log = logging.getLogger("bot.web.staff")
@@ -68,11 +70,19 @@ class StaffView:
                 self.f_cat = gr.Dropdown([("全部 · all", ALL)] + [(c, c) for c in CATEGORIES], value=ALL,
                                          label="类别 · Category", elem_id="staff-category")
                 self.f_fail = gr.Checkbox(False, label="仅看失败 · Failures only", elem_id="staff-failures")
-            self.metrics = gr.DataFrame(_table([], METRIC_HEADERS), label="指标 · Metrics", interactive=False,
-                                        elem_id="staff-metrics")
-            self.cases = gr.DataFrame(_table([], CASE_HEADERS), label="用例 · Cases (failures first)", interactive=False,
-                                      wrap=True, elem_id="staff-cases", max_height=600,
-                                      column_widths=["9%", "5%", "8%", "6%", "17%", "25%", "30%"])
+            self.report = gr.DownloadButton("下载评估报告 · Download the report", value=None, size="sm",
+                                            elem_id="staff-report", visible=False)
+            self.metrics = gr.DataFrame(_table([], SHORT_METRIC_HEADERS), label="指标 · Metrics (over the language and "
+                                        "category chosen; failures only changes the cases below, not these)",
+                                        interactive=False, elem_id="staff-metrics", column_widths=METRIC_WIDTHS)
+            self.cases = gr.DataFrame(_table([], STAFF_CASE_HEADERS), label="用例 · Cases (failures first)",
+                                      interactive=False, wrap=True, elem_id="staff-cases", max_height=600,
+                                      column_widths=["8%", "4%", "7%", "5%", "12%", "13%", "17%", "13%", "21%"])
+            with gr.Row():
+                self.reask_pick = gr.Dropdown([], label="重新提问 · Ask a case again", elem_id="staff-reask-pick",
+                                              scale=3)
+                self.reask = gr.Button("重新提问 · Ask again", size="sm", elem_id="staff-reask", scale=1)
+            self.reasked = gr.Markdown("", elem_id="staff-reasked")
             gr.Markdown("### 居民的 👎 反馈 · Residents' 👎 feedback")
             self.refresh = gr.Button("刷新 · Refresh", size="sm", elem_id="staff-refresh")
             self.feedback = gr.DataFrame(_table([], FEEDBACK_HEADERS), label="👎", interactive=False, wrap=True,
@@ -91,6 +101,9 @@ class StaffView:
                                     elem_id="staff-extra")
             self.facts = gr.Textbox(label="要点 · Expected facts: one a line, variants separated by |", lines=3,
                                     placeholder="54 | 五十四", elem_id="staff-facts")
+            self.history_note = gr.Markdown("", elem_id="staff-history-note")
+            self.keep_history = gr.Checkbox(True, label="包含之前的对话（追问用例）· Keep the conversation before "
+                                            "(a follow-up case)", elem_id="staff-keep-history")
             self.add = gr.Button("写入评估集 · Add to the eval set", elem_id="staff-add")
             self.added = gr.Markdown("", elem_id="staff-added")
         self.questions = QuestionsView(assistant, corpus)  # the "问题 · Questions" tab, beside this one
@@ -98,8 +111,12 @@ class StaffView:
     # ------------------------------------------------------------ handlers
 
     def _views(self, outcomes: list[Outcome], lang: str, category: str, failures: bool) -> tuple[dict, dict]:
+        """Metrics over the chosen language and category (not over the failures alone: those would all read 0%);
+        the cases, failures first, with their expected sentences, the citations by rank and the whole answer."""
+        scope = filter_outcomes(outcomes, lang, category, False)
         shown = filter_outcomes(outcomes, lang, category, failures)
-        return _table(metric_rows(shown), METRIC_HEADERS), _table(case_rows(shown), CASE_HEADERS)
+        return (_table(metric_rows(scope), SHORT_METRIC_HEADERS),
+                _table(staff_case_rows(shown, self.texts), STAFF_CASE_HEADERS))
 
     def _lists(self, recs: dict) -> tuple[dict, Any]:
         items = disliked(self.store)
@@ -122,8 +139,21 @@ class StaffView:
         except (EvalBusy, CaseError) as exc:
             raise gr.Error(str(exc)) from exc
         passed = sum(o.passed for o in outcomes)
+        report = report_file(self.assistant.settings, outcomes)
+        choices = [(f"{o.case.id} — {o.case.question[:60]}", o.case.id) for o in sorted(outcomes, key=lambda o: o.passed)]
         return (outcomes, *self._views(outcomes, lang, category, failures),
-                f"{passed} / {len(outcomes)} 通过 · passed")
+                f"{passed} / {len(outcomes)} 通过 · passed", gr.update(value=report, visible=report is not None),
+                gr.update(choices=choices, value=None))
+
+    def ask_again(self, signed_in: bool, case_id: str | None, outcomes: list[Outcome]) -> str:
+        """A case asked again on the live assistant (not logged): the whole answer and its citations."""
+        _need(signed_in)
+        outcome = next((o for o in outcomes or [] if o.case.id == case_id), None)
+        if outcome is None:
+            raise gr.Error("请先运行评估并选择用例 · Run the evaluation and pick a case first")
+        with not_logged():
+            answer = self.assistant.ask(outcome.case.question, history=outcome.case.history, channel="staff")
+        return reasked_markdown(outcome, answer.as_dict(), self.texts)
 
     def filter(self, signed_in: bool, outcomes: list[Outcome], lang: str, category: str,
                failures: bool) -> tuple[dict, dict]:
@@ -155,14 +185,35 @@ class StaffView:
     def add_case(self, signed_in: bool, question: str, category: str, abstain: bool, gold: list[str] | None,
                  extra: str, facts: str, history: list[dict[str, str]]) -> str:
         _need(signed_in)
+        if not (question or "").strip():
+            return "⚠️ 请填写问题 · Write the question"
+        if abstain and (gold or parse_ids(extra) or parse_facts(facts)):
+            return ("⚠️ 应拒答的用例没有出处句子和要点：请取消勾选，或取消“应拒答” · A case that must abstain has no gold "
+                    "sentences or facts: untick them (and clear the facts), or untick “Should abstain”")
+        same = duplicate_of(self.path, question, history or [])
+        if same:
+            return f"⚠️ 评估集中已有相同的用例 · The eval set already has this case: `{_e(same)}`"
         try:
             case = add_case(self.path, self.checker, question, category, parse_facts(facts),
                             list(gold or []) + parse_ids(extra), abstain=bool(abstain), history=history or [])
         except CaseError as exc:
-            return f"⚠️ {_e(str(exc))}"
+            return f"⚠️ {_e(case_error_zh(str(exc)))} · {_e(str(exc))}"
         except OSError as exc:  # the eval set is as it was (append_case writes atomically)
             return f"⚠️ 未能写入 · Could not write {_e(self.path.name)}: {_e(exc.strerror or str(exc))}"
         return f"✅ 已写入 · Added `{_e(case.id)}` ({_e(case.lang)}, {_e(case.category)}) to `{_e(self.path.name)}`"
+
+    def add_and_clear(self, signed_in: bool, question: str, category: str, abstain: bool, gold: list[str] | None,
+                      extra: str, facts: str, history: list[dict[str, str]], keep: bool) -> tuple[Any, ...]:
+        """The form's button: the case added (then the form cleared), or the problem named and the form kept."""
+        message = self.add_case(signed_in, question, category, abstain, gold, extra, facts,
+                                history if keep else [])
+        if not message.startswith("✅"):
+            return (message, gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update())
+        return (message, "", gr.update(choices=[], value=[]), "", "", [], "")
+
+    def pick_with_note(self, signed_in: bool, value: str | None, recs: dict) -> tuple[Any, ...]:
+        question, gold, history, added = self.pick(signed_in, value, recs)
+        return question, gold, history, added, history_note(history)
 
     # ------------------------------------------------------------ sign-in and wiring
 
@@ -192,7 +243,8 @@ class StaffView:
         def do_sign_out() -> tuple[Any, ...]:  # and leave none of the staff data in the page
             return (False, gr.update(visible=False), "已退出 · Signed out", gr.update(visible=False), [],
                     *self._views([], ALL, ALL, False), "", _table([], FEEDBACK_HEADERS),
-                    gr.update(choices=[], value=None), "", gr.update(visible=False), [], "", "", "")
+                    gr.update(choices=[], value=None), "", gr.update(visible=False), [], "", "", "", "",
+                    gr.update(value=None, visible=False), gr.update(choices=[], value=None))
 
         sign_in_args: dict[str, Any] = {
             "fn": do_sign_in, "inputs": [password, records],
@@ -203,16 +255,21 @@ class StaffView:
         q = self.questions
         sign_out.click(do_sign_out, None, [self.ok, self.tab, message, sign_out, self.outcomes, self.metrics, self.cases,
                                            self.status, self.feedback, self.source, self.added, q.tab, q.items,
-                                           q.summary, q.chart, q.message], **STAFF_EVENT)
+                                           q.summary, q.chart, q.message, self.reasked, self.report,
+                                           self.reask_pick], **STAFF_EVENT)
         q.wire(self.ok, [self.question, self.gold, self.history, self.added])
         filters = [self.f_lang, self.f_cat, self.f_fail]
-        self.run.click(self.run_eval, [self.ok, *filters], [self.outcomes, self.metrics, self.cases, self.status],
+        self.run.click(self.run_eval, [self.ok, *filters], [self.outcomes, self.metrics, self.cases, self.status,
+                                                           self.report, self.reask_pick],
                        concurrency_limit=1, concurrency_id="staff-eval", **STAFF_EVENT)
         for f in filters:
             f.change(self.filter, [self.ok, self.outcomes, *filters], [self.metrics, self.cases], **STAFF_EVENT)
         for trigger in (self.refresh.click, self.tab.select):
             trigger(self.lists, [self.ok, records], [self.feedback, self.source], **STAFF_EVENT)
-        self.source.input(self.pick, [self.ok, self.source, records],
-                          [self.question, self.gold, self.history, self.added], **STAFF_EVENT)
-        self.add.click(self.add_case, [self.ok, self.question, self.category, self.abstain, self.gold, self.extra,
-                                       self.facts, self.history], self.added, **STAFF_EVENT)
+        self.source.input(self.pick_with_note, [self.ok, self.source, records],
+                          [self.question, self.gold, self.history, self.added, self.history_note], **STAFF_EVENT)
+        self.add.click(self.add_and_clear, [self.ok, self.question, self.category, self.abstain, self.gold, self.extra,
+                                            self.facts, self.history, self.keep_history],
+                       [self.added, self.question, self.gold, self.extra, self.facts, self.history,
+                        self.history_note], **STAFF_EVENT)
+        self.reask.click(self.ask_again, [self.ok, self.reask_pick, self.outcomes], self.reasked, **STAFF_EVENT)
