@@ -357,6 +357,15 @@ def name_label_en(label: str, part: str = "", name: str = "") -> str:
     return f"{name}{SEP}{label}" if name else label
 
 
+def label_topic_en(label_en: str) -> str:
+    """The topic of an English label, without the document's name, the numbering or the paragraph:
+    "2024 plan · II.1 [2025] Topic, para 1" → "Topic" (for lists of related topics)."""
+    rest = label_en.rsplit(SEP, 1)[-1]
+    rest = rest.split(" ", 1)[-1] if re.match(r"^[IVXLC]+(\.\d+)?\s", rest) else rest
+    rest = re.sub(r"^\[[^\]]*\]\s*", "", rest)
+    return rest.rsplit(", para", 1)[0]
+
+
 @dataclass(frozen=True)
 class LabelDocument:
     """What a citation label says about its document: its year and kind (None when it names none)."""

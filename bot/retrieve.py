@@ -14,7 +14,7 @@ from pydantic import ConfigDict
 
 from .bilingual import Glossary
 from .documents import label_document, label_years, years_in
-from .index import Idf, Index, Unit, unit_of_entry
+from .index import ENTRY_SEP, Idf, Index, Unit, unit_of_entry
 from .text import detect_language, en_tokens, has_cjk, normalize, zh_tokens
 from .understand import Asked, understand
 
@@ -33,6 +33,8 @@ OTHER_YEAR_WEIGHT = 0.5  # a sentence about another year than the one asked keep
 DEFAULT_YEAR_WEIGHT = 0.8  # the same for a question naming no year, against the latest plan year (several loaded)
 PLAN_WEIGHT = 0.8  # the same for other documents' sentences, when the year's plan is loaded and the question asks
 # what is planned (not a result, and naming no report or notice): the plan states the year's targets
+CROSS_DEPTH = 4  # an English question searches this many times deeper when some sentences have no rendering
+MIN_GAP_PAIRS = 3  # rendered sentences found in both languages needed to measure the cross-lingual gap
 PAIR_DEPTH = 20  # how deep a target-versus-result question looks for the plan's target and the report's result
 OTHER_KINDS = re.compile(r"报告|通知|公告|通告|\breports?\b|\bnotices?\b|\bcirculars?\b|\bannouncements?\b", re.I)
 
@@ -284,19 +286,41 @@ class HybridSearch:
         self.glossary = glossary
         self.dense_k = min(dense_k, max(1, index.manifest.entries))
         self.years = YearIndex(index.units)
+        self.zh_only = np.array([not u.en for u in index.units], dtype=bool)  # sentences without a rendering
 
     def _lists(self, query: Query) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Dense (best cosine per sentence), BM25-zh and BM25-en scores for one query."""
         dense = np.zeros(len(self.index.units), dtype=np.float32)
         # The embedder's cost grows with length; a question's meaning is in its first few hundred characters.
         vector = self.index.embeddings.embed_query_vector(query.text[:MAX_EMBED_CHARS])
-        for entry_id, similarity in self.index.vectors.search(vector, self.dense_k):
+        cross = query.lang == "en" and bool(self.zh_only.any())
+        k = min(self.dense_k * CROSS_DEPTH, max(1, self.index.manifest.entries)) if cross else self.dense_k
+        by_lang = {"zh": np.zeros_like(dense), "en": np.zeros_like(dense)} if cross else {}
+        for entry_id, similarity in self.index.vectors.search(vector, k):
             pos = self.index.position.get(unit_of_entry(entry_id))
             if pos is not None and similarity > dense[pos]:
                 dense[pos] = similarity
+            if pos is not None and cross:
+                side = by_lang.get(entry_id.rsplit(ENTRY_SEP, 1)[-1])
+                if side is not None:
+                    side[pos] = max(side[pos], similarity)
+        if cross:
+            self._lift_chinese_only(dense, by_lang["zh"], by_lang["en"])
         zh = self.index.bm25_scores("zh", query.zh_tokens)
         en = self.index.bm25_scores("en", query.en_tokens)
         return dense, zh, en
+
+    def _lift_chinese_only(self, dense: np.ndarray, zh_sim: np.ndarray, en_sim: np.ndarray) -> None:
+        """An English question is closer to English passages than to Chinese ones of the same meaning, so sentences
+        without a rendering would always trail the rendered ones. The gap is measured on this very question over
+        the rendered sentences found in both languages (median of English minus Chinese similarity) and added to
+        the Chinese-only sentences' similarity."""
+        both = (zh_sim > 0) & (en_sim > 0)
+        if int(both.sum()) < MIN_GAP_PAIRS:
+            return
+        gap = float(np.median(en_sim[both] - zh_sim[both]))
+        lift = self.zh_only & (zh_sim > 0)
+        dense[lift] = zh_sim[lift] + max(gap, 0.0)
 
     def run(self, question: str, lang: str = "auto", k: int = 8, context: str = "") -> Retrieval:
         """Search for a question. A follow-up (``context`` = the earlier question) is searched twice,

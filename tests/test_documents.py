@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
@@ -24,7 +26,7 @@ from bot.cli import main
 from bot.confidence import Calibration
 from bot.corpus import load_corpus
 from bot.documents import (DocumentInfo, coverage_note, covered_years, describe, drafts, glossary_names,
-                           label_document, latest_plan_year, load_infos, year_note, years_text)
+                           label_document, label_topic_en, latest_plan_year, load_infos, year_note, years_text)
 from bot.index import corpus_units
 from bot.service import Assistant
 from bot.testing import CORPUS, fake_assistant
@@ -165,6 +167,9 @@ def test_labels_name_the_document_when_several_are_loaded(tmp_path: Path) -> Non
     assert units[f"{REPORT}/2.1.1"].label == "2024年工作报告 · 二、1. 持续推进城市更新"
     assert label_document(units[f"{REPORT}/2.1.1"].label).kind == "work report"
     assert units[f"{REPORT}/2.1.1"].en is None  # no rendering: the answerer says so
+    assert label_topic_en(units[f"{REPORT}/1.1.1"].label_en) == "老旧小区改造成效明显"
+    assert label_topic_en(units[f"{PLAN}/2.1.2"].label_en) == label_topic_en(
+        next(u for u in corpus_units(load_corpus(CORPUS), CORPUS) if u.paragraph_id == f"{PLAN}/2.1.2").label_en)
 
 
 def test_describe_names_one_document_by_title_and_several_by_year_and_kind() -> None:
@@ -433,3 +438,17 @@ def test_what_a_year_plans_comes_from_that_years_plan(with_report: Assistant, mo
     # a question about the report itself is not steered to the plan
     r = with_report.search.run("政府工作报告对今年老旧小区改造怎么安排？", k=8)  # type: ignore[union-attr]
     assert r.hits[0].unit.doc_id == REPORT
+
+
+def test_chinese_only_sentences_are_lifted_by_the_measured_cross_lingual_gap() -> None:
+    """An English question is closer to English passages than to Chinese ones of the same meaning: the gap is
+    measured on the rendered sentences found in both languages and added to the sentences without a rendering."""
+    search = SimpleNamespace(zh_only=np.array([False, False, False, True, True]))
+    zh = np.array([0.80, 0.80, 0.76, 0.75, 0.0], dtype=np.float32)
+    en = np.array([0.90, 0.88, 0.86, 0.0, 0.0], dtype=np.float32)
+    dense = np.maximum(zh, en)
+    retrieve.HybridSearch._lift_chinese_only(search, dense, zh, en)  # type: ignore[arg-type]
+    assert dense[3] == pytest.approx(0.85) and dense[4] == 0.0 and list(dense[:3]) == pytest.approx([0.9, 0.88, 0.86])
+    few = np.maximum(zh, en)
+    retrieve.HybridSearch._lift_chinese_only(search, few, zh, np.array([0.9, 0, 0, 0, 0], dtype=np.float32))  # type: ignore[arg-type]
+    assert few[3] == pytest.approx(0.75)  # too few pairs to measure a gap: left as it is
