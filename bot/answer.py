@@ -11,6 +11,7 @@ from typing import Any
 from .bilingual import Figure
 from .confidence import Calibration
 from .direct import DirectAnswer, Lead
+from .documents import DocumentInfo
 from .index import Index, Unit
 from .items import PlanItem
 from .notice import NoticeFacts, about_document
@@ -37,17 +38,6 @@ MAX_QUOTED = 2  # citations quoted in the answer text (all of them still get a c
 _PLACE_ZH = re.compile(r"[\u4e00-\u9fff]{2}(区|县)")
 _PLACE_EN = re.compile(r"\b[A-Z][a-z]+ (District|County)\b")
 Segments = dict[str, list[tuple[str, str]]]  # sentence id -> (zh span, en span) clause pairs
-
-
-@dataclass(frozen=True)
-class DocumentInfo:
-    id: str
-    title: str
-    title_en: str
-    year: int | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "title_en": self.title_en, "year": self.year}
 
 
 @dataclass

@@ -134,25 +134,23 @@ class Glossary:
                 rest = rest.replace(variant, " ")
         return found
 
-    def en_names_for_chinese(self, text: str) -> list[str]:
-        """Every English name (preferred and variants) of the Chinese terms found in a Chinese text."""
-        found: list[str] = []
+    def terms_in(self, text: str) -> list[Term]:
+        """The glossary terms found in a Chinese text (longest first, no overlaps)."""
+        found: list[Term] = []
         rest = text
         for zh in self._zh_sorted:
             if zh in rest:
-                found.extend(self.by_zh[zh].en)
+                found.append(self.by_zh[zh])
                 rest = rest.replace(zh, " ")
         return found
 
+    def en_names_for_chinese(self, text: str) -> list[str]:
+        """Every English name (preferred and variants) of the Chinese terms found in a Chinese text."""
+        return [name for term in self.terms_in(text) for name in term.en]
+
     def en_for_chinese(self, text: str) -> list[str]:
         """Preferred English for the Chinese terms found in a Chinese text (longest first, no overlaps)."""
-        found: list[str] = []
-        rest = text
-        for zh in self._zh_sorted:
-            if zh in rest:
-                found.append(self.by_zh[zh].preferred_en)
-                rest = rest.replace(zh, " ")
-        return found
+        return [term.preferred_en for term in self.terms_in(text)]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from pathlib import Path
 import time
 from typing import Any, Callable
 
-from .answer import Answer, DocumentInfo, ExtractiveAnswerer
+from .answer import Answer, ExtractiveAnswerer
+from .documents import DocumentInfo
 from .bilingual import Figure, Glossary, load_figures, load_renderings
 from .config import Settings
 from .followup import is_followup, previous_question
@@ -49,7 +50,7 @@ def _documents(corpus: Corpus, corpus_dir: Path) -> tuple[dict[str, DocumentInfo
     for doc in corpus.documents:
         renderings = load_renderings(corpus_dir, doc.doc_id)
         segments.update({rid: list(r.segments) for rid, r in renderings.items() if r.segments})
-    return documents, segments  # type: ignore[return-value]  # bot.documents.DocumentInfo has answer's fields
+    return documents, segments
 
 
 class Assistant:
@@ -85,29 +86,25 @@ class Assistant:
     def ready(self) -> bool:
         return self.index is not None
 
+    def _loaded(self, name: str, load: Callable[[Path], Any]) -> Any:
+        """Corpus data loaded once from corpus/ (and again after a reload), for pages that show it."""
+        value = getattr(self, name)
+        if value is None:
+            value = load(self.settings.corpus_dir)
+            setattr(self, name, value)
+        return value
+
     @property
     def corpus(self) -> Corpus:
-        """The parsed corpus (loaded once, again after a reload), for pages that show the plan."""
-        corpus = self._corpus
-        if corpus is None:
-            corpus = self._corpus = load_corpus(self.settings.corpus_dir)
-        return corpus
+        return self._loaded("_corpus", load_corpus)
 
     @property
     def items(self) -> list[PlanItem]:
-        """The plan items of corpus/items.jsonl (loaded once, again after a reload)."""
-        items = self._items
-        if items is None:
-            items = self._items = load_items(self.settings.corpus_dir)
-        return items
+        return self._loaded("_items", load_items)
 
     @property
     def figures(self) -> list[Figure]:
-        """The key figures of corpus/figures.jsonl (loaded once, again after a reload)."""
-        figures = self._figures
-        if figures is None:
-            figures = self._figures = load_figures(self.settings.corpus_dir)
-        return figures
+        return self._loaded("_figures", load_figures)
 
     def reload(self, rebuild: bool = False, on_progress: Callable[[str], None] | None = None) -> None:
         with self._reload_lock:
@@ -149,8 +146,9 @@ class Assistant:
             self.index, self.search, self.extractive, self.glossary, self._figures = state
             self.status = status
             self._corpus, self._items = corpus, items
-        if retired is not None and retired is not index:
-            timer = threading.Timer(RETIRE_AFTER_S, retired.close)
+        if retired is not None and retired is not index:  # closed, and its lease released, once in-flight work is done
+            timer = threading.Timer(RETIRE_AFTER_S, lambda: (retired.close(),
+                                                             self.manager.lease.release(retired.manifest.build)))
             timer.daemon = True
             timer.start()
         if self.settings.llm and self.llm is None:
@@ -182,22 +180,52 @@ class Assistant:
                                                  llm_configured=self.llm is not None)
         return answer
 
-    def health(self) -> dict[str, Any]:
+    def follow_rebuilds(self) -> bool:
+        """Serve the build CURRENT names when another process swapped in a new one (``python -m bot index
+        --rebuild``, a replica sharing the folder); True when it did. A build that will not load is logged once and
+        the one serving keeps serving. For the server's loader thread, called every second or so."""
+        index, name = self.index, self.manager.current_name()
+        if index is None or not name or name in (index.manifest.build, getattr(self, "_unfollowed", None)):
+            return False
+        if not self._reload_lock.acquire(blocking=False):
+            return False  # a reload is running: it reads CURRENT itself
+        try:
+            if self.index is not index:
+                return False
+            log.info("a new build %s was swapped in by another process: loading it", name)
+            self._reload(False, None)
+            return True
+        except Exception as exc:  # noqa: BLE001 — the old build keeps serving; said once per build
+            self._unfollowed = name
+            log.warning("the new build %s could not be loaded (%s: %s); still serving %s", name,
+                        exc.__class__.__name__, exc, index.manifest.build)
+            return False
+        finally:
+            self._reload_lock.release()
+
+    def health(self, probe: bool = True) -> dict[str, Any]:
+        """``probe``: query the vector store (False: report only what searches met, for a health check that must
+        not wait)."""
         index = self.index
         m = index.manifest if index else None
         status = "ok" if index else "not ready"
         vector_store = None
-        if index is not None and m is not None and m.chroma != "embedded":
+        if index is not None and m is not None:
             try:
-                index.ping()
+                if probe:
+                    index.vectors.check()  # this collection answers: not merely the server
+                elif index.vectors.breaker.open:
+                    raise VectorStoreUnavailable(index.vectors.breaker.reason)
                 vector_store = "ok"
             except Exception as exc:  # noqa: BLE001 — reported, never raised
                 status = "unavailable"
-                vector_store = (f"the Chroma server at {m.chroma} does not answer ({exc.__class__.__name__}) — "
-                                "start it with `chroma run`; answers resume when it is back")
+                vector_store = (f"the Chroma server at {m.chroma} does not answer ({exc}) — start it with "
+                                "`chroma run`; answers resume when it is back" if m.chroma != "embedded" else
+                                f"the vector store does not answer ({exc})")
         return {
             "status": status,
             "index": self.status,
+            "build": m.build if m else None,
             "vector_store": vector_store,
             "documents": m.documents if m else 0,
             "chunks": m.entries if m else 0,

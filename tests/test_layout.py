@@ -42,10 +42,9 @@ def imports(path: Path) -> set[str]:
                 target = node.module or ""
             if not target.startswith("bot"):
                 continue
-            found.add(target)
-            for alias in node.names:  # "from . import x" may name a module
-                if (PACKAGE.parent / f"{target}.{alias.name}".replace(".", "/")).with_suffix(".py").exists():
-                    found.add(f"{target}.{alias.name}")
+            modules = [f"{target}.{alias.name}" for alias in node.names  # "from . import x" may name modules
+                       if (PACKAGE.parent / f"{target}.{alias.name}".replace(".", "/")).with_suffix(".py").exists()]
+            found |= set(modules) if modules and len(modules) == len(node.names) else {target, *modules}
     return found - {name}
 
 
