@@ -52,8 +52,8 @@ def _table(rows: list[list[Any]], headers: list[str]) -> dict[str, Any]:
 def chart_html(per_day: list[dict[str, Any]], facets: list[tuple[str, dict[str, int]]]) -> str:
     width, height, left, right, top, base = 760, 180, 8, 752, 24, 156
     peak = max((d["count"] for d in per_day), default=0)
-    step = (right - left) / max(1, len(per_day))
-    bars = [{"day": d["day"], "count": d["count"], "x": f"{left + i * step + 0.5:.1f}", "w": f"{max(1.0, step - 1):.1f}",
+    step = min(36.0, (right - left) / max(1, len(per_day)))  # a few days: narrow bars, not one wall of blue
+    bars = [{"day": d["day"], "count": d["count"], "x": f"{left + i * step + 0.5:.1f}", "w": f"{max(1.0, step - 2):.1f}",
              "h": f"{(base - top) * d['count'] / peak:.1f}" if peak else "0",
              "y": f"{base - (base - top) * d['count'] / peak:.1f}" if peak else str(base)}
             for i, d in enumerate(per_day)]
@@ -94,7 +94,8 @@ class QuestionsView:
             self.summary = gr.Markdown("", elem_id="q-summary")
             self.chart = gr.HTML("", elem_id="q-chart-box")
             self.list = gr.DataFrame(_table([], LIST_HEADERS), label="问题 · Questions (newest first)",
-                                     interactive=False, wrap=True, elem_id="q-list", max_height=520)
+                                     interactive=False, wrap=True, elem_id="q-list", max_height=520,
+                                     column_widths=["12%", "6%", "5%", "7%", "9%", "28%", "12%", "6%", "15%"])
             gr.Markdown("### 问得最多 · Top questions (near-duplicates grouped)")
             self.top = gr.DataFrame(_table([], TOP_HEADERS), interactive=False, wrap=True, elem_id="q-top",
                                     max_height=400)
