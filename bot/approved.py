@@ -358,6 +358,24 @@ class ApprovedStore:
         return int(n), float(last), int(total)
 
 
+def audit(settings: Settings) -> list[dict[str, Any]]:
+    """Every active approved answer checked against the corpus files as they are now: ``verdict`` is "ok", "stale:
+    …" (a cited sentence changed or disappeared: not served until approved again) or the check it fails. For
+    ``corpus check`` and the eval report; [] when there are none (or no database can be reached)."""
+    from .corpus import load_corpus
+
+    try:
+        records = ApprovedStore.from_settings(settings).all(include_retired=False)
+    except BotError:
+        return []
+    if not records:
+        return []
+    validator = Validator.from_corpus(load_corpus(settings.corpus_dir), settings.corpus_dir)
+    return [{"id": r.id, "question": r.question, "version": r.version, "author": r.author,
+             "updated": time.strftime("%Y-%m-%d", time.localtime(r.updated_at)), "citations": ", ".join(r.citations),
+             "verdict": validator.audit(r)} for r in records]
+
+
 # ---------------------------------------------------------------- serving
 
 class Approved:
