@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import numpy as np
@@ -35,6 +35,8 @@ PLAN_WEIGHT = 0.8  # the same for other documents' sentences, when the year's pl
 # what is planned (not a result, and naming no report or notice): the plan states the year's targets
 CROSS_DEPTH = 4  # an English question searches this many times deeper when some sentences have no rendering
 MIN_GAP_PAIRS = 3  # rendered sentences found in both languages needed to measure the cross-lingual gap
+PREFER_DEPTH = 30  # how many of the best-ranked sentences a year (or plan) preference reorders
+COVERAGE_MARGIN = 0.15  # a disfavoured sentence saying this much more of the question than any favoured one stays
 PAIR_DEPTH = 20  # how deep a target-versus-result question looks for the plan's target and the report's result
 OTHER_KINDS = re.compile(r"报告|通知|公告|通告|\breports?\b|\bnotices?\b|\bcirculars?\b|\bannouncements?\b", re.I)
 
@@ -101,6 +103,7 @@ class Retrieval:
     plan_year: int = 2024  # what 今年 / this year means: the latest plan year loaded
     covered_years: tuple[int, ...] = ()  # the years the loaded documents are about
     target_result: "tuple[Hit, Hit] | None" = None  # (the plan's target, a later report's result), also hits[:2]
+    hit_years: dict[str, tuple[int, ...]] = field(default_factory=dict)  # hit unit id -> the years it is about
 
     def coverage_of(self, unit: Unit) -> float:
         return coverage(self.query, unit, self.idf) if self.idf else 0.0
@@ -241,40 +244,38 @@ class YearIndex:
         self.plan_year: int = max(plans or years or {2024})  # type: ignore[type-var]
         self.covered: tuple[int, ...] = tuple(sorted(years | heading_years))
 
-    def prefer(self, fused: np.ndarray, wanted: tuple[int, ...], weight: float) -> bool:
-        """Scale down the sentences about other years than ``wanted`` — only when some sentence is about one of
-        them (otherwise the order would not change). Returns whether it did."""
-        match = np.zeros(fused.shape[0], dtype=bool)
+    def year_masks(self, wanted: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+        """(sentences about one of ``wanted``, sentences about other years), or None when either is empty (the
+        order could not change)."""
+        match = np.zeros(len(self.unit_years), dtype=bool)
         for y in wanted:
             if y in self.masks:
                 match |= self.masks[y]
         other = self.known & ~match
-        if not match.any() or not other.any():
-            return False
-        fused[other] *= weight
-        return True
+        return (match, other) if match.any() and other.any() else None
 
-    def prefer_plans(self, fused: np.ndarray, years: tuple[int, ...], weight: float) -> bool:
-        """Scale down the sentences of documents other than the plans for ``years`` (when such a plan is loaded)."""
+    def plan_masks(self, years: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray] | None:
+        """(sentences of the plans for ``years``, sentences of the other documents), or None without such a plan
+        or without other documents."""
         plans = [d for d, kind in self.doc_kind.items() if kind == "plan" and self.doc_year[d] in years]
         if not plans or len(plans) == len(self.doc_masks):
-            return False
-        others = ~np.logical_or.reduce([self.doc_masks[d] for d in plans])
-        fused[others] *= weight
-        return True
+            return None
+        mine = np.logical_or.reduce([self.doc_masks[d] for d in plans])
+        return mine, ~mine
 
     def is_target(self, unit: Unit, year: int) -> bool:
         """A plan's sentence about its own year: what was planned for ``year``."""
         doc_year = self.doc_year.get(unit.doc_id)
-        return self.doc_kind.get(unit.doc_id) == "plan" and doc_year == year and year in (self._years(unit) or (year,))
+        return self.doc_kind.get(unit.doc_id) == "plan" and doc_year == year and year in (self.of(unit) or (year,))
 
     def is_result(self, unit: Unit, year: int) -> bool:
         """A later document's look back at ``year`` — the 2024 work report's "2023年工作回顾", the 2025 plan's review
         of 2024: what was achieved."""
         doc_year = self.doc_year.get(unit.doc_id)
-        return year in self._years(unit) and bool(doc_year and doc_year > year)
+        return year in self.of(unit) and bool(doc_year and doc_year > year)
 
-    def _years(self, unit: Unit) -> tuple[int, ...]:
+    def of(self, unit: Unit) -> tuple[int, ...]:
+        """The years a sentence is about (its text's, else its heading's, else its document's; () when unknown)."""
         return self.unit_years[self._position[unit.id]]
 
 
@@ -343,10 +344,14 @@ class HybridSearch:
                 ranked = _ranked(scores)
                 fused[ranked] += weight * WEIGHTS[name] / (RRF_K + np.arange(1, ranked.size + 1))
             best_dense, best_zh, best_en = np.maximum(best_dense, dense), np.maximum(best_zh, zh), np.maximum(best_en, en)
-        asked_for = understand(searches[-1][0].text, self.years.plan_year)
-        wanted, year_source = self._year_preference(fused, asked_for)
+        own = understand(query.text, self.years.plan_year)
+        asked_for = own
+        if context and not own.years:  # a follow-up naming no year keeps the earlier question's
+            earlier = understand(searches[-1][0].text, self.years.plan_year)
+            asked_for = replace(own, years=earlier.years, relative_year=earlier.relative_year)
+        wanted, year_source = self._year_preference(query, fused, asked_for)
         if wanted and not asked_for.result and not OTHER_KINDS.search(searches[-1][0].text):
-            self.years.prefer_plans(fused, wanted, PLAN_WEIGHT)
+            self._prefer(query, fused, self.years.plan_masks(wanted), PLAN_WEIGHT)
 
         def hit_at(i: int) -> Hit:
             return Hit(unit=self.index.units[i], score=float(fused[i]), dense=float(best_dense[i]),
@@ -376,25 +381,43 @@ class HybridSearch:
             "rare": max((rare_hit(asked, h.unit, self.index.idf) for h in hits[:3]), default=0.0),
             "procedural": 1.0 if PROCEDURAL.search(query.text) else 0.0,
             "injection": 1.0 if INJECTION.search(query.text) else 0.0,
-            "other_year": 1.0 if any(y not in self.years.covered for y in asked_for.years) else 0.0,
+            "other_year": 1.0 if any(y not in self.years.covered for y in own.years) else 0.0,
             "zh": 1.0 if query.lang == "zh" else 0.0,
         }
         return Retrieval(query=query, hits=hits, signals=signals,
                          paragraph_units=self.index.paragraphs, idf=self.index.idf, years=wanted,
                          year_source=year_source, plan_year=self.years.plan_year, covered_years=self.years.covered,
-                         target_result=pair)
+                         target_result=pair, hit_years={h.unit.id: self.years.of(h.unit) for h in hits})
 
-    def _year_preference(self, fused: np.ndarray, asked: Asked) -> tuple[tuple[int, ...], str]:
+    def _year_preference(self, query: Query, fused: np.ndarray, asked: Asked) -> tuple[tuple[int, ...], str]:
         """Rank sentences about the year asked above those about other years; a question naming no year prefers,
         more gently, the latest plan year (when the documents cover several years). Returns (years, source)."""
         if asked.years:
-            self.years.prefer(fused, asked.years, OTHER_YEAR_WEIGHT)
+            self._prefer(query, fused, self.years.year_masks(asked.years), OTHER_YEAR_WEIGHT)
             return asked.years, "relative" if asked.relative_year else "asked"
         if len(self.years.covered) > 1 and not asked.result:
             default = (self.years.plan_year,)
-            if self.years.prefer(fused, default, DEFAULT_YEAR_WEIGHT):
+            if self._prefer(query, fused, self.years.year_masks(default), DEFAULT_YEAR_WEIGHT):
                 return default, "default"
         return (), ""
+
+    def _prefer(self, query: Query, fused: np.ndarray, masks: tuple[np.ndarray, np.ndarray] | None,
+                weight: float) -> bool:
+        """Scale down, among the best-ranked candidates, the disfavoured sentences (``masks[1]``: another year,
+        another document) that say no more of the question than the best favoured one (``masks[0]``) does: a
+        sentence about another year stays where it is when it is the one that answers ("今年长虹公园…" when only
+        last year's plan names the park). Returns whether a favoured candidate was found."""
+        if masks is None:
+            return False
+        favoured, other = masks
+        units, idf = self.index.units, self.index.idf
+        candidates = [int(i) for i in _ranked(fused)[:PREFER_DEPTH]]
+        best = max((coverage(query, units[i], idf) for i in candidates if favoured[i]), default=None)
+        if best is None:
+            return False
+        demoted = [i for i in candidates if other[i] and coverage(query, units[i], idf) <= best + COVERAGE_MARGIN]
+        fused[demoted] *= weight
+        return True
 
     def _target_result(self, query: Query, years: tuple[int, ...], order: list[int],
                        hit_at: Callable[[int], Hit]) -> tuple[Hit, Hit] | None:

@@ -452,3 +452,20 @@ def test_chinese_only_sentences_are_lifted_by_the_measured_cross_lingual_gap() -
     few = np.maximum(zh, en)
     retrieve.HybridSearch._lift_chinese_only(search, few, zh, np.array([0.9, 0, 0, 0, 0], dtype=np.float32))  # type: ignore[arg-type]
     assert few[3] == pytest.approx(0.75)  # too few pairs to measure a gap: left as it is
+
+
+def test_a_follow_up_keeps_the_year_of_the_question_before(multi: Assistant) -> None:
+    r = multi.search.run("那口袋公园呢？", k=8, context="2025年老旧小区改造多少个？")  # type: ignore[union-attr]
+    assert r.years == (2025,)
+    r = multi.search.run("那2024年呢？", k=8, context="2025年老旧小区改造多少个？")  # type: ignore[union-attr]
+    assert r.years == (2024,)
+
+
+def test_another_years_sentence_stays_when_it_is_the_one_that_answers(multi: Assistant) -> None:
+    """Only the 2024 plan names Changhong Park (长虹公园): asked about "this year" (2025), it is still found first,
+    and the answer can tell from hit_years that it is about 2024."""
+    r = multi.search.run("今年长虹公园什么时候开放？", k=8)  # type: ignore[union-attr]
+    ranked = [h.unit.id for h in r.hits]
+    park = ranked.index(f"{PLAN}/2.4.3.6")  # 完成长虹公园品质提升一期工程并向市民开放
+    assert r.years == (2025,) and all(r.hit_years[u] != (2025,) for u in ranked[:park + 1])
+    assert r.hit_years[f"{PLAN}/2.4.3.6"] == (2024,)
