@@ -7,8 +7,11 @@ Layout of index/::
     builds/<name>/           one build (see ``bot.index.Layout``); ``<name>.partial`` while it is written
     embed-cache.sqlite       passage vectors by text hash, shared by builds
     build.lock               one build at a time per folder, across processes
+    leases/                  the builds each serving process holds (``bot.lease``): never swept
 
-A build that fails midway leaves the previous one serving.
+A build that fails midway leaves the previous one serving. A sweep keeps the new build, the one before it and
+every build a live lease names; ``prune`` also removes what no lease holds and, on a Chroma server, the collections
+of builds that no folder here names and no process anywhere has served for ``PRUNE_AFTER_S``.
 """
 
 from __future__ import annotations
@@ -29,12 +32,14 @@ from .corpus import load_corpus
 from .embed import BotEmbeddings, EmbeddingCache, make_encoder
 from .errors import IndexNotReady, VectorStoreUnavailable
 from .index import FORMAT_VERSION, Index, Layout, Manifest, corpus_hash, corpus_units, passages
-from .vectors import VectorStore, check_server, connect, drop_collection
+from .lease import Lease, held_builds
+from .vectors import BUILD_TIMEOUT_S, VectorStore, build_collections, check_server, connect, drop_collection
 
 log = logging.getLogger("bot.build")
 Progress = Callable[[str], None]
 
 _THREAD_LOCKS: dict[str, threading.Lock] = {}  # index folder -> build lock (with flock across processes)
+PRUNE_AFTER_S = 600.0  # a collection no folder here names, not served (heartbeat) for this long, is an orphan
 
 
 @dataclass
@@ -61,6 +66,7 @@ class IndexManager:
         self.builds = self.dir / "builds"
         self._embeddings = embeddings
         self._previous: list[str] = []
+        self.lease = Lease(self.dir)  # the builds this process has loaded (see load); empty when it only builds
 
     # -- embeddings are created lazily: loading a model is the slow part of start-up
     @property
@@ -167,7 +173,8 @@ class IndexManager:
             say(f"embedding {len(entries)} passages with {self.embeddings.id}")
             vectors = self.embeddings.embed_passages([e[1] for e in entries])
             self._check_step("embed", fail_after)
-            store = VectorStore(connect(self.settings.chroma_url, partial.chroma), collection, self.embeddings)
+            store = VectorStore(connect(self.settings.chroma_url, partial.chroma, BUILD_TIMEOUT_S), collection,
+                                self.embeddings, new=True)
             store.add([e[0] for e in entries], [e[1] for e in entries], vectors, [e[2] for e in entries])
             self._check_step("chroma", fail_after)
             manifest = Manifest(
@@ -185,7 +192,7 @@ class IndexManager:
             shutil.rmtree(partial.folder, ignore_errors=True)
             drop_collection(self.settings.chroma_url, collection)
             raise
-        self._sweep_old(keep={name, *self._previous})
+        self._sweep_old(keep={name, *self._previous} | held_builds(self.dir))
         say(f"index ready: {manifest.sentences} sentences, {manifest.entries} vectors "
             f"({manifest.embedded} embedded, the rest cached) in {manifest.build_seconds:.2f}s")
         return BuildResult(built=True, manifest=manifest, problems=corpus.problems)
@@ -206,12 +213,40 @@ class IndexManager:
         for path in self.builds.glob("*.partial"):
             shutil.rmtree(path, ignore_errors=True)
 
-    def _sweep_old(self, keep: set[str]) -> None:
-        """Keep the serving build and the one before it (in-flight readers); drop the rest."""
+    def _sweep_old(self, keep: set[str]) -> list[str]:
+        """Drop every build not in ``keep`` (the serving build, the one before it, the leased ones)."""
+        removed = []
         for path in self.builds.iterdir():
             if path.is_dir() and path.name not in keep and not path.name.endswith(".partial"):
                 shutil.rmtree(path, ignore_errors=True)
                 drop_collection(self.settings.chroma_url, collection_name(path.name))
+                removed.append(path.name)
+        return removed
+
+    def prune(self, stale_after_s: float | None = None) -> dict[str, list[str]]:
+        """Remove what nothing serves: this folder's builds other than the current one and the leased ones, stale
+        leases, and (Chroma server) collections of builds no folder here names whose heartbeat is older than
+        ``stale_after_s`` (a replica that lost its folder). Safe while processes serve: they hold leases and their
+        collections' heartbeats are fresh."""
+        stale = PRUNE_AFTER_S if stale_after_s is None else stale_after_s
+        removed: dict[str, list[str]] = {"builds": [], "collections": []}
+        if self.builds.is_dir() and self._writable():
+            with self._build_lock():  # not while a build writes its partial folder
+                keep = {n for n in [self.current_name()] if n} | held_builds(self.dir)
+                self._sweep_partials()
+                removed["builds"] = self._sweep_old(keep)
+        if self.settings.chroma_url:
+            ours = {collection_name(p.name) for p in self.builds.glob("*") if p.is_dir()} if self.builds.is_dir() \
+                else set()
+            now = time.time()
+            for name, heartbeat in sorted(build_collections(self.settings.chroma_url).items()):
+                if name not in ours and now - heartbeat > stale:
+                    drop_collection(self.settings.chroma_url, name)
+                    removed["collections"].append(name)
+        for kind, names in removed.items():
+            for name in names:
+                log.info("pruned %s %s", kind[:-1], name)
+        return removed
 
     # -- loading
     def load(self) -> Index:
@@ -227,7 +262,15 @@ class IndexManager:
             raise IndexNotReady(f"the index was built with {manifest.embedder}, but BOT_EMBEDDER gives "
                                 f"{self.embedder_id()} — run `python -m bot index --rebuild`")
         Glossary.load(self.settings.corpus_dir)  # teaches jieba the names the index was built with
-        return Index.load(folder, self.embeddings, self.settings.chroma_url)
+        self.lease.hold(name)  # before reading it: a rebuild by another process now keeps it
+        try:
+            index = Index.load(folder, self.embeddings, self.settings.chroma_url)
+        except BaseException:
+            self.lease.release(name)
+            raise
+        if self.settings.chroma_url:
+            self.lease.beat(name, index.vectors.heartbeat)
+        return index
 
     def damage(self) -> str | None:
         """Why the serving build cannot even be described (CURRENT names a missing folder or manifest), else None."""

@@ -48,6 +48,7 @@ class Settings:
     question_log: bool = True  # BOT_QUESTION_LOG=off: residents' questions are not recorded
     log_retention_days: int = 90  # question-log rows older than this are purged at start-up and daily
     rate_limit_per_minute: int = 60
+    access_log_clients: bool = False  # BOT_ACCESS_LOG_CLIENTS=on: access log lines name the client's address
     top_k: int = 6
     # bench knobs (BOT_BENCH_*): 0 / empty means the bench's own default
     bench_skip: tuple[str, ...] = field(default_factory=tuple)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+import logging
+import os
 import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -13,6 +17,8 @@ from langchain_core.embeddings import Embeddings
 
 from .config import cpu_count
 from .errors import ConfigError
+
+log = logging.getLogger("bot.embed")
 
 
 class Encoder(Protocol):
@@ -139,14 +145,54 @@ def make_encoder(spec: str) -> Encoder:
 
 
 class EmbeddingCache:
-    """Vectors by sha256(embedder, mode, text) in SQLite, so a rebuild embeds only what changed."""
+    """Vectors by sha256(embedder, mode, text) in SQLite, so a rebuild embeds only what changed.
+
+    The cache is optional: a file that cannot be read (damaged, not a database) is set aside as
+    ``<name>.damaged-<time>`` with a warning and started afresh; passages are then embedded again."""
 
     def __init__(self, path: Path | None) -> None:
         self._db: sqlite3.Connection | None = None
+        self.path = path
+        self._lock = threading.Lock()
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), check_same_thread=False)
-            self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB)")
+            try:
+                self._db = self._open(path)
+            except sqlite3.DatabaseError as exc:
+                self._db = self._set_aside(exc)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(str(path), check_same_thread=False)
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB)")
+            db.execute("SELECT key, v FROM vec LIMIT 1").fetchall()  # a damaged file fails here, not mid-build
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _set_aside(self, exc: BaseException) -> sqlite3.Connection | None:
+        """Move the unreadable file out of the way and open a new one (None: no cache for this process)."""
+        assert self.path is not None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        aside = self.path.with_name(f"{self.path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            os.replace(self.path, aside)
+            for suffix in ("-journal", "-wal", "-shm"):
+                stray = self.path.with_name(self.path.name + suffix)
+                if stray.exists():
+                    os.replace(stray, aside.with_name(aside.name + suffix))
+            db = self._open(self.path)
+        except (OSError, sqlite3.DatabaseError) as again:
+            log.warning("the embedding cache %s cannot be read (%s) nor replaced (%s); building without it",
+                        self.path, exc, again)
+            return None
+        log.warning("the embedding cache %s cannot be read (%s); set aside as %s and started afresh "
+                    "(passages are embedded again)", self.path, exc, aside.name)
+        return db
 
     @staticmethod
     def key(encoder_id: str, is_query: bool, text: str) -> str:
@@ -156,19 +202,31 @@ class EmbeddingCache:
         if self._db is None or not keys:
             return {}
         found: dict[str, np.ndarray] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for k, blob in self._db.execute(f"SELECT key, v FROM vec WHERE key IN ({marks})", chunk):
-                found[k] = np.frombuffer(blob, dtype=np.float32)
+        with self._lock:
+            try:
+                for start in range(0, len(keys), 500):
+                    chunk = keys[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    for k, blob in self._db.execute(f"SELECT key, v FROM vec WHERE key IN ({marks})", chunk):
+                        found[k] = np.frombuffer(blob, dtype=np.float32)
+            except sqlite3.DatabaseError as exc:  # damage deeper in the file: start afresh, embed everything
+                self._db = self._set_aside(exc)
+                return {}
         return found
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:
         if self._db is None or not items:
             return
-        with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)",
-                                 [(k, v.astype(np.float32).tobytes()) for k, v in items.items()])
+        rows = [(k, v.astype(np.float32).tobytes()) for k, v in items.items()]
+        with self._lock:
+            try:
+                with self._db:
+                    self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", rows)
+            except sqlite3.DatabaseError as exc:  # full disk, damage: the cache is optional
+                if isinstance(exc, sqlite3.OperationalError) and "full" in str(exc):
+                    log.warning("the embedding cache %s was not updated (%s)", self.path, exc)
+                    return
+                self._db = self._set_aside(exc)
 
     def close(self) -> None:
         if self._db is not None:

@@ -36,6 +36,7 @@ from fastapi.testclient import TestClient
 from bot.config import ROOT, Settings
 from bot.feedback import FeedbackStore
 from bot.build import IndexManager
+from bot.lease import held_builds
 from bot.llm import LLMAnswerer
 from bot.web.api import create_api
 from bot.web.app import create_app
@@ -368,7 +369,8 @@ def test_llm_endpoint_that_hangs_or_fails_falls_back_in_bounded_time(assistant, 
 # ---------------------------------------------------------------- rebuilds under traffic
 
 
-def test_rebuilds_during_traffic_fail_no_request(fake_settings: Settings) -> None:
+def test_rebuilds_during_traffic_fail_no_request(fake_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.service.RETIRE_AFTER_S", 0.5)  # replaced builds are released soon after the swap
     assistant = Assistant(fake_settings).warm_up()
     client = _api(assistant)
     first = assistant.index.manifest.build if assistant.index else ""
@@ -429,7 +431,13 @@ def test_rebuilds_during_traffic_fail_no_request(fake_settings: Settings) -> Non
     assert len(during) >= 20, f"only {len(during)} requests overlapped a rebuild"
     assert assistant.index is not None and assistant.index.manifest.build != first
     kept = list(builds.iterdir())
-    assert not [p for p in kept if p.name.endswith(".partial")] and len(kept) <= 2
+    assert not [p for p in kept if p.name.endswith(".partial")]
+    leased = held_builds(fake_settings.index_dir)  # the serving build, and a replaced one until it is released
+    assert len([p for p in kept if p.name not in leased]) <= 2, (kept, leased)
+    time.sleep(1.0)
+    assert held_builds(fake_settings.index_dir) == {assistant.index.manifest.build}
+    IndexManager(fake_settings).prune()
+    assert [p.name for p in builds.iterdir()] == [assistant.index.manifest.build]
     assert IndexManager(fake_settings).load()  # what CURRENT names is complete
 
 

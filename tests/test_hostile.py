@@ -33,7 +33,7 @@ from bot.config import ROOT, Settings
 from bot.feedback import FeedbackStore
 from bot.web.api import create_api
 from bot.web.app import create_app
-from bot.web.http import API_BODY_LIMIT, RateLimiter
+from bot.web.http import API_BODY_LIMIT, FailureBackoff, RateLimiter
 from bot.service import Assistant
 from bot.testing import uvicorn_thread
 
@@ -435,7 +435,7 @@ STAFF_PASSWORD = "correct horse battery staple 马"
 def test_staff_routes_refuse_anyone_without_the_password(tmp_path: Path) -> None:
     s = Settings.from_env(embedder="fake", index_dir=tmp_path / "index", data_dir=tmp_path / "data",
                           staff_password=STAFF_PASSWORD, rate_limit_per_minute=1_000_000)
-    app = create_api(Assistant(s))
+    app = create_api(Assistant(s), backoff=FailureBackoff(free=10**9, overall_free=10**9))  # backoff: test_abuse
     routes = sorted((m, r.path) for r in api_routes(app.routes) if r.path.startswith("/api/staff/")
                     for m in r.methods if m != "HEAD")
     if not routes:

@@ -7,6 +7,7 @@ import fcntl
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -60,6 +61,8 @@ def parse_case(rec: dict[str, Any], where: str = "", split: str = "tune") -> Cas
                     split=split)
     except KeyError as exc:
         raise CaseError(f"{where}: missing field {exc}") from exc
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,80}", case.id):  # ids end up in log lines and file names
+        raise CaseError(f"{where}: case id {case.id[:80]!r} must be 1-80 letters, digits, '.', '_' or '-'")
     if not case.question.strip():
         raise CaseError(f"{where} {case.id}: empty question")
     if case.lang not in ("zh", "en"):

@@ -3,6 +3,8 @@ OpenAPI docs served locally at /docs."""
 
 from __future__ import annotations
 
+import re
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,8 +18,8 @@ from pydantic import BaseModel, Field, field_validator
 from ..config import MAX_ANSWER_CHARS, MAX_COMMENT_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TURN_CHARS
 from ..feedback import FeedbackStore
 from ..service import Assistant
-from .http import ERROR_CODES, ErrorBody, LimitsMiddleware, RateLimiter, SecurityHeadersMiddleware, error, \
-    install_error_handlers
+from .http import ERROR_CODES, ErrorBody, FailureBackoff, LimitsMiddleware, RateLimiter, SecurityHeadersMiddleware, \
+    StorageHealth, WorkPool, error, install_error_handlers
 from .pages import add_pages
 from .staff_api import staff_router
 
@@ -27,19 +29,35 @@ class Turn(BaseModel):
     content: str = Field(max_length=MAX_TURN_CHARS)
 
 
+# A character that shows: not whitespace, a control character (C0, DEL, C1), a format or zero-width character
+# (soft hyphen, ZWSP/ZWNJ/ZWJ, direction marks and overrides, word joiner, BOM, variation selectors) or a filler.
+# One pattern for the check and the OpenAPI schema, read alike by Python and ECMA regex engines (BMP only).
+VISIBLE = (r"[^\s\x00-\x1f\x7f-\x9f\xad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+           r"\u2028-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb]")
+_VISIBLE = re.compile(VISIBLE)
+
+
+def has_text(value: str) -> bool:
+    """True when ``value`` holds a character that shows (a question of NUL, control or zero-width characters only
+    holds none: it is refused like an empty one)."""
+    return _VISIBLE.search(value) is not None
+
+
 def _trimmed(value: str, limit: int, name: str) -> str:
     value = value.strip()
     if not 1 <= len(value) <= limit:
         raise ValueError(f"{name} must be 1 to {limit} characters after trimming")
     if not value.isprintable() and any("\ud800" <= c <= "\udfff" for c in value):
         raise ValueError(f"{name} is not valid Unicode text (it holds a lone surrogate)")
+    if not has_text(value):
+        raise ValueError(f"{name} holds only control, format or zero-width characters")
     return value
 
 
 def _trimmed_schema(limit: int) -> dict[str, Any]:
-    """What ``_trimmed`` accepts, for the OpenAPI schema (the limit applies after trimming surrounding whitespace).
-    The pattern is "holds a character str.strip() keeps", under both Python and ECMA regex rules."""
-    return {"minLength": 1, "maxLength": limit, "pattern": r"[^\s\x1c-\x1f\x85]|\ufeff"}
+    """What ``_trimmed`` accepts, for the OpenAPI schema (the limit applies after trimming surrounding whitespace):
+    a character that shows (``VISIBLE``)."""
+    return {"minLength": 1, "maxLength": limit, "pattern": VISIBLE}
 
 
 class AskRequest(BaseModel):
@@ -145,14 +163,25 @@ def _from_widget(request: Request) -> bool:
     return urlsplit(request.headers.get("referer", "")).path == "/widget"
 
 
+ASK_THREADS = 32  # questions answered at once over the API (each embeds on one core; the rest is I/O)
+ASK_MAX_WAIT_S = 10.0  # a question waits at most this long for one of them (then 503 busy)
+HEALTH_BUDGET_S = 2.0  # /api/health answers within this even when the vector store hangs
+
+
 def create_api(assistant: Assistant, store: FeedbackStore | None = None,
-               limiter: RateLimiter | None = None) -> FastAPI:
-    """The FastAPI app without Gradio: API, plan viewer, widget, middleware."""
+               limiter: RateLimiter | None = None, backoff: FailureBackoff | None = None) -> FastAPI:
+    """The FastAPI app without Gradio: API, plan viewer, widget, middleware. ``backoff`` slows down wrong staff
+    passwords (``app.state.staff_backoff``, shared with the staff UI's sign-in); ``app.state.storage_health`` is
+    what /api/health says about storage (set its ``probe`` to a callable that raises StorageUnavailable)."""
     settings = assistant.settings
     store = store or FeedbackStore.from_settings(settings)
     limiter = limiter or RateLimiter(settings.rate_limit_per_minute)
     app = FastAPI(title="Nankai 2024 plan assistant", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Bilingual answers with citations from the Nankai District 2024 development plan.")
+    app.state.staff_backoff = backoff or FailureBackoff()
+    app.state.storage_health = storage = StorageHealth()
+    asks = WorkPool(ASK_THREADS, ASK_MAX_WAIT_S)
+    health_check = threading.Lock()  # one vector store check at a time; the others report what searches met
     app.add_middleware(LimitsMiddleware, limiter=limiter)
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.allowed_origins), allow_methods=["GET", "POST"],
                        allow_headers=["content-type"], max_age=600)
@@ -167,19 +196,45 @@ def create_api(assistant: Assistant, store: FeedbackStore | None = None,
 
     @app.post("/api/ask", responses={200: {"model": AskResponse}, **responses},
               summary="Ask a question; the answer cites plan paragraphs")
-    def ask(body: AskRequest, request: Request) -> JSONResponse:
+    async def ask(body: AskRequest, request: Request) -> JSONResponse:
         if not assistant.ready:
             return error(503, "index_not_ready", "the index is not ready yet — try again shortly")
         channel = "widget" if _from_widget(request) else "api"  # the channel only: nothing of the request is kept
-        answer = assistant.ask(body.question, lang=body.lang, history=[t.model_dump() for t in body.history],
-                               channel=channel)
-        assistant.question_log.wait(answer.log_id)  # acknowledged once its (masked) log row is durable
-        return JSONResponse({**answer.as_dict(), "question_id": answer.log_id})  # for /api/feedback
 
-    @app.get("/api/health", summary="Index status, documents, chunks, embedder, index age")
-    def health() -> JSONResponse:
-        data = assistant.health()
-        return JSONResponse(data, status_code=200 if data["status"] == "ok" else 503)
+        def answer_it() -> dict[str, Any]:
+            answer = assistant.ask(body.question, lang=body.lang, history=[t.model_dump() for t in body.history],
+                                   channel=channel)
+            assistant.question_log.wait(answer.log_id)  # acknowledged once its (masked) log row is durable
+            return {**answer.as_dict(), "question_id": answer.log_id}  # for /api/feedback
+
+        return JSONResponse(await asks.run(answer_it))  # asks' own threads: a hung vector store holds only them
+
+    def checked_health() -> dict[str, Any]:
+        if not health_check.acquire(timeout=HEALTH_BUDGET_S):
+            data = assistant.health(probe=False)
+            if data["status"] == "ok":
+                data.update(status="unavailable", vector_store="a check of the vector store has not returned")
+        else:
+            try:
+                data = assistant.health()
+            finally:
+                health_check.release()
+        data["storage"] = storage.state()
+        if data["status"] == "ok" and data["storage"] != "ok":
+            data["status"] = "degraded"  # answers are served; feedback and the question log are not stored
+        return data
+
+    @app.get("/api/health", summary="Index status, documents, chunks, embedder, index age, vector store, storage")
+    async def health() -> JSONResponse:
+        import anyio
+
+        with anyio.move_on_after(HEALTH_BUDGET_S):
+            data = await anyio.to_thread.run_sync(checked_health, abandon_on_cancel=True)
+            return JSONResponse(data, status_code=200 if data["status"] in ("ok", "degraded") else 503)
+        data = assistant.health(probe=False)
+        data.update(status="unavailable", storage=storage.problem or "ok",
+                    vector_store=f"the vector store does not answer within {HEALTH_BUDGET_S:g} s")
+        return JSONResponse(data, status_code=503)
 
     @app.get("/api/documents", summary="The loaded documents: id, title (zh/en), kind, year, issue date, sentences, "
              "English coverage (as in `corpus check --json`)")
@@ -194,6 +249,7 @@ def create_api(assistant: Assistant, store: FeedbackStore | None = None,
     def feedback(body: FeedbackRequest, request: Request) -> JSONResponse:
         row = store.add(body.question, body.answer, body.rating, body.comment.strip(),
                         source="widget" if _from_widget(request) else "api", question_id=body.question_id or None)
+        storage.succeeded()
         assistant.question_log.rate(body.question_id, body.rating, body.comment.strip(), body.question)
         return JSONResponse({"ok": True, "id": row}, status_code=201)
 

@@ -138,11 +138,17 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
     checkers: list[CaseChecker] = []  # loaded with the corpus on the first new case
 
     def refused(request: Request) -> JSONResponse | None:
+        backoff, client = request.app.state.staff_backoff, request.client.host if request.client else "-"
+        if wait := backoff.check(client):  # after wrong passwords: not even checked until the backoff has passed
+            return backoff.too_soon(wait)
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         with suppress(UnicodeError):  # HTTP headers arrive as latin-1; a non-ASCII password is sent as UTF-8
             given = given.encode("latin-1").decode("utf-8")
         if scheme.lower() == "bearer" and check_password(settings.staff_password, given.strip()):
+            backoff.succeeded(client)
             return None
+        if scheme.lower() == "bearer" and given.strip():
+            backoff.failed(client)  # a guess: exponential backoff per client and overall (bot.web.http)
         return error(401, "unauthorized", "staff only — send Authorization: Bearer <BOT_STAFF_PASSWORD>",
                      {"WWW-Authenticate": "Bearer"})
 
