@@ -8,6 +8,7 @@ import csv
 import io
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,9 +69,13 @@ def test_browser_questions_tab_and_an_approved_answer(staff_app: str) -> None:
         page.goto(staff_app + "/")
         questions_tab = page.get_by_role("tab", name="问题 · Questions")
         expect(questions_tab).to_have_count(0)  # nothing staff-facing before sign-in
-        page.get_by_text("工作人员 · Staff").first.click()
+        page.get_by_role("link", name="工作人员 · Staff").click()  # the discreet link, to the sign-in page
         page.get_by_label("工作人员密码 · Staff password").fill(PASSWORD)
         page.get_by_role("button", name="登录 · Sign in").click()
+        expect(questions_tab).to_be_visible()
+        cookie = next(c for c in ctx.cookies() if c["name"] == "bot_staff")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["expires"] > time.time() + 3600
+        page.reload()  # the signed session survives a reload
         expect(questions_tab).to_be_visible()
         questions_tab.click()
 
@@ -124,4 +129,15 @@ def test_browser_questions_tab_and_an_approved_answer(staff_app: str) -> None:
         expect(reply.locator(".badge-approved")).to_contain_text("经工作人员审核 · reviewed by district staff")
         expect(reply).to_contain_text("惠及居民5万余户")
         reply.screenshot(path=str(ARTIFACTS / "approved-answer-in-chat.png"))
+
+        # signing out ends the session: gone now and after a reload, and the old cookie no longer works
+        old = next(c for c in ctx.cookies() if c["name"] == "bot_staff")["value"]
+        page.get_by_role("button", name="退出 · Sign out").click()
+        expect(questions_tab).to_have_count(0)
+        page.wait_for_timeout(500)
+        page.reload()
+        expect(page.get_by_role("link", name="工作人员 · Staff")).to_be_visible()
+        expect(questions_tab).to_have_count(0)
+        r = httpx.get(f"{staff_app}/api/staff/stats", cookies={"bot_staff": old}, timeout=30)
+        assert r.status_code == 401
         browser.close()

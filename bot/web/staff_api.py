@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPBearer
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from ..config import MAX_HISTORY_TURNS, MAX_QUESTION_CHARS
@@ -33,7 +33,9 @@ from ..feedback import FeedbackRecord, FeedbackStore
 from ..insight import FilterError, Filters, grouped, stats, to_csv
 from ..questions import not_logged
 from ..service import Assistant
+from . import staff_session
 from .http import error
+from .render import render_template
 
 
 def check_password(expected: str, given: str | None) -> bool:
@@ -141,6 +143,8 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
         backoff, client = request.app.state.staff_backoff, request.client.host if request.client else "-"
         if wait := backoff.check(client):  # after wrong passwords: not even checked until the backoff has passed
             return backoff.too_soon(wait)
+        if staff_session.valid(settings.staff_password, staff_session.from_cookie_header(request.headers.get("cookie"))):
+            return None  # a signed-in staff member's browser (the signed session cookie)
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         with suppress(UnicodeError):  # HTTP headers arrive as latin-1; a non-ASCII password is sent as UTF-8
             given = given.encode("latin-1").decode("utf-8")
@@ -198,6 +202,41 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
         summary = {**metrics(outcomes), "by_language": breakdown(outcomes, lambda o: o.case.lang),
                    "by_category": breakdown(outcomes, lambda o: o.case.category)}
         return JSONResponse({"metrics": summary, "failures": [o.as_dict() for o in outcomes if not o.passed]})
+
+    # ------------------------------------------------------------ the staff session (the discreet "Staff" link)
+
+    @router.get("/sign-in", include_in_schema=False)
+    def sign_in_page(wrong: int = 0, wait: int = 0) -> HTMLResponse:
+        return HTMLResponse(render_template("staff_signin.html", wrong=bool(wrong), wait=max(0, wait)),
+                            headers={"Cache-Control": "no-store"})
+
+    @router.post("/sign-in", include_in_schema=False)
+    async def sign_in(request: Request) -> Response:
+        """The form's password: a signed session cookie and back to the app, or the page again saying why."""
+        backoff = getattr(request.app.state, "staff_backoff", None)
+        client = request.client.host if request.client else "-"
+        if backoff is not None and (wait := backoff.check(client)):
+            return RedirectResponse(f"/api/staff/sign-in?wait={max(1, int(wait))}", status_code=303)
+        if not check_password(settings.staff_password, staff_session.form_password(await request.body())):
+            if backoff is not None:
+                backoff.failed(client)
+            return RedirectResponse("/api/staff/sign-in?wrong=1", status_code=303)
+        if backoff is not None:
+            backoff.succeeded(client)
+        secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+        return RedirectResponse("/", status_code=303, headers={
+            "Set-Cookie": staff_session.cookie_header(staff_session.issue(settings.staff_password), secure),
+            "Cache-Control": "no-store"})
+
+    @router.api_route("/sign-out", methods=["GET", "POST"], include_in_schema=False)
+    def sign_out(request: Request) -> Response:
+        """Ends the session (the cookie cleared, its token refused from now on) and goes back to the app."""
+        staff_session.revoke(staff_session.from_cookie_header(request.headers.get("cookie")))
+        secure = request.url.scheme == "https"
+        headers = {"Set-Cookie": staff_session.cleared_cookie_header(secure), "Cache-Control": "no-store"}
+        if request.method == "POST":
+            return Response(status_code=204, headers=headers)
+        return RedirectResponse("/", status_code=303, headers=headers)
 
     # ------------------------------------------------------------ the question log
 

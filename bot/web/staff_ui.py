@@ -19,6 +19,7 @@ from ..evals.run import ALL, EvalBusy, filter_outcomes, metric_rows, run_eval
 from ..feedback import FeedbackStore
 from ..questions import not_logged
 from ..service import Assistant
+from . import staff_session
 from .staff_api import check_password, disliked, quote_sentences
 from .staff_eval import (METRIC_WIDTHS, SHORT_METRIC_HEADERS, STAFF_CASE_HEADERS, case_error_zh,
                          duplicate_of, history_note, reasked_markdown, report_file, staff_case_rows)
@@ -34,7 +35,9 @@ def _e(text: str | None) -> str:
 
 STAFF_TAB = "评估 · Evaluation"
 FEEDBACK_HEADERS = ["#", "time", "question", "answer", "comment"]
-STAFF_EVENT: dict[str, Any] = {"api_visibility": "private"}  # not in the API page; each handler checks the sign-in
+STAFF_EVENT: dict[str, Any] = {"api_visibility": "private"}
+# signing out in the page also ends the cookie session (the server clears the cookie and refuses its token)
+SIGN_OUT_JS = "() => { fetch('/api/staff/sign-out', {method: 'POST', credentials: 'same-origin'}); }"  # not in the API page; each handler checks the sign-in
 
 
 def _need(signed_in: bool) -> None:
@@ -219,13 +222,17 @@ class StaffView:
 
     def sign_in_box(self, records: gr.State, allow: Callable[[str], float] | None) -> None:
         expected = self.assistant.settings.staff_password
-        with gr.Accordion("工作人员 · Staff", open=False, elem_id="staff-signin"):
+        # the discreet link to the sign-in page (a signed session cookie: a reload keeps the staff signed in)
+        with gr.Row(elem_classes="staff-link-row"):
+            link = gr.HTML('<a id="staff-link" class="staff-link" href="/api/staff/sign-in">工作人员 · Staff</a>')
+            sign_out = gr.Button("退出 · Sign out", elem_id="staff-sign-out", visible=False, size="sm", scale=0)
+        # the in-page sign-in of before, kept for scripts driving the page; not shown to residents
+        with gr.Accordion("工作人员 · Staff", open=False, elem_id="staff-signin", visible=False):
             with gr.Row(equal_height=True):
                 password = gr.Textbox(label="工作人员密码 · Staff password", type="password", max_length=200,
                                       elem_id="staff-password", scale=3)
                 sign_in = gr.Button("登录 · Sign in", elem_id="staff-sign-in", scale=1)
-                sign_out = gr.Button("退出 · Sign out", elem_id="staff-sign-out", visible=False, scale=1)
-            message = gr.Markdown("", elem_id="staff-message")
+        message = gr.Markdown("", elem_id="staff-message")
 
         def do_sign_in(given: str, recs: dict, request: gr.Request) -> tuple[Any, ...]:
             host = request.client.host if request and request.client else "-"
@@ -244,7 +251,21 @@ class StaffView:
             return (False, gr.update(visible=False), "已退出 · Signed out", gr.update(visible=False), [],
                     *self._views([], ALL, ALL, False), "", _table([], FEEDBACK_HEADERS),
                     gr.update(choices=[], value=None), "", gr.update(visible=False), [], "", "", "", "",
-                    gr.update(value=None, visible=False), gr.update(choices=[], value=None))
+                    gr.update(value=None, visible=False), gr.update(choices=[], value=None), gr.update(visible=True))
+
+        def restore(recs: dict, request: gr.Request) -> tuple[Any, ...]:
+            """On page load: the staff session cookie (signed, unexpired, not signed out) signs this page in."""
+            token = staff_session.from_cookie_header(request.headers.get("cookie") if request else None)
+            if not staff_session.valid(expected, token):
+                return (False, *[gr.update()] * 7, gr.update(visible=True))
+            return (True, gr.update(visible=True), "已登录 · Signed in", "", gr.update(visible=True),
+                    *self._lists(recs), gr.update(visible=True), gr.update(visible=False))
+
+        from gradio.context import Context
+
+        if Context.root_block is not None:
+            Context.root_block.load(restore, [records], [self.ok, self.tab, message, password, sign_out, self.feedback,
+                                                         self.source, self.questions.tab, link], **STAFF_EVENT)
 
         sign_in_args: dict[str, Any] = {
             "fn": do_sign_in, "inputs": [password, records],
@@ -256,7 +277,7 @@ class StaffView:
         sign_out.click(do_sign_out, None, [self.ok, self.tab, message, sign_out, self.outcomes, self.metrics, self.cases,
                                            self.status, self.feedback, self.source, self.added, q.tab, q.items,
                                            q.summary, q.chart, q.message, self.reasked, self.report,
-                                           self.reask_pick], **STAFF_EVENT)
+                                           self.reask_pick, link], **STAFF_EVENT).then(None, js=SIGN_OUT_JS)
         q.wire(self.ok, [self.question, self.gold, self.history, self.added])
         filters = [self.f_lang, self.f_cat, self.f_fail]
         self.run.click(self.run_eval, [self.ok, *filters], [self.outcomes, self.metrics, self.cases, self.status,
