@@ -40,25 +40,25 @@ def _client(fake_assistant: Assistant, tmp_path: Path, password: str = PASSWORD)
 
 def test_sign_in_page_sets_a_signed_cookie(fake_assistant: Assistant, tmp_path: Path) -> None:
     client = _client(fake_assistant, tmp_path)
-    page = client.get("/api/staff/sign-in")
+    page = client.get("/staff/sign-in")
     assert page.status_code == 200 and 'name="password"' in page.text and "<script" not in page.text
-    wrong = client.post("/api/staff/sign-in", content="password=nope",
+    wrong = client.post("/staff/sign-in", content="password=nope",
                         headers={"content-type": "application/x-www-form-urlencoded"})
     assert wrong.status_code == 303 and wrong.headers["location"].endswith("wrong=1") and "set-cookie" not in wrong.headers
     assert client.get("/api/staff/stats").status_code == 401
-    r = client.post("/api/staff/sign-in", data={"password": PASSWORD})
+    r = client.post("/staff/sign-in", data={"password": PASSWORD})
     assert r.status_code == 303 and r.headers["location"] == "/"
     cookie = r.headers["set-cookie"]
     assert cookie.startswith("bot_staff=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert "Max-Age=28800" in cookie and "Path=/" in cookie
     token = cookie.split(";")[0].split("=", 1)[1]
     assert client.get("/api/staff/stats", cookies={"bot_staff": token}).status_code == 200
-    out = client.post("/api/staff/sign-out", cookies={"bot_staff": token})
+    out = client.post("/staff/sign-out", cookies={"bot_staff": token})
     assert out.status_code == 204 and "Max-Age=0" in out.headers["set-cookie"]
     assert client.get("/api/staff/stats", cookies={"bot_staff": token}).status_code == 401  # ended
 
 
 def test_no_sign_in_page_without_a_password(fake_assistant: Assistant, tmp_path: Path) -> None:
     client = _client(fake_assistant, tmp_path, password="")
-    assert client.get("/api/staff/sign-in").status_code == 404
-    assert client.post("/api/staff/sign-in", data={"password": ""}).status_code == 404
+    assert client.get("/staff/sign-in").status_code == 404
+    assert client.post("/staff/sign-in", data={"password": ""}).status_code == 404

@@ -21,7 +21,7 @@ from ..service import Assistant
 from .http import ERROR_CODES, ErrorBody, FailureBackoff, LimitsMiddleware, RateLimiter, SecurityHeadersMiddleware, \
     StorageHealth, WorkPool, error, install_error_handlers
 from .pages import add_pages
-from .staff_api import staff_router
+from .staff_api import staff_pages, staff_router
 
 
 class Turn(BaseModel):
@@ -255,6 +255,7 @@ def create_api(assistant: Assistant, store: FeedbackStore | None = None,
 
     if settings.staff_password:  # /api/staff/* (staff_api.py), before the /api catch-all below
         app.include_router(staff_router(assistant, store))
+        app.include_router(staff_pages(settings))  # /staff/sign-in, /staff/sign-out: the session cookie
 
     @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
     def api_not_found(rest: str) -> JSONResponse:

@@ -203,41 +203,6 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
                    "by_category": breakdown(outcomes, lambda o: o.case.category)}
         return JSONResponse({"metrics": summary, "failures": [o.as_dict() for o in outcomes if not o.passed]})
 
-    # ------------------------------------------------------------ the staff session (the discreet "Staff" link)
-
-    @router.get("/sign-in", include_in_schema=False)
-    def sign_in_page(wrong: int = 0, wait: int = 0) -> HTMLResponse:
-        return HTMLResponse(render_template("staff_signin.html", wrong=bool(wrong), wait=max(0, wait)),
-                            headers={"Cache-Control": "no-store"})
-
-    @router.post("/sign-in", include_in_schema=False)
-    async def sign_in(request: Request) -> Response:
-        """The form's password: a signed session cookie and back to the app, or the page again saying why."""
-        backoff = getattr(request.app.state, "staff_backoff", None)
-        client = request.client.host if request.client else "-"
-        if backoff is not None and (wait := backoff.check(client)):
-            return RedirectResponse(f"/api/staff/sign-in?wait={max(1, int(wait))}", status_code=303)
-        if not check_password(settings.staff_password, staff_session.form_password(await request.body())):
-            if backoff is not None:
-                backoff.failed(client)
-            return RedirectResponse("/api/staff/sign-in?wrong=1", status_code=303)
-        if backoff is not None:
-            backoff.succeeded(client)
-        secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
-        return RedirectResponse("/", status_code=303, headers={
-            "Set-Cookie": staff_session.cookie_header(staff_session.issue(settings.staff_password), secure),
-            "Cache-Control": "no-store"})
-
-    @router.api_route("/sign-out", methods=["GET", "POST"], include_in_schema=False)
-    def sign_out(request: Request) -> Response:
-        """Ends the session (the cookie cleared, its token refused from now on) and goes back to the app."""
-        staff_session.revoke(staff_session.from_cookie_header(request.headers.get("cookie")))
-        secure = request.url.scheme == "https"
-        headers = {"Set-Cookie": staff_session.cleared_cookie_header(secure), "Cache-Control": "no-store"}
-        if request.method == "POST":
-            return Response(status_code=204, headers=headers)
-        return RedirectResponse("/", status_code=303, headers=headers)
-
     # ------------------------------------------------------------ the question log
 
     @router.get("/questions", summary="Logged questions grouped by normalised text (masked); format=csv")
@@ -353,5 +318,46 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
         except ApprovedAnswerError as exc:
             return error(400, "bad_answer", str(exc))
         return await run_in_threadpool(saved, record, 200)
+
+    return router
+
+
+def staff_pages(settings: Any) -> APIRouter:
+    """The sign-in page behind the discreet "工作人员 · Staff" link (only with BOT_STAFF_PASSWORD): /staff/sign-in
+    sets the signed session cookie (``staff_session``), /staff/sign-out ends it."""
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/staff/sign-in")
+    def sign_in_page(wrong: int = 0, wait: int = 0) -> HTMLResponse:
+        return HTMLResponse(render_template("staff_signin.html", wrong=bool(wrong), wait=max(0, wait)),
+                            headers={"Cache-Control": "no-store"})
+
+    @router.post("/staff/sign-in")
+    async def sign_in(request: Request) -> Response:
+        """The form's password: a signed session cookie and back to the app, or the page again saying why."""
+        backoff = getattr(request.app.state, "staff_backoff", None)
+        client = request.client.host if request.client else "-"
+        if backoff is not None and (wait := backoff.check(client)):
+            return RedirectResponse(f"/staff/sign-in?wait={max(1, int(wait))}", status_code=303)
+        if not check_password(settings.staff_password, staff_session.form_password(await request.body())):
+            if backoff is not None:
+                backoff.failed(client)
+            return RedirectResponse("/staff/sign-in?wrong=1", status_code=303)
+        if backoff is not None:
+            backoff.succeeded(client)
+        secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+        return RedirectResponse("/", status_code=303, headers={
+            "Set-Cookie": staff_session.cookie_header(staff_session.issue(settings.staff_password), secure),
+            "Cache-Control": "no-store"})
+
+    @router.api_route("/staff/sign-out", methods=["GET", "POST"])
+    def sign_out(request: Request) -> Response:
+        """Ends the session (the cookie cleared, its token refused from now on) and goes back to the app."""
+        staff_session.revoke(staff_session.from_cookie_header(request.headers.get("cookie")))
+        secure = request.url.scheme == "https"
+        headers = {"Set-Cookie": staff_session.cleared_cookie_header(secure), "Cache-Control": "no-store"}
+        if request.method == "POST":
+            return Response(status_code=204, headers=headers)
+        return RedirectResponse("/", status_code=303, headers=headers)
 
     return router

@@ -37,7 +37,7 @@ STAFF_TAB = "评估 · Evaluation"
 FEEDBACK_HEADERS = ["#", "time", "question", "answer", "comment"]
 STAFF_EVENT: dict[str, Any] = {"api_visibility": "private"}
 # signing out in the page also ends the cookie session (the server clears the cookie and refuses its token)
-SIGN_OUT_JS = "() => { fetch('/api/staff/sign-out', {method: 'POST', credentials: 'same-origin'}); }"  # not in the API page; each handler checks the sign-in
+SIGN_OUT_JS = "() => { fetch('/staff/sign-out', {method: 'POST', credentials: 'same-origin'}); }"  # not in the API page; each handler checks the sign-in
 
 
 def _need(signed_in: bool) -> None:
@@ -224,7 +224,7 @@ class StaffView:
         expected = self.assistant.settings.staff_password
         # the discreet link to the sign-in page (a signed session cookie: a reload keeps the staff signed in)
         with gr.Row(elem_classes="staff-link-row"):
-            link = gr.HTML('<a id="staff-link" class="staff-link" href="/api/staff/sign-in">工作人员 · Staff</a>')
+            link = gr.HTML('<a id="staff-link" class="staff-link" href="/staff/sign-in">工作人员 · Staff</a>')
             sign_out = gr.Button("退出 · Sign out", elem_id="staff-sign-out", visible=False, size="sm", scale=0)
         # the in-page sign-in of before, kept for scripts driving the page; not shown to residents
         with gr.Accordion("工作人员 · Staff", open=False, elem_id="staff-signin", visible=False):
