@@ -146,6 +146,9 @@ def check_reply(reply: str, passages: list[Passage]) -> str | None:
     return None
 
 
+MAX_REPLY_TOKENS = 400  # an answer is a few cited sentences; unbounded, llama.cpp generates until its context is full
+
+
 class LLMAnswerer:
     """Grounded LLM answers with the extractive answer as the fallback for anything unverified."""
 
@@ -170,12 +173,13 @@ class LLMAnswerer:
 
                 chat: BaseChatModel = ChatOpenAI(model=model, base_url=settings.llm_base_url or None,
                                                  api_key=settings.llm_api_key or "not-set",  # type: ignore[arg-type]
-                                                 timeout=timeout, max_retries=0, temperature=0)
+                                                 timeout=timeout, max_retries=0, temperature=0,
+                                                 max_tokens=MAX_REPLY_TOKENS)  # a server may otherwise fill its context
             else:
                 from langchain_ollama import ChatOllama
 
                 chat = ChatOllama(model=model, base_url=settings.llm_base_url or None, temperature=0,
-                                  client_kwargs={"timeout": timeout})
+                                  num_predict=MAX_REPLY_TOKENS, client_kwargs={"timeout": timeout})
         except ImportError as exc:
             raise ConfigError(f"BOT_LLM={settings.llm!r} needs the LLM extra — pip install -e '.[llm]'") from exc
         return cls(chat, timeout_s=timeout, name=settings.llm)
