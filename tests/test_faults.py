@@ -43,6 +43,7 @@ from bot.web.app import create_app
 from bot.web.http import RateLimiter
 from bot.service import Assistant
 from bot.testing import free_port, uvicorn_thread
+from chroma_server import ChromaServer
 
 T = TypeVar("T")
 ZH = "今年有哪些学校建成？"
@@ -82,46 +83,6 @@ def _error(r: httpx.Response, status: int, code: str) -> str:
 def _health(client: TestClient) -> dict[str, Any] | None:
     r = client.get("/api/health")
     return r.json() if r.status_code == 200 else None
-
-
-class ChromaServer:
-    """A real `chroma run` on a fixed port and data folder, so that it can be stopped, hung and brought back."""
-
-    def __init__(self, path: Path) -> None:
-        exe = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-        if not Path(exe).exists():
-            pytest.fail("the `chroma` command is missing — pip install chromadb")
-        self.exe, self.path, self.port = exe, path, free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([self.exe, "run", "--path", str(self.path), "--host", "127.0.0.1",
-                                      "--port", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        def up() -> bool:
-            assert self.proc is not None
-            if self.proc.poll() is not None:
-                pytest.fail(f"chroma run exited with {self.proc.returncode}")
-            try:
-                return httpx.get(f"{self.url}/api/v2/heartbeat", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        _until(up, 60, "chroma run to answer")
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGCONT)  # in case a test left it paused
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=30)
-        self.proc = None
 
 
 @pytest.fixture
