@@ -483,11 +483,32 @@ def test_staff_handlers_refuse_a_session_that_has_not_signed_in(fake: Assistant,
     # the form's button clears the form after a case is added, and keeps it when one is refused
     cleared = view.add_and_clear(True, other, "figures", False, [OLD_COMPOUNDS], "", "54", [{"role": "user",
                                                                                             "content": "x"}], False)
-    assert "en-staff-002" in cleared[0] and cleared[1:] == ("", {"choices": [], "value": [], "__type__": "update"},
-                                                             "", "", [], "")
+    assert "en-staff-002" in cleared[0] and cleared[1:8] == ("", {"choices": [], "value": [], "__type__": "update"},
+                                                              "", "", [], "", "")
     assert load_cases(_evals_copy)[-1].history == []  # "keep the conversation" unticked
     kept = view.add_and_clear(True, other, "figures", False, [OLD_COMPOUNDS], "", "54", [], True)
-    assert "已有相同的用例" in kept[0] and all(v == {"__type__": "update"} for v in kept[1:])
+    assert "已有相同的用例" in kept[0] and all(v == {"__type__": "update"} for v in kept[1:7])
+    # the set's cases listed with who added them and when, edited, deleted
+    view.add_and_clear(True, "Which old compounds are renovated in 2024?", "figures", False, [OLD_COMPOUNDS], "", "54",
+                       [], True, "王科员")
+    from bot.web.staff_eval import list_cases
+
+    mine = [c for c in list_cases(_evals_copy) if c["author"] == "王科员"]
+    assert [c["id"] for c in mine] == ["en-staff-003"] and mine[0]["at"].startswith("20")
+    form = view.start_edit(True, "en-staff-003")
+    assert form[0] == "Which old compounds are renovated in 2024?" and form[5] == "en-staff-003"
+    saved = view.add_and_clear(True, "Which old compounds are renovated this year?", "figures", False, [OLD_COMPOUNDS],
+                               "", "54 | 五十四", [], True, "李科长", "en-staff-003")
+    assert "Saved `en-staff-003`" in saved[0] and saved[7] == ""  # no longer editing
+    edited = next(c for c in list_cases(_evals_copy) if c["id"] == "en-staff-003")
+    assert edited["question"].endswith("this year?") and edited["author"] == "李科长" and edited["facts"] == [["54", "五十四"]]
+    bad = view.add_and_clear(True, "Which old compounds?", "figures", False, [OLD_COMPOUNDS], "", "99", [], True, "x",
+                             "en-staff-003")
+    assert "要点不在任何出处句子中" in bad[0] and bad[7] == "en-staff-003"  # still editing, nothing written
+    assert "Deleted `en-staff-003`" in view.remove_case(True, "en-staff-003")[0]
+    assert "en-staff-003" not in [c.id for c in load_cases(_evals_copy)]
+    with pytest.raises(gr.Error):
+        view.remove_case(False, "en-staff-002")
     view.path = _evals_copy.parent / "missing" / "questions.jsonl"
     assert "Could not write" in view.add_case(True, question, "figures", False, [OLD_COMPOUNDS], "", "54", history)
 
@@ -518,7 +539,7 @@ def test_staff_events_refuse_a_forged_session(fake: Assistant, _evals_copy: Path
     live.index, live.search, live.extractive = fake.index, fake.search, fake.extractive
     demo = build_ui(live, FeedbackStore(settings.data_dir), RateLimiter(1000))
     before = _evals_copy.read_bytes()
-    add = [True, EN_QUESTION, "figures", False, [], OLD_COMPOUNDS, "54", [], True]  # True where the sign-in goes
+    add = [True, EN_QUESTION, "figures", False, [], OLD_COMPOUNDS, "54", [], True, "", ""]  # True: the sign-in state
     with TestClient(gr.mount_gradio_app(create_api(live), demo, path="/")) as client:
         refused = _queue(client, demo, "add_and_clear", add, "forger")
         assert refused["success"] is False and "Sign in" in refused["output"]["error"]
@@ -624,3 +645,21 @@ def test_browser_staff_sign_in_shows_the_evaluation_tab(staff_app: tuple[str, Pa
         expect(other.get_by_label("您的问题")).to_be_visible()
         expect(other.get_by_role("tab", name=STAFF_TAB)).to_have_count(0)
         browser.close()
+
+
+def test_eval_case_routes_list_edit_delete(fake: Assistant, _evals_copy: Path) -> None:
+    client = _api(fake, _evals_copy)
+    auth = {"Authorization": f"Bearer {PASSWORD}".encode()}
+    body = {"question": EN_QUESTION, "category": "figures", "facts": [["54"]], "gold": [OLD_COMPOUNDS]}
+    assert client.post("/api/staff/cases", json=body, headers=auth).status_code == 201
+    listed = client.get("/api/staff/cases", headers=auth).json()["cases"]
+    assert listed[-1]["id"] == "en-staff-001" and len(listed) == len(load_cases(_evals_copy))
+    r = client.put("/api/staff/cases/en-staff-001?author=王科员", json={**body, "facts": [["54"], ["2.58 million"]]},
+                   headers=auth)
+    assert r.status_code == 200 and r.json()["case"]["facts"] == [["54"], ["2.58 million"]]
+    assert client.get("/api/staff/cases", headers=auth).json()["cases"][-1]["author"] == "王科员"
+    assert client.put("/api/staff/cases/en-staff-001", json={**body, "facts": [["77"]]}, headers=auth).status_code == 400
+    assert client.put("/api/staff/cases/nope", json=body, headers=auth).status_code == 404
+    assert client.delete("/api/staff/cases/en-staff-001", headers=auth).json() == {"ok": True, "deleted": "en-staff-001"}
+    assert client.delete("/api/staff/cases/en-staff-001", headers=auth).status_code == 404
+    assert client.get("/api/staff/cases").status_code == 401

@@ -186,6 +186,45 @@ def staff_router(assistant: Assistant, store: FeedbackStore) -> APIRouter:
             return error(400, "bad_case", str(exc))
         return JSONResponse({"ok": True, "case": asdict(case)}, status_code=201)
 
+    @router.get("/cases", summary="The eval set's cases, with who added or edited each and when")
+    def list_eval_cases(request: Request) -> JSONResponse:
+        if (no := refused(request)) is not None:
+            return no
+        from .staff_eval import list_cases
+
+        return JSONResponse({"cases": list_cases(eval_set_path(settings.evals_dir))})
+
+    @router.put("/cases/{case_id}", openapi_extra=case_schema, summary="Edit an eval case (validated like a new one)")
+    async def edit_eval_case(request: Request, case_id: str, author: str = "") -> JSONResponse:
+        if (no := refused(request)) is not None:
+            return no
+        from .staff_eval import edit_case
+
+        try:
+            body = NewCase.model_validate_json(await request.body())
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            return error(400, "bad_request", f"{'.'.join(str(x) for x in first.get('loc', ())) or 'body'}: "
+                                             f"{first.get('msg', 'invalid')}")
+        if not checkers:
+            checkers.append(CaseChecker(load_corpus(settings.corpus_dir), settings.corpus_dir))
+        try:
+            case = await run_in_threadpool(edit_case, eval_set_path(settings.evals_dir), checkers[0], case_id,
+                                           body.question, body.category, body.facts, body.gold, body.abstain, author)
+        except CaseError as exc:
+            return error(404 if "no case" in str(exc) else 400, "bad_case", str(exc))
+        return JSONResponse({"ok": True, "case": asdict(case)})
+
+    @router.delete("/cases/{case_id}", summary="Delete an eval case")
+    def delete_eval_case(request: Request, case_id: str) -> JSONResponse:
+        if (no := refused(request)) is not None:
+            return no
+        from .staff_eval import delete_case
+
+        if not delete_case(eval_set_path(settings.evals_dir), case_id):
+            return error(404, "not_found", f"no case {case_id!r} in the eval set")
+        return JSONResponse({"ok": True, "deleted": case_id})
+
     @router.post("/eval", summary="Run the evaluation set on the live assistant")
     def run(request: Request) -> JSONResponse:
         if (no := refused(request)) is not None:

@@ -100,3 +100,78 @@ def report_file(settings: Any, outcomes: list[Outcome]) -> str | None:
     path = _REPORTS[0] / f"eval-report-{time.strftime('%Y%m%d-%H%M%S')}.html"
     path.write_text(page, encoding="utf-8")
     return str(path)
+
+
+# ---------------------------------------------------------------- eval cases: listed, edited, deleted (with author, time)
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()] if path.exists() else []
+
+
+def list_cases(path: Path) -> list[dict[str, Any]]:
+    """Every case of the set file as stored, with who added or last edited it and when (staff cases; "" else)."""
+    import json
+
+    out = []
+    for line in _lines(path):
+        rec = json.loads(line)
+        out.append({"id": rec.get("id"), "lang": rec.get("lang"), "category": rec.get("category"),
+                    "question": rec.get("question"), "gold": rec.get("gold") or [], "facts": rec.get("facts") or [],
+                    "abstain": bool(rec.get("abstain")), "history": rec.get("history") or [],
+                    "author": rec.get("author", ""), "at": rec.get("edited_at") or rec.get("added_at") or ""})
+    return out
+
+
+def _rewrite(path: Path, change: Any) -> Any:
+    """Under the eval set's lock, ``change(records)`` -> (records, result); the file replaced atomically."""
+    import json
+
+    from ..evals.cases import locked, write_atomic
+
+    with locked(path):
+        records = [json.loads(line) for line in _lines(path)]
+        records, result = change(records)
+        write_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8"))
+    return result
+
+
+def stamp(path: Path, case_id: str, author: str, edited: bool = False) -> None:
+    """Record who added (or edited) a case and when, in its line of the set."""
+    def change(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], None]:
+        for rec in records:
+            if rec.get("id") == case_id:
+                rec["author"] = (author or "").strip()[:100]
+                rec["edited_at" if edited else "added_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        return records, None
+    _rewrite(path, change)
+
+
+def edit_case(path: Path, checker: Any, case_id: str, question: str, category: str, facts: list[list[str]],
+              gold: list[str], abstain: bool, author: str) -> Any:
+    """The case replaced by its edited version (validated like a new one; its conversation before is kept)."""
+    from ..errors import CaseError
+    from ..evals.cases import build_case, case_record
+
+    old = next((c for c in list_cases(path) if c["id"] == case_id), None)
+    if old is None:
+        raise CaseError(f"no case {case_id!r} in {path.name}")
+    record = build_case(question, category, facts, gold, abstain=abstain, history=old["history"], case_id=case_id)
+    case = checker.check(record)
+
+    def change(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], Any]:
+        out = []
+        for rec in records:
+            if rec.get("id") == case_id:
+                rec = {**case_record(case), **{k: rec[k] for k in ("added_at",) if k in rec},
+                       "author": (author or "").strip()[:100], "edited_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            out.append(rec)
+        return out, case
+    return _rewrite(path, change)
+
+
+def delete_case(path: Path, case_id: str) -> bool:
+    def change(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+        kept = [r for r in records if r.get("id") != case_id]
+        return kept, len(kept) < len(records)
+    return bool(_rewrite(path, change))

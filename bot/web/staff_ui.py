@@ -4,6 +4,7 @@ feedback and the add-a-case form. The same eval and feedback code serves the /ap
 from __future__ import annotations
 
 import html
+import re
 import logging
 import time
 from typing import Any, Callable
@@ -21,8 +22,9 @@ from ..questions import not_logged
 from ..service import Assistant
 from . import staff_session
 from .staff_api import check_password, disliked, quote_sentences
-from .staff_eval import (METRIC_WIDTHS, SHORT_METRIC_HEADERS, STAFF_CASE_HEADERS, case_error_zh,
-                         duplicate_of, history_note, reasked_markdown, report_file, staff_case_rows)
+from .staff_eval import (METRIC_WIDTHS, SHORT_METRIC_HEADERS, STAFF_CASE_HEADERS, case_error_zh, delete_case,
+                         duplicate_of, edit_case, history_note, list_cases, reasked_markdown, report_file,
+                         staff_case_rows, stamp)
 from .staff_questions import QuestionsView
 
 log = logging.getLogger("bot.web.staff")
@@ -35,6 +37,7 @@ def _e(text: str | None) -> str:
 
 STAFF_TAB = "评估 · Evaluation"
 FEEDBACK_HEADERS = ["#", "time", "question", "answer", "comment"]
+CASE_LIST_HEADERS = ["id", "lang", "category", "question", "author", "added / edited"]
 STAFF_EVENT: dict[str, Any] = {"api_visibility": "private"}
 # signing out in the page also ends the cookie session (the server clears the cookie and refuses its token)
 SIGN_OUT_JS = "() => { fetch('/staff/sign-out', {method: 'POST', credentials: 'same-origin'}); }"  # not in the API page; each handler checks the sign-in
@@ -104,11 +107,21 @@ class StaffView:
                                     elem_id="staff-extra")
             self.facts = gr.Textbox(label="要点 · Expected facts: one a line, variants separated by |", lines=3,
                                     placeholder="54 | 五十四", elem_id="staff-facts")
+            self.author = gr.Textbox(label="作者 · Your name (kept with the case)", max_length=100, elem_id="staff-author")
             self.history_note = gr.Markdown("", elem_id="staff-history-note")
             self.keep_history = gr.Checkbox(True, label="包含之前的对话（追问用例）· Keep the conversation before "
                                             "(a follow-up case)", elem_id="staff-keep-history")
             self.add = gr.Button("写入评估集 · Add to the eval set", elem_id="staff-add")
             self.added = gr.Markdown("", elem_id="staff-added")
+            gr.Markdown("### 评估用例 · The eval set's cases (edit or delete; who and when)")
+            self.editing = gr.State("")
+            self.case_list = gr.DataFrame(_table([], CASE_LIST_HEADERS), interactive=False, wrap=True,
+                                          elem_id="staff-case-list", max_height=400)
+            with gr.Row():
+                self.case_pick = gr.Dropdown([], label="用例 · A case", elem_id="staff-case-pick", scale=3)
+                self.case_edit = gr.Button("编辑 · Edit", size="sm", elem_id="staff-case-edit", scale=1)
+                self.case_delete = gr.Button("删除 · Delete", size="sm", variant="stop", elem_id="staff-case-delete",
+                                             scale=1)
         self.questions = QuestionsView(assistant, corpus)  # the "问题 · Questions" tab, beside this one
 
     # ------------------------------------------------------------ handlers
@@ -206,13 +219,56 @@ class StaffView:
         return f"✅ 已写入 · Added `{_e(case.id)}` ({_e(case.lang)}, {_e(case.category)}) to `{_e(self.path.name)}`"
 
     def add_and_clear(self, signed_in: bool, question: str, category: str, abstain: bool, gold: list[str] | None,
-                      extra: str, facts: str, history: list[dict[str, str]], keep: bool) -> tuple[Any, ...]:
-        """The form's button: the case added (then the form cleared), or the problem named and the form kept."""
-        message = self.add_case(signed_in, question, category, abstain, gold, extra, facts,
-                                history if keep else [])
+                      extra: str, facts: str, history: list[dict[str, str]], keep: bool, author: str = "",
+                      editing: str = "") -> tuple[Any, ...]:
+        """The form's button: the case added — or, after "Edit", saved — then the form cleared; or the problem
+        named and the form kept."""
+        if editing:
+            _need(signed_in)
+            try:
+                case = edit_case(self.path, self.checker, editing, question, category, parse_facts(facts),
+                                 list(gold or []) + parse_ids(extra), bool(abstain), author)
+                message = f"✅ 已保存 · Saved `{_e(case.id)}`"
+            except CaseError as exc:
+                message = f"⚠️ {_e(case_error_zh(str(exc)))} · {_e(str(exc))}"
+        else:
+            message = self.add_case(signed_in, question, category, abstain, gold, extra, facts,
+                                    history if keep else [])
+            if message.startswith("✅") and (added := re.search(r"`([^`]+)`", message)):
+                stamp(self.path, added.group(1), author)
+        keep_form = (gr.update(),) * 6
         if not message.startswith("✅"):
-            return (message, gr.update(), gr.update(), gr.update(), gr.update(), gr.update(), gr.update())
-        return (message, "", gr.update(choices=[], value=[]), "", "", [], "")
+            return (message, *keep_form, editing, *self.case_views())
+        return (message, "", gr.update(choices=[], value=[]), "", "", [], "", "", *self.case_views())
+
+    def case_views(self) -> tuple[Any, Any]:
+        cases = list_cases(self.path)
+        rows = [[c["id"], c["lang"], c["category"], c["question"], c["author"], c["at"][:16].replace("T", " ")]
+                for c in cases]
+        return (_table(rows, CASE_LIST_HEADERS),
+                gr.update(choices=[(f"{c['id']} — {c['question'][:50]}", c["id"]) for c in cases], value=None))
+
+    def list_cases(self, signed_in: bool) -> tuple[Any, Any]:
+        _need(signed_in)
+        return self.case_views()
+
+    def start_edit(self, signed_in: bool, case_id: str | None) -> tuple[Any, ...]:
+        _need(signed_in)
+        case = next((c for c in list_cases(self.path) if c["id"] == case_id), None)
+        if case is None:
+            raise gr.Error("请先选择用例 · Pick a case first")
+        choices = [(f"{sid} — {self.texts.get(sid, '')[:90]}", sid) for sid in case["gold"]]
+        facts = "\n".join(" | ".join(f) for f in case["facts"])
+        return (case["question"], case["category"], case["abstain"], gr.update(choices=choices, value=case["gold"]),
+                facts, case["id"], f"正在编辑 · Editing `{_e(case['id'])}` — change the form, then save with the button")
+
+    def remove_case(self, signed_in: bool, case_id: str | None) -> tuple[Any, ...]:
+        _need(signed_in)
+        if not case_id:
+            raise gr.Error("请先选择用例 · Pick a case first")
+        done = delete_case(self.path, case_id)
+        message = f"已删除 · Deleted `{_e(case_id)}`" if done else f"⚠️ 没有该用例 · No case `{_e(case_id)}`"
+        return (message, *self.case_views())
 
     def pick_with_note(self, signed_in: bool, value: str | None, recs: dict) -> tuple[Any, ...]:
         question, gold, history, added = self.pick(signed_in, value, recs)
@@ -290,7 +346,14 @@ class StaffView:
         self.source.input(self.pick_with_note, [self.ok, self.source, records],
                           [self.question, self.gold, self.history, self.added, self.history_note], **STAFF_EVENT)
         self.add.click(self.add_and_clear, [self.ok, self.question, self.category, self.abstain, self.gold, self.extra,
-                                            self.facts, self.history, self.keep_history],
+                                            self.facts, self.history, self.keep_history, self.author, self.editing],
                        [self.added, self.question, self.gold, self.extra, self.facts, self.history,
-                        self.history_note], **STAFF_EVENT)
+                        self.history_note, self.editing, self.case_list, self.case_pick], **STAFF_EVENT)
+        for trigger in (self.refresh.click, self.tab.select):
+            trigger(self.list_cases, [self.ok], [self.case_list, self.case_pick], **STAFF_EVENT)
+        self.case_edit.click(self.start_edit, [self.ok, self.case_pick],
+                             [self.question, self.category, self.abstain, self.gold, self.facts, self.editing,
+                              self.added], **STAFF_EVENT)
+        self.case_delete.click(self.remove_case, [self.ok, self.case_pick], [self.added, self.case_list,
+                                                                               self.case_pick], **STAFF_EVENT)
         self.reask.click(self.ask_again, [self.ok, self.reask_pick, self.outcomes], self.reasked, **STAFF_EVENT)
