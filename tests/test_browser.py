@@ -465,6 +465,45 @@ def test_question_box_counts_near_the_limit_and_says_what_is_wrong(open_context,
     expect(counter).to_be_hidden()
 
 
+@pytest.mark.browser
+@pytest.mark.integration
+def test_while_the_index_builds_the_page_says_how_far_it_is_in_its_language(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """First start: the index is being built. The page says so with the real state (n of m passages, when it will
+    be ready) in the page's language, a question gets the same answer, and the notice goes once the index is ready."""
+    import gradio as gr
+    from playwright.sync_api import expect
+
+    from bot.config import Settings
+    from bot.service import Assistant
+    from bot.testing import uvicorn_thread
+    from bot.web.api import create_api
+    from bot.web.chat import HEAD, build_ui, theme
+    from bot.web.render import STATIC
+
+    cold = Assistant(Settings.from_env(embedder="fake", index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
+    cold.progress = {"done": 54, "total": 218, "started_at": time.time() - 30}  # type: ignore[attr-defined]
+    app = gr.mount_gradio_app(create_api(cold), build_ui(cold), path="/", theme=theme(), css_paths=[STATIC / "app.css"],
+                              head=HEAD, ssr_mode=False)
+    with uvicorn_thread(app) as base:
+        ctx = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True, bypass_csp=True)  # type: ignore[attr-defined]
+        page = ctx.new_page()
+        page.goto(base + "/")
+        banner = page.locator("#ready-banner [role=status]")
+        expect(banner).to_contain_text("已处理 54 / 218 段")
+        expect(banner).to_contain_text("预计约")
+        assert _axe(page) == [], "/ while the index builds"
+        page.get_by_role("radio", name="English").check()
+        expect(banner).to_contain_text("54 of 218 passages done; ready in about")
+        answer = _ask_gradio(page, "Your question", "Which schools open this year?")
+        expect(answer).to_contain_text("Building the index")
+        expect(answer).not_to_contain_text("索引")
+        cold.warm_up()  # the build is done
+        expect(banner).to_have_count(0, timeout=30_000)
+        answer = _ask_gradio(page, "Your question", "Which schools open this year?")
+        expect(answer.locator(".answer.direct")).to_be_visible()
+        ctx.close()
+
+
 # ---------------------------------------------------------------- accessibility (axe-core)
 
 
@@ -503,7 +542,16 @@ def test_axe_finds_no_serious_violation_on_the_staff_tab(open_context, app: App)
     assert _axe(page) == [], "/ signed in"
     tab.click()
     expect(page.locator("#staff-run")).to_be_visible()
-    assert _axe(page) == [], "/ staff tab"
+    assert _axe(page) == [], "/ staff tab 评估 · Evaluation"
+    others = [n for n in page.get_by_role("tab").all_inner_texts()
+              if n.strip() not in ("问答", "主要指标和项目", "评估 · Evaluation")]
+    for name in others:  # every other staff tab (the question log, approved answers, …)
+        page.get_by_role("tab", name=name.strip()).click()
+        page.wait_for_timeout(800)
+        assert _axe(page) == [], f"/ staff tab {name.strip()}"
+    if page.request.get(app.base + "/staff/sign-in").status == 200:  # the staff pages outside Gradio
+        page.goto(app.base + "/staff/sign-in")
+        assert _axe(page) == [] and _axe_h1(page) == [], "/staff/sign-in"
 
 
 @pytest.mark.browser
@@ -657,6 +705,7 @@ def test_widget_in_a_portal_page_is_a_modal_dialog_and_focus_moves_to_the_answer
     expect(answer.locator(".answer.direct")).to_contain_text("54")
     expect(answer.locator(".answer.direct")).to_contain_text("[1]")
     expect(answer).to_be_focused()  # focus on the new answer: Tab goes on to its citation links
+    _shot(page, "widget-1280")
     link = answer.locator(".cite a").first
     for _ in range(4):
         page.keyboard.press("Tab")
@@ -669,8 +718,6 @@ def test_widget_in_a_portal_page_is_a_modal_dialog_and_focus_moves_to_the_answer
     for _ in range(12):  # Tab never reaches the portal's links behind the panel
         page.keyboard.press("Tab")
         assert page.evaluate(TRAPPED), "focus left the panel"
-    page.wait_for_timeout(200)
-    _shot(page, "widget-1280")
     box.focus()
     box.press("Escape")  # Esc inside the iframe closes the panel (postMessage to the portal page)
     expect(panel).to_be_hidden()
@@ -679,6 +726,10 @@ def test_widget_in_a_portal_page_is_a_modal_dialog_and_focus_moves_to_the_answer
     button.click()
     expect(panel).to_be_visible()
     frame.get_by_role("button", name=re.compile("关闭问答")).click()
+    expect(panel).to_be_hidden()
+    button.click()
+    expect(panel).to_be_visible()
+    page.mouse.click(100, 300)  # outside the panel
     expect(panel).to_be_hidden()
     page.evaluate("() => window.nankaiPlanWidget.open()")  # the page's own API
     expect(panel).to_be_visible()
@@ -753,11 +804,11 @@ def test_widget_is_full_screen_on_a_phone_and_shows_markup_as_text(open_context,
     answer = frame.locator(".msg.bot").last
     expect(answer.locator(".cite").first).to_be_visible()
     expect(answer.locator(".answer.direct")).to_be_in_viewport()  # the answer's first line, not its last
+    page.wait_for_timeout(200)
+    _shot(page, "widget-375")
     for _ in range(8):
         page.keyboard.press("Tab")
         assert page.evaluate(TRAPPED), "focus left the full-screen panel"
-    page.wait_for_timeout(200)
-    _shot(page, "widget-375")
     assert dialogs == []
 
 

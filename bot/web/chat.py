@@ -58,7 +58,8 @@ def theme() -> gr.themes.Base:
 
 # Gradio scopes custom CSS inside its container; the page gutter on phones sits outside it. chat.js is ours.
 HEAD = ('<style>@media (max-width: 600px) { .gradio-container .main.app { padding: 12px 10px !important; } }</style>'
-        f'<meta name="nankai-question-limit" content="{MAX_QUESTION_CHARS}"><script src="/web/chat.js" defer></script>')
+        f'<meta name="nankai-question-limit" content="{MAX_QUESTION_CHARS}"><meta name="color-scheme" content="light">'
+        '<script src="/web/chat.js" defer></script>')
 
 
 def browser_lang(accept_language: str | None) -> str:

@@ -177,5 +177,11 @@
     if (e.target && e.target.closest && e.target.closest("#question")) count();
   });
 
+  /* One colour scheme: the light one, whose colours are checked for contrast (Gradio's dark theme would put our dark
+     blue text on its dark background). */
+  function light() { if (document.body.classList.contains("dark")) document.body.classList.remove("dark"); }
+  light();
+  new MutationObserver(light).observe(document.body, { attributes: true, attributeFilter: ["class"] });
+
   window.nankaiChat = { showAnswer: showAnswer, setLang: setLang, focusComment: focusComment, count: count };
 })();
