@@ -28,6 +28,11 @@ def _print_json(obj: object) -> None:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     manager = IndexManager(settings)
     say = (lambda msg: print(msg, file=sys.stderr))
+    if args.prune:  # what nothing serves: old builds, stale leases, orphaned collections on a Chroma server
+        removed = manager.prune()
+        for kind, names in removed.items():
+            print(f"removed {len(names)} {kind}" + "".join(f"\n  {n}" for n in names))
+        return 0
     result = manager.build(on_progress=say) if args.rebuild else manager.ensure(on_progress=say)
     if not result.built:
         print(f"index is up to date ({result.manifest.sentences if result.manifest else 0} sentences) — "
@@ -146,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("index", help="build or refresh index/")
     p.add_argument("--rebuild", action="store_true", help="build even when the index is up to date")
+    p.add_argument("--prune", action="store_true", help="remove builds and Chroma collections nothing serves "
+                   "(safe while the app runs)")
     p = sub.add_parser("ask", help="answer one question")
     p.add_argument("question")
     p.add_argument("--lang", choices=["auto", "zh", "en"], default="auto")
