@@ -34,7 +34,8 @@ SEP = " · "  # between a label's document name, part and topic
 
 _DIGITS = {"〇": "0", "零": "0", "○": "0", "一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6",
            "七": "7", "八": "8", "九": "9"}
-_YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
+_YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?=\s*年)")  # "2024年", not "2000个"
+_NAME_YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")  # a file name or ID: "nankai-2024-plan"
 _YEAR_HANZI = re.compile(r"([一二][〇零○一二三四五六七八九]{3})年")
 _DATE = re.compile(r"(?<!\d)(19\d\d|20\d\d)年(\d{1,2})月(\d{1,2})日")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -89,8 +90,13 @@ def _hanzi_years(text: str) -> list[int]:
 
 
 def years_in(text: str) -> list[int]:
-    """The years a text names: 2024, 二〇二五年 (in order, once each)."""
+    """The years a Chinese text names: 2024年, 二〇二五年 (in order, once each; "2000个" is no year)."""
     return list(dict.fromkeys([int(y) for y in _YEAR.findall(text)] + _hanzi_years(text)))
+
+
+def name_years(name: str) -> list[int]:
+    """The years in a file name or document ID ("nankai-2024-plan" → [2024])."""
+    return [int(y) for y in _NAME_YEAR.findall(name)]
 
 
 def kind_of(title: str) -> str:
@@ -178,7 +184,7 @@ def read_info(doc: Document, title_en: str | None = None, sidecar: Mapping[str, 
     title = side.get("title") or doc.title or doc.doc_id
     kind = side.get("kind") or kind_of(title)
     issued = side.get("issued") or _issued(doc)
-    found = years_in(title) or years_in(doc.doc_id) or ([int(issued[:4])] if issued else [])
+    found = years_in(title) or name_years(doc.doc_id) or ([int(issued[:4])] if issued else [])
     year = side.get("year") or (found[0] if found else None)
     english = side.get("title_en") or title_en or english_title(title, kind, year)
     return DocumentInfo(id=doc.doc_id, title=title, title_en=english, year=year, kind=kind, issued=issued,

@@ -13,7 +13,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from .bilingual import Glossary
-from .documents import label_document, label_years, years_in
+from .documents import label_document, label_years, name_years, years_in
 from .index import ENTRY_SEP, Idf, Index, Unit, unit_of_entry
 from .text import detect_language, en_tokens, has_cjk, normalize, zh_tokens
 from .understand import Asked, understand
@@ -36,7 +36,7 @@ PLAN_WEIGHT = 0.8  # the same for other documents' sentences, when the year's pl
 CROSS_DEPTH = 4  # an English question searches this many times deeper when some sentences have no rendering
 MIN_GAP_PAIRS = 3  # rendered sentences found in both languages needed to measure the cross-lingual gap
 PREFER_DEPTH = 30  # how many of the best-ranked sentences a year (or plan) preference reorders
-COVERAGE_MARGIN = 0.15  # a disfavoured sentence saying this much more of the question than any favoured one stays
+COVERAGE_MARGIN = 0.05  # a disfavoured sentence saying this much more of the question than any favoured one stays
 PAIR_DEPTH = 20  # how deep a target-versus-result question looks for the plan's target and the report's result
 OTHER_KINDS = re.compile(r"报告|通知|公告|通告|\breports?\b|\bnotices?\b|\bcirculars?\b|\bannouncements?\b", re.I)
 
@@ -222,7 +222,7 @@ class YearIndex:
         for u in units:
             if u.doc_id not in doc_year:
                 named = label_document(u.label)
-                found = years_in(u.doc_id)
+                found = name_years(u.doc_id)
                 doc_year[u.doc_id] = named.year or (found[0] if found else None)
                 self.doc_kind[u.doc_id] = named.kind
             heading_years.update(label_years(u.label))
@@ -307,6 +307,8 @@ class HybridSearch:
                     side[pos] = max(side[pos], similarity)
         if cross:
             self._lift_chinese_only(dense, by_lang["zh"], by_lang["en"])
+            keep = np.argsort(-dense, kind="stable")[: self.dense_k]  # as many as a search of dense_k finds, so that
+            dense[np.setdiff1d(np.arange(dense.size), keep)] = 0.0  # the dense signals keep their calibrated spread
         zh = self.index.bm25_scores("zh", query.zh_tokens)
         en = self.index.bm25_scores("en", query.en_tokens)
         return dense, zh, en

@@ -469,3 +469,11 @@ def test_another_years_sentence_stays_when_it_is_the_one_that_answers(multi: Ass
     park = ranked.index(f"{PLAN}/2.4.3.6")  # 完成长虹公园品质提升一期工程并向市民开放
     assert r.years == (2025,) and all(r.hit_years[u] != (2025,) for u in ranked[:park + 1])
     assert r.hit_years[f"{PLAN}/2.4.3.6"] == (2024,)
+
+
+def test_a_number_is_no_year_unless_it_is_one() -> None:
+    from bot.documents import name_years, years_in
+
+    assert years_in("建成天津中学新校区，新增学位2000个。") == []
+    assert years_in("2024年，全区完成54个老旧小区改造；二〇二五年启动36个。") == [2024, 2025]
+    assert name_years("nankai-2024-plan") == [2024]
