@@ -104,7 +104,7 @@ class FailureBackoff:
         self._lock = threading.Lock()
 
     def _delay(self, failures: int, free: int, cap: float) -> float:
-        return 0.0 if failures < free else min(cap, self.base_s * 2.0 ** (failures - free))
+        return 0.0 if failures < free else min(cap, self.base_s * 2.0 ** min(failures - free, 64))
 
     def _wait(self, key: str, free: int, cap: float, now: float) -> float:
         failures, last = self._failures.get(key, (0, now))
