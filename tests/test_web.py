@@ -219,7 +219,7 @@ def test_widget_page_script_inserts_text_only(web: TestClient) -> None:
     assert "textContent" in js
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
         assert sink not in js, sink
-    assert set(re.findall(r"""fetch\(["']([^"']+)""", js)) == {"/api/ask", "/api/feedback"}
+    assert set(re.findall(r"""fetch\(["']([^"']+)""", js)) == {"/api/ask", "/api/feedback", "/api/health"}
     assert '"Escape"' in js and 'post("close")' in js and 'post("ready")' in js
     assert "shown.focus(" in js  # focus moves to the new answer, so Tab reaches its citation links
 

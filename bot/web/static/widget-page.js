@@ -9,6 +9,7 @@
     zh: { wait: "正在查找…", sources: "出处", unofficial: "（非官方译文）", open: "在计划原文中查看 ↗", related: "相关主题：",
       up: "有帮助", down: "没有帮助", thanks: "感谢反馈", busy: "请求过于频繁，请稍后再试。",
       notReady: "系统正在准备索引（首次启动需要一到三分钟），请稍后再试。", failed: "暂时无法回答，请稍后再试。",
+      progress: "正在建立索引：已处理 {done} / {total} 段，请稍后再试。",
       english: "英文译文", fullEn: "完整英文译文", approved: "经工作人员审核 · reviewed by district staff",
       empty: "请先输入您的问题。", tooLong: "问题最多{limit}个字，现在是{n}个字，请删减{over}个字（问题没有发送）。",
       left: "还可输入{n}字", over: "超出{n}字", comment: "哪里不对？（可选，请勿填写个人信息）", send: "发送", skip: "跳过" },
@@ -16,6 +17,7 @@
       related: "Related topics: ", up: "Helpful", down: "Not helpful", thanks: "Thank you", busy: "Too many requests — please try again shortly.",
       notReady: "The assistant is preparing its index (one to three minutes on first start) — please try again shortly.",
       failed: "No answer right now — please try again later.", english: "English", fullEn: "Full English rendering",
+      progress: "Building the index: {done} of {total} passages done — please try again shortly.",
       approved: "经工作人员审核 · reviewed by district staff", empty: "Please type your question first.",
       tooLong: "Questions can be up to {limit} characters; yours has {n}. Please shorten it by {over} (it was not sent).",
       left: "{n} characters left", over: "{n} characters over the limit",
@@ -166,7 +168,10 @@
     var text = data.answer || "";
     var cut = text.indexOf("\n");
     var tag = data.language === "en" ? "en" : "zh-CN";
-    if (data.mode === "approved") node.appendChild(el("p", "badge-approved", "✓ " + S.approved));
+    if (data.mode === "approved") {
+      var when = data.approved && data.approved.updated_at ? " · " + String(data.approved.updated_at).slice(0, 10) : "";
+      node.appendChild(el("p", "badge-approved", "✓ " + S.approved + when));
+    }
     node.appendChild(el("p", "answer direct" + (data.partial ? " is-partial" : ""), cut < 0 ? text : text.slice(0, cut))).lang = tag;
     if (cut >= 0 && text.slice(cut + 1).trim()) node.appendChild(el("p", "support", text.slice(cut + 1).trim())).lang = tag;
     if (data.citations && data.citations.length) {
@@ -249,7 +254,13 @@
         log.removeChild(waiting);
         if (res.status !== 200) {
           var text = res.status === 429 ? S.busy : res.status === 503 ? S.notReady : S.failed;
-          add(el("div", "msg bot err", text));
+          var node = add(el("div", "msg bot err", text));
+          if (res.status === 503) {  // the real state, when the server reports the build's progress
+            fetch("/api/health").then(function (r) { return r.json(); }).then(function (h) {
+              var p = h && h.progress;
+              if (p && p.total) node.textContent = fill(S.progress, { done: p.done || 0, total: p.total });
+            }).catch(function () { /* the general message stays */ });
+          }
           return;
         }
         history.push({ role: "user", content: question }, { role: "assistant", content: res.body.answer.slice(0, 2000) });
