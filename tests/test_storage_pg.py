@@ -46,9 +46,9 @@ def test_schema_is_created_once_by_concurrent_starts(pg: str, tmp_path: Path) ->
     url = fresh_database(pg)
     logs = [QuestionLog(Database(Database.open(tmp_path, "q", url).engine, "pg")) for _ in range(6)]
     in_threads(lambda k: logs[k].ready(), n=6)
-    assert _query(url, "SELECT component, version FROM schema_versions") == [("questions", 1)]
+    assert _query(url, "SELECT component, version FROM schema_versions") == [("questions", 2)]
     FeedbackStore(tmp_path, url).summary()
-    assert sorted(_query(url, "SELECT component, version FROM schema_versions")) == [("feedback", 2), ("questions", 1)]
+    assert sorted(_query(url, "SELECT component, version FROM schema_versions")) == [("feedback", 2), ("questions", 2)]
 
 
 def test_feedback_log_and_approved_answers_on_postgres(pg: str, tmp_path: Path, fake_assistant: Any) -> None:
