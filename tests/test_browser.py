@@ -297,6 +297,7 @@ def test_gradio_chinese_answer_direct_first_and_its_link_highlights_the_cited_se
     plan.wait_for_timeout(300)
     box, bar = sentence.bounding_box(), plan.locator(".bar").bounding_box()
     assert box and bar and bar["y"] + bar["height"] <= box["y"] < 900, "the cited sentence is below the sticky bar"
+    _shot(plan, "plan-from-citation-1280")
     assert sentence.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 241, 184)"  # strongly
     assert target.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 252, 240)"  # the paragraph lightly
     assert dialogs == []
@@ -410,6 +411,14 @@ def test_phone_shows_the_answer_in_one_page_scroll_with_nothing_over_its_text(op
     _shot(page, f"app-375-{lang}-after")
     if lang == "en":
         _shot(page, "app-375")
+    with ctx.expect_page() as opened:  # the citation's link: the cited sentence on screen in the plan viewer
+        first_card.get_by_role("link").last.click()
+    plan = opened.value
+    plan.wait_for_load_state()
+    expect(plan.locator(".s.is-cited").first if lang == "zh" else plan.locator(".s-en.is-cited").first).to_be_in_viewport()
+    plan.wait_for_timeout(300)
+    _shot(plan, f"plan-from-citation-375-{lang}")
+    plan.close()
     # markup and Markdown a resident types show as typed, never as links or images
     typed = f"[click here](https://evil.example) {XSS}"
     _ask_gradio(page, ASK[lang][0], typed)
@@ -797,6 +806,12 @@ def test_widget_is_full_screen_on_a_phone_and_shows_markup_as_text(open_context,
     box.fill("")
     box.press("Enter")
     expect(frame.locator("#w-hint")).to_have_text("请先输入您的问题。")
+    long = "学" * 520
+    box.fill(long)
+    expect(frame.locator("#w-count")).to_contain_text("超出20字")
+    box.press("Enter")
+    expect(frame.locator("#w-hint")).to_contain_text("现在是520个字")
+    assert box.input_value() == long and frame.locator(".msg.user").count() == 1  # kept, not sent, not cut
     box.fill("今年有哪些学校建成？")
     box.press("Enter")
     answer = frame.locator(".msg.bot").last

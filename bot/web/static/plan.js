@@ -66,7 +66,10 @@
     if (!focus) return;
     if (focus.focus) focus.focus({ preventScroll: true });
     var english = en && document.querySelector("details.para-en[open] .s-en.is-cited");  // English readers read it
-    scrollToNode(english || sentences[0] || target || para);
+    var node = english || sentences[0] || target || para;
+    var room = window.innerHeight - barHeight() - 24;  // the paragraph's start too, when the sentence still fits
+    var from = para && node !== para && node.getBoundingClientRect().bottom - para.getBoundingClientRect().top <= room;
+    scrollToNode(from ? para : node);
   }
 
   function showEnglish(on) {
