@@ -47,7 +47,6 @@ def engine_url(url: str) -> str:
 
 
 def _sqlite_engine(path: Path, synchronous: str = "FULL") -> Engine:
-    path.parent.mkdir(parents=True, exist_ok=True)
     # a small pool: opening a connection (and its PRAGMAs) cost the question log a millisecond a row
     engine = create_engine(f"sqlite:///{path}", poolclass=QueuePool, pool_size=4, max_overflow=16,
                            connect_args={"timeout": 30, "check_same_thread": False})
@@ -104,6 +103,7 @@ class Database:
         self.engine = engine
         self.where = where
         self.path = path  # the SQLite file, None for a server
+        self._folder_made = False
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._migrated: set[str] = set()
         self._lock = threading.Lock()
@@ -130,6 +130,13 @@ class Database:
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[Connection]:
+        if self.path is not None and not self._folder_made:  # made on first use, not when a store is constructed
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageUnavailable(f"cannot create {self.path.parent} ({exc.strerror or exc}) — make "
+                                         "BOT_DATA_DIR writable; answers are still served") from exc
+            self._folder_made = True
         try:
             with self.engine.connect() as conn:
                 if write:
