@@ -234,16 +234,26 @@ def stats(log: QuestionLog, filters: Filters, paragraph_ids: Sequence[str] = (),
 
 
 def near_duplicates(groups: list[dict[str, Any]], embeddings: Any = None,
-                    threshold: float = NEAR_DUPLICATE) -> list[dict[str, Any]]:
-    """Groups (most asked first) merged when their questions mean the same: cosine of the embedder's vectors at
-    least ``threshold`` and the same kind of question (``bot.approved_match.compatible``). Each result keeps its
-    most asked wording, the summed count and ``variants``."""
+                    threshold: float | None = None) -> list[dict[str, Any]]:
+    """Groups (most asked first) merged when their questions mean the same: the same kind of question
+    (``bot.approved_match.compatible``) and a cosine of the embedder's vectors at least ``threshold`` — by default
+    the approved-answer matcher's calibrated one for the pair's languages (across languages no lower than
+    NEAR_DUPLICATE, since there is no retrieval check here). Each result keeps its most asked wording, the summed
+    count and ``variants``."""
     if embeddings is None or not groups:
         return [{**g, "variants": []} for g in groups]
-    from .approved_match import cached_vector, compatible, embed_key, signature, vector_for
+    from .approved_match import cached_vector, compatible, embed_key, signature, threshold_for, vector_for
+    from .text import detect_language
+
+    zh_same, en_same, cross, _ = threshold_for(str(getattr(embeddings, "id", "")))
+
+    def limit(a: str, b: str) -> float:
+        if threshold is not None:
+            return threshold
+        return max(NEAR_DUPLICATE, cross) if a != b else zh_same if a == "zh" else en_same
 
     deadline = time.monotonic() + EMBED_BUDGET_S
-    heads: list[tuple[dict[str, Any], Any, Any]] = []
+    heads: list[tuple[dict[str, Any], Any, Any, str]] = []
     later: list[str] = []
     for g in groups:
         key = embed_key(g["text"])
@@ -252,13 +262,13 @@ def near_duplicates(groups: list[dict[str, Any]], embeddings: Any = None,
             vector = vector_for(embeddings, key)
         elif vector is None:
             later.append(key)
-        sig = signature(key)
+        sig, lang = signature(key), detect_language(key)
         home = None
         if vector is not None:
-            home = next((h for h in heads if h[1] is not None and float(vector @ h[1]) >= threshold
+            home = next((h for h in heads if h[1] is not None and float(vector @ h[1]) >= limit(lang, h[3])
                          and compatible(sig, h[2])), None)
         if home is None:
-            heads.append(({**g, "variants": []}, vector, sig))
+            heads.append(({**g, "variants": []}, vector, sig, lang))
         else:
             home[0]["count"] += g["count"]
             home[0]["variants"].append({"text": g["text"], "count": g["count"], "language": g["language"]})
