@@ -17,7 +17,8 @@ from ..evals.report import COLUMNS
 SHORT_METRIC_HEADERS = ["group", "cases", "facts zh", "facts en", "hit@1", "hit@3", "MRR", "abst. P", "abst. R",
                         "pass", "med. chars", "med. ms"]
 assert len(SHORT_METRIC_HEADERS) == 2 + len(COLUMNS)
-METRIC_WIDTHS = ["17%", "6%"] + ["7.7%"] * len(COLUMNS)  # fits 1280 px without wrapping a heading mid-word
+METRIC_WIDTHS = ["15%", "8%"] + ["7.7%"] * len(COLUMNS)  # fits the page at 1280 px; headings wrap between words
+CASE_WIDTHS = ["9%", "5.5%", "9.5%", "8.5%", "11%", "13%", "16%", "11%", "16.5%"]  # each heading's longest word fits
 STAFF_CASE_HEADERS = ["id", "lang", "category", "result", "reason", "question", "expected (gold sentences)",
                       "citations, by rank", "answer (whole)"]
 _REPORTS: list[Path] = []

@@ -22,7 +22,7 @@ from ..questions import not_logged
 from ..service import Assistant
 from . import staff_session
 from .staff_api import check_password, disliked, quote_sentences
-from .staff_eval import (METRIC_WIDTHS, SHORT_METRIC_HEADERS, STAFF_CASE_HEADERS, case_error_zh, delete_case,
+from .staff_eval import (CASE_WIDTHS, METRIC_WIDTHS, SHORT_METRIC_HEADERS, STAFF_CASE_HEADERS, case_error_zh, delete_case,
                          duplicate_of, edit_case, history_note, list_cases, reasked_markdown, report_file,
                          staff_case_rows, stamp)
 from .staff_questions import QuestionsView
@@ -80,10 +80,11 @@ class StaffView:
                                             elem_id="staff-report", visible=False)
             self.metrics = gr.DataFrame(_table([], SHORT_METRIC_HEADERS), label="指标 · Metrics (over the language and "
                                         "category chosen; failures only changes the cases below, not these)",
-                                        interactive=False, elem_id="staff-metrics", column_widths=METRIC_WIDTHS)
+                                        interactive=False, wrap=True, elem_id="staff-metrics",
+                                        column_widths=METRIC_WIDTHS)
             self.cases = gr.DataFrame(_table([], STAFF_CASE_HEADERS), label="用例 · Cases (failures first)",
                                       interactive=False, wrap=True, elem_id="staff-cases", max_height=600,
-                                      column_widths=["8%", "4%", "7%", "5%", "12%", "13%", "17%", "13%", "21%"])
+                                      column_widths=CASE_WIDTHS)
             with gr.Row():
                 self.reask_pick = gr.Dropdown([], label="重新提问 · Ask a case again", elem_id="staff-reask-pick",
                                               scale=3)
