@@ -56,7 +56,7 @@ class Citation:
     sentence_ids: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if k not in ("sentence_ids", "document")}
+        out = {k: v for k, v in self.__dict__.items() if k != "document"}
         out["document"] = self.document.as_dict() if self.document else None
         return out
 

@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterator
 
+import numpy as np
+
 from .bilingual import Glossary
 from .config import Settings
 from .corpus import load_corpus
@@ -38,6 +40,7 @@ from .vectors import BUILD_TIMEOUT_S, VectorStore, build_collections, check_serv
 log = logging.getLogger("bot.build")
 Progress = Callable[[str], None]
 
+PROGRESS_CHUNK = 16  # passages embedded between two progress updates
 _THREAD_LOCKS: dict[str, threading.Lock] = {}  # index folder -> build lock (with flock across processes)
 PRUNE_AFTER_S = 600.0  # a collection no folder here names, not served (heartbeat) for this long, is an orphan
 
@@ -65,6 +68,7 @@ class IndexManager:
         self.dir = settings.index_dir
         self.builds = self.dir / "builds"
         self._embeddings = embeddings
+        self.progress: dict[str, Any] | None = None  # while a build embeds: stage, done, total, started_at, eta_s
         self._previous: list[str] = []
         self.lease = Lease(self.dir)  # the builds this process has loaded (see load); empty when it only builds
 
@@ -171,7 +175,7 @@ class IndexManager:
             entries = passages(units)
             before = self.embeddings.computed
             say(f"embedding {len(entries)} passages with {self.embeddings.id}")
-            vectors = self.embeddings.embed_passages([e[1] for e in entries])
+            vectors = self._embed_with_progress([e[1] for e in entries], say)
             self._check_step("embed", fail_after)
             store = VectorStore(connect(self.settings.chroma_url, partial.chroma, BUILD_TIMEOUT_S), collection,
                                 self.embeddings, new=True)
@@ -196,6 +200,28 @@ class IndexManager:
         say(f"index ready: {manifest.sentences} sentences, {manifest.entries} vectors "
             f"({manifest.embedded} embedded, the rest cached) in {manifest.build_seconds:.2f}s")
         return BuildResult(built=True, manifest=manifest, problems=corpus.problems)
+
+    def _embed_with_progress(self, texts: list[str], say: Progress) -> np.ndarray:
+        """Embed in chunks, keeping ``self.progress`` (done, total, ETA) for /api/health and the page, and a
+        progress line on the console every few seconds."""
+        started, last = time.time(), 0.0
+        parts = []
+        self.progress = {"stage": "embedding", "done": 0, "total": len(texts), "started_at": started, "eta_s": None}
+        try:
+            for start in range(0, len(texts), PROGRESS_CHUNK):
+                parts.append(self.embeddings.embed_passages(texts[start:start + PROGRESS_CHUNK]))
+                done = min(len(texts), start + PROGRESS_CHUNK)
+                elapsed = time.time() - started
+                eta = elapsed / done * (len(texts) - done) if done else None
+                self.progress = {**self.progress, "done": done, "eta_s": round(eta, 1) if eta is not None else None}
+                if time.monotonic() - last > 5 or done == len(texts):
+                    last = time.monotonic()
+                    bar = "#" * int(20 * done / max(1, len(texts)))
+                    say(f"embedding [{bar:<20}] {done}/{len(texts)} passages, {elapsed:.0f}s"
+                        + (f", about {eta:.0f}s to go" if eta and done < len(texts) else ""))
+        finally:
+            self.progress = None
+        return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
 
     @staticmethod
     def _check_step(step: str, fail_after: str | None) -> None:

@@ -83,6 +83,11 @@ class Assistant:
         return self
 
     @property
+    def progress(self) -> dict[str, Any] | None:
+        """The running build's progress (stage, done, total, started_at, eta_s), or None."""
+        return self.manager.progress
+
+    @property
     def ready(self) -> bool:
         return self.index is not None
 
@@ -234,4 +239,5 @@ class Assistant:
             "chroma": m.chroma if m else None,
             "index_age_s": round(time.time() - m.built_at, 1) if m else None,
             "llm": self.settings.llm or None,
+            "progress": self.progress,  # while the first build embeds: done, total, eta_s
         }
