@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .confidence import CALIBRATION_FILE
+from .approved import audit
 from .build import IndexManager
 from .check import corpus_report
 from .config import Settings
@@ -42,7 +43,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     assistant = Assistant(settings).warm_up(on_progress=lambda m: print(m, file=sys.stderr))
-    answer = assistant.ask(args.question, lang=args.lang)
+    answer = assistant.ask(args.question, lang=args.lang, channel="cli")  # not in the residents' question log
     if args.json:
         _print_json(answer.as_dict())
         return 0
@@ -59,6 +60,7 @@ def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
     if args.action == "translate":
         return cmd_translate(args, settings)
     report = corpus_report(settings.corpus_dir)
+    report["approved_answers"] = audit(settings)  # stale ones are not served until staff approve them again
     if args.json:
         _print_json(report)
     else:
@@ -69,6 +71,9 @@ def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
                   f"English coverage {doc['english_coverage']:.2f}{drafts}")
         print(f"years: {', '.join(map(str, report['years'])) or 'none'}")
         print(f"glossary: {report['glossary_terms']} terms; key figures: {report['key_figures']}")
+        for a in report["approved_answers"]:
+            if a.get("verdict") != "ok":
+                print(f"approved answer {a.get('id')} ({a.get('question')}): {a.get('verdict')} — not served until re-approved")
         for problem in report["problems"]:
             print(f"problem: {problem}")
         print("ok" if not report["problems"] else f"{len(report['problems'])} problem(s)")

@@ -38,7 +38,7 @@ class AssistantSystem:
         self.assistant = assistant
 
     def answer(self, case: Case) -> dict[str, Any]:
-        answer = self.assistant.ask(case.question, lang="auto", history=case.history)
+        answer = self.assistant.ask(case.question, lang="auto", history=case.history, channel="eval")  # not logged
         return {**answer.as_dict(), "_top": answer.top}
 
 

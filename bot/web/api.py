@@ -110,7 +110,8 @@ class AskResponse(BaseModel):
     language: Literal["zh", "en"]
     answer: str
     abstained: bool
-    mode: str
+    partial: bool = Field(False, description="the plan does not give what was asked; the answer says so first")
+    mode: str = Field(description="extractive, llm or approved (a staff-approved answer)")
     citations: list[CitationOut]
     related: list[dict[str, str]] = Field(default_factory=list, description="topics the plan covers, when it abstains")
     timings_ms: dict[str, float]
