@@ -31,8 +31,9 @@ INJECTION = re.compile(r"忽略|无视|别管|系统(通知|提示|指令)|管�
 WEIGHTS = {"dense": 1.0, "bm25_zh": 1.0, "bm25_en": 1.0}
 OTHER_YEAR_WEIGHT = 0.5  # a sentence about another year than the one asked keeps this share of its fused score
 DEFAULT_YEAR_WEIGHT = 0.8  # the same for a question naming no year, against the latest plan year (several loaded)
-PLAN_WEIGHT = 0.8  # the same for other documents' sentences, when the year's plan is loaded and the question asks
-# what is planned (not a result, and naming no report or notice): the plan states the year's targets
+# the same for documents that are not plans, when the year asked has its plan loaded and the question asks what is
+# planned (not a result, and naming no report or notice): the plan states the year's targets
+PLAN_WEIGHT = 0.8
 CROSS_DEPTH = 4  # an English question searches this many times deeper when some sentences have no rendering
 MIN_GAP_PAIRS = 3  # rendered sentences found in both languages needed to measure the cross-lingual gap
 PREFER_DEPTH = 30  # how many of the best-ranked sentences a year (or plan) preference reorders
@@ -255,13 +256,14 @@ class YearIndex:
         return (match, other) if match.any() and other.any() else None
 
     def plan_masks(self, years: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray] | None:
-        """(sentences of the plans for ``years``, sentences of the other documents), or None without such a plan
-        or without other documents."""
+        """(sentences of the plans for ``years``, sentences of documents that are not plans), or None without
+        either (other years' plans are the year preference's business)."""
         plans = [d for d, kind in self.doc_kind.items() if kind == "plan" and self.doc_year[d] in years]
-        if not plans or len(plans) == len(self.doc_masks):
+        others = [d for d, kind in self.doc_kind.items() if kind != "plan"]
+        if not plans or not others:
             return None
-        mine = np.logical_or.reduce([self.doc_masks[d] for d in plans])
-        return mine, ~mine
+        return (np.logical_or.reduce([self.doc_masks[d] for d in plans]),
+                np.logical_or.reduce([self.doc_masks[d] for d in others]))
 
     def is_target(self, unit: Unit, year: int) -> bool:
         """A plan's sentence about its own year: what was planned for ``year``."""
@@ -352,7 +354,8 @@ class HybridSearch:
             earlier = understand(searches[-1][0].text, self.years.plan_year)
             asked_for = replace(own, years=earlier.years, relative_year=earlier.relative_year)
         wanted, year_source = self._year_preference(query, fused, asked_for)
-        if wanted and not asked_for.result and not OTHER_KINDS.search(searches[-1][0].text):
+        plans_asked = year_source in ("asked", "relative") and not asked_for.result
+        if plans_asked and not OTHER_KINDS.search(searches[-1][0].text):
             self._prefer(query, fused, self.years.plan_masks(wanted), PLAN_WEIGHT)
 
         def hit_at(i: int) -> Hit:

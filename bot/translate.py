@@ -4,9 +4,9 @@ One record per sentence (and per title and heading) goes into ``corpus/<doc>.en.
 ``"status": "draft"`` with the model's name, for staff to review: a reviewed record drops the status. Records that
 already render the document's current text are kept, so a run that stops half-way (an endpoint error) continues
 where it stopped when run again, and reviewed renderings are never overwritten; a record whose Chinese no longer
-matches the document is drafted again. A draft whose English lacks a number of the Chinese carries a ``check`` note. The prompt asks for the project's
-style: names in pinyin or their accepted English name followed by the Chinese in parentheses, the glossary's
-English for the terms it lists, every figure kept.
+matches the document is drafted again. A draft whose English lacks a number of the Chinese carries a ``check``
+note. The prompt asks for the project's style: names in pinyin or their accepted English name followed by the
+Chinese in parentheses, the glossary's English for the terms it lists, every figure kept.
 """
 
 from __future__ import annotations

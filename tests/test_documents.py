@@ -3,8 +3,9 @@ document, years resolved against the documents' years, target versus result, Eng
 renderings, and drafting renderings with an LLM.
 
 The second and third documents are fixtures written for these tests and NOT REAL (tests/fixtures/documents/: a
-"2025 plan" that looks back at 2024, and a "2024 work report" reviewing 2023 and setting the work for 2024, each saying "测试用虚构文件，非真实文件" in its own text). They are copied into a
-temporary copy of corpus/, never into the real one; everything runs on the fake embedder.
+"2025 plan" that looks back at 2024, and a "2024 work report" reviewing 2023 and setting the work for 2024, each
+saying "测试用虚构文件，非真实文件" in its own text). They are copied into a temporary copy of corpus/, never into the
+real one; everything runs on the fake embedder.
 """
 
 from __future__ import annotations
@@ -291,10 +292,13 @@ def test_the_plan_alone_ranks_as_before(fake_assistant: Assistant, monkeypatch: 
     """With one document every sentence is about 2024: year preference never reorders the plan's sentences."""
     questions = ["今年老旧小区改造多少个？", "2024年有哪些学校建成？", "Which schools open this year?", "2023年GDP是多少？",
                  "老旧小区改造多少个？", "今年老旧小区改造完成了吗？"]
-    before = {q: [(h.unit.id, h.score) for h in fake_assistant.search.run(q).hits] for q in questions}  # type: ignore[union-attr]
+    def ranking(q: str) -> list[tuple[str, float]]:
+        return [(h.unit.id, h.score) for h in fake_assistant.search.run(q).hits]  # type: ignore[union-attr]
+
+    before = {q: ranking(q) for q in questions}
     monkeypatch.setattr(retrieve, "OTHER_YEAR_WEIGHT", 1.0)
     monkeypatch.setattr(retrieve, "DEFAULT_YEAR_WEIGHT", 1.0)
-    after = {q: [(h.unit.id, h.score) for h in fake_assistant.search.run(q).hits] for q in questions}  # type: ignore[union-attr]
+    after = {q: ranking(q) for q in questions}
     assert before == after
     r = fake_assistant.search.run("今年老旧小区改造多少个？")  # type: ignore[union-attr]
     assert (r.years, r.plan_year, r.covered_years, r.target_result) == ((2024,), 2024, (2024,), None)
@@ -358,7 +362,8 @@ def test_translate_drafts_every_sentence_for_review(tmp_path: Path, monkeypatch:
                         lambda settings: (FakeListChatModel(responses=replies), settings.llm))
     assert main(["corpus", "translate", PLAN_2025]) == 0
     assert "drafted" in capsys.readouterr().out
-    records = [json.loads(line) for line in (corpus_dir / f"{PLAN_2025}.en.jsonl").read_text(encoding="utf-8").splitlines()]
+    path = corpus_dir / f"{PLAN_2025}.en.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     doc = next(d for d in load_corpus(corpus_dir).documents if d.doc_id == PLAN_2025)
     assert {r["id"] for r in records} >= {s.id for s in doc.sentences} | {f"{PLAN_2025}/title", f"{PLAN_2025}/h1"}
     assert all(r["status"] == "draft" and r["model"] == "openai:fake-model" and r["en"] for r in records)
@@ -368,7 +373,6 @@ def test_translate_drafts_every_sentence_for_review(tmp_path: Path, monkeypatch:
     assert drafts(corpus_dir, PLAN_2025)[f"{PLAN_2025}/2.1.1.2"] == "openai:fake-model" and drafts(corpus_dir, PLAN) == {}
     assert next(d for d in corpus_report(corpus_dir)["documents"] if d["id"] == PLAN_2025)["english_drafts"] == 14
     # run again: a reviewed record is kept, nothing is drafted again
-    path = corpus_dir / f"{PLAN_2025}.en.jsonl"
     reviewed = [{**r, "en": "Reviewed.", "status": None} if r["id"] == f"{PLAN_2025}/1.1.1" else r for r in records]
     path.write_text("".join(json.dumps({k: v for k, v in r.items() if v is not None}, ensure_ascii=False) + "\n"
                             for r in reviewed), encoding="utf-8")
@@ -450,7 +454,8 @@ def test_chinese_only_sentences_are_lifted_by_the_measured_cross_lingual_gap() -
     retrieve.HybridSearch._lift_chinese_only(search, dense, zh, en)  # type: ignore[arg-type]
     assert dense[3] == pytest.approx(0.85) and dense[4] == 0.0 and list(dense[:3]) == pytest.approx([0.9, 0.88, 0.86])
     few = np.maximum(zh, en)
-    retrieve.HybridSearch._lift_chinese_only(search, few, zh, np.array([0.9, 0, 0, 0, 0], dtype=np.float32))  # type: ignore[arg-type]
+    one_pair = np.array([0.9, 0, 0, 0, 0], dtype=np.float32)
+    retrieve.HybridSearch._lift_chinese_only(search, few, zh, one_pair)  # type: ignore[arg-type]
     assert few[3] == pytest.approx(0.75)  # too few pairs to measure a gap: left as it is
 
 
