@@ -145,7 +145,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .server import serve
+    from .web import serve  # the web layer is loaded only for this command
 
     serve(settings.with_(host=args.host or settings.host, port=args.port or settings.port))
     return 0

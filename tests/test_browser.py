@@ -490,7 +490,8 @@ def test_while_the_index_builds_the_page_says_how_far_it_is_in_its_language(brow
     from bot.web.render import STATIC
 
     cold = Assistant(Settings.from_env(embedder="fake", index_dir=tmp_path / "index", data_dir=tmp_path / "data"))
-    cold.progress = {"done": 54, "total": 218, "started_at": time.time() - 30}  # type: ignore[attr-defined]
+    cold.manager.progress = {"stage": "embedding", "done": 54, "total": 218, "started_at": time.time() - 30,
+                             "eta_s": None}  # as IndexManager reports it while the first build embeds
     app = gr.mount_gradio_app(create_api(cold), build_ui(cold), path="/", theme=theme(), css_paths=[STATIC / "app.css"],
                               head=HEAD, ssr_mode=False)
     with uvicorn_thread(app) as base:
