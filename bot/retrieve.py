@@ -31,8 +31,8 @@ INJECTION = re.compile(r"忽略|无视|别管|系统(通知|提示|指令)|管�
 WEIGHTS = {"dense": 1.0, "bm25_zh": 1.0, "bm25_en": 1.0}
 OTHER_YEAR_WEIGHT = 0.5  # a sentence about another year than the one asked keeps this share of its fused score
 DEFAULT_YEAR_WEIGHT = 0.8  # the same for a question naming no year, against the latest plan year (several loaded)
-# the same for documents that are not plans, when the year asked has its plan loaded and the question asks what is
-# planned (not a result, and naming no report or notice): the plan states the year's targets
+# the same for documents that are not plans, when the year asked (or assumed) has its plan loaded and the question asks
+# what is planned (not a result, naming no report or notice): the plan states the year's targets
 PLAN_WEIGHT = 0.8
 CROSS_DEPTH = 4  # an English question searches this many times deeper when some sentences have no rendering
 MIN_GAP_PAIRS = 3  # rendered sentences found in both languages needed to measure the cross-lingual gap
@@ -354,7 +354,7 @@ class HybridSearch:
             earlier = understand(searches[-1][0].text, self.years.plan_year)
             asked_for = replace(own, years=earlier.years, relative_year=earlier.relative_year)
         wanted, year_source = self._year_preference(query, fused, asked_for)
-        plans_asked = year_source in ("asked", "relative") and not asked_for.result
+        plans_asked = bool(wanted) and not asked_for.result
         if plans_asked and not OTHER_KINDS.search(searches[-1][0].text):
             self._prefer(query, fused, self.years.plan_masks(wanted), PLAN_WEIGHT)
 
