@@ -93,6 +93,7 @@ def test_browser_questions_tab_and_an_approved_answer(staff_app: str) -> None:
         expect(listing).not_to_contain_text("明天天气怎么样")
         page.locator("#q-lang input").click()
         page.get_by_role("option", name="全部 · all").click()
+        expect(page.get_by_role("option", name="English · en")).to_have_count(0)  # that list has closed
         page.locator("#q-status input").click()
         page.get_by_role("option", name="全部 · all").click()
         expect(listing).to_contain_text(QUESTION)

@@ -53,7 +53,9 @@
     if (parts[0] !== "/plan" || parts.length < 2) return url;
     var query = [];
     if (lang === "en") query.push("lang=en");
-    if (sentences && sentences.length) query.push("s=" + sentences.map(encodeURIComponent).join(","));
+    if (sentences && sentences.length) {  // IDs keep their slashes, as /plan's own links write them
+      query.push("s=" + sentences.map(function (id) { return encodeURIComponent(id).replace(/%2F/g, "/"); }).join(","));
+    }
     return "/plan" + (query.length ? "?" + query.join("&") : "") + "#" + parts[1];
   }
 
