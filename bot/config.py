@@ -50,6 +50,7 @@ class Settings:
     rate_limit_per_minute: int = 60
     access_log_clients: bool = False  # BOT_ACCESS_LOG_CLIENTS=on: access log lines name the client's address
     top_k: int = 6
+    answer_cache: int = 1024  # BOT_ANSWER_CACHE: answers (and query vectors) kept for repeated questions; 0 = off
     # bench knobs (BOT_BENCH_*): 0 / empty means the bench's own default
     bench_skip: tuple[str, ...] = field(default_factory=tuple)
     bench_scale: int = 0
@@ -67,6 +68,8 @@ class Settings:
             )
         if self.log_retention_days < 1:
             raise ConfigError("BOT_LOG_RETENTION_DAYS must be at least 1")
+        if self.answer_cache < 0:
+            raise ConfigError("BOT_ANSWER_CACHE must be 0 (off) or more")
         if self.rate_limit_per_minute < 1:
             raise ConfigError("BOT_RATE_LIMIT_PER_MINUTE must be at least 1")
 

@@ -10,6 +10,7 @@ import time
 from typing import Any, Callable
 
 from .answer import Answer, ExtractiveAnswerer
+from .cache import AnswerCache, install_query_vectors
 from .documents import DocumentInfo
 from .bilingual import Figure, Glossary, load_figures, load_renderings
 from .config import Settings
@@ -76,6 +77,9 @@ class Assistant:
         # residents' questions, masked, written by a batch thread (BOT_QUESTION_LOG); staff-approved answers
         self.question_log = QuestionLog.from_settings(self.settings)
         self.approved = Approved.from_settings(self.settings)
+        # repeated questions (bot.cache): served from memory under the state they were computed in
+        self.cache = AnswerCache(self.settings.answer_cache)
+        self._state = 0  # bumped by every reload: the cache's entries belong to one loaded state
 
     def warm_up(self, on_progress: Callable[[str], None] | None = None) -> "Assistant":
         """Load (or build) the index now; returns the assistant, ready to answer."""
@@ -145,12 +149,15 @@ class Assistant:
                    if (n := NoticeFacts.of(doc, load_renderings(self.settings.corpus_dir, doc.doc_id)))]
         answerer = ExtractiveAnswerer(index, figures, items=items, documents=documents, segments=segments,
                                       notices=notices)
+        install_query_vectors(index.embeddings, self.settings.answer_cache)
         state = (index, HybridSearch(index, glossary), answerer, glossary, figures)
         with self._lock:  # requests in flight keep the objects they already hold
             retired = self.index
             self.index, self.search, self.extractive, self.glossary, self._figures = state
             self.status = status
             self._corpus, self._items = corpus, items
+            self._state += 1
+        self.cache.clear()  # a new index, corpus data or answerer: nothing computed before holds
         if retired is not None and retired is not index:  # closed, and its lease released, once in-flight work is done
             timer = threading.Timer(RETIRE_AFTER_S, lambda: (retired.close(),
                                                              self.manager.lease.release(retired.manifest.build)))
@@ -166,12 +173,21 @@ class Assistant:
         """``channel`` (api / chat / widget) is recorded in the question log; any other channel is not logged."""
         t0 = time.perf_counter()
         with self._lock:
-            search, extractive = self.search, self.extractive
+            search, extractive, state = self.search, self.extractive, self._state
         if search is None or extractive is None:
             raise IndexNotReady("the index is not loaded yet — try again shortly")
         question = valid_text(question)
         history = [{**turn, "content": valid_text(str(turn.get("content", "")))} for turn in history or []]
         context = previous_question(history) if is_followup(question, history) else ""
+        key = None
+        token = self._cache_token(state, search, extractive) if self.cache.enabled else None
+        if token is not None:
+            key = self.cache.key(question, lang, context)
+            cached = self.cache.get(key, token)
+            if cached is not None:
+                cached.question = question  # the asker's own text; everything else is what computing it gives
+                now = time.perf_counter()
+                return self._served(cached, question, channel, t0, now, now)
         approved = None if context else self.approved.before(question, lang, search.index, extractive)
         retrieval = search.run(question, lang=lang, k=self.settings.top_k + 2, context=context)
         t1 = time.perf_counter()
@@ -180,6 +196,22 @@ class Assistant:
             answer = self.llm.run(question, retrieval, answer)
         t2 = time.perf_counter()
         answer.top = dict(retrieval.signals)
+        if key is not None and (self.llm is None or answer.mode == "llm"):  # never an LLM fallback: it may pass
+            self.cache.put(key, token, answer)
+        return self._served(answer, question, channel, t0, t1, t2)
+
+    def _cache_token(self, state: int, search: HybridSearch, extractive: ExtractiveAnswerer) -> Any:
+        """The serving state an answer depends on: the loaded state (and the very objects that answer, should
+        anyone set them by hand), the LLM, and the approved answers servable now (read at most every few seconds, as
+        ``Approved.before`` reads them). None: not known, so no cache for this ask."""
+        try:
+            self.approved.refresh(search.index, getattr(extractive, "documents", None))
+        except Exception:  # noqa: BLE001 — Approved.before says why; unsure of the state, the cache stays out
+            return None
+        return (state, search, extractive, self.llm, (getattr(self.approved, "_key", None) or (None, None))[1])
+
+    def _served(self, answer: Answer, question: str, channel: str, t0: float, t1: float, t2: float) -> Answer:
+        """Timings, and the question log's row (a cached answer is logged like any other, with its own id)."""
         answer.timings_ms = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
         answer.log_id = self.question_log.record(answer, question, channel, answer.timings_ms["total"],  # type: ignore[attr-defined]
                                                  llm_configured=self.llm is not None)
