@@ -115,6 +115,12 @@ def _clauses_en(sentence: str, tokens: set[str]) -> str:
     return span[:1].upper() + span[1:]
 
 
+def _sentence(text: str) -> str:
+    """A quoted span ends as a sentence does, so that spans of several sentences read apart."""
+    text = text.strip().rstrip(";,:")
+    return text if text.endswith((".", "!", "?", '."', ".'")) or not text else text + "."
+
+
 def _slice(text: str, first: str, last: str) -> str:
     """The part of ``text`` from segment ``first`` to segment ``last``, with the punctuation between them."""
     start = text.find(first)
@@ -232,10 +238,11 @@ class ExtractiveAnswerer:
         if lead is not None and lead.focus:
             budget = EN_QUOTE_BUDGET_AFTER_FIGURE if lead.kind == "figure" else EN_QUOTE_BUDGET
             citations = self._citations(chosen, query, focus=lead.focus, budget=budget)
-        answer = self._compose(question, lang, lead, citations)
+        words = (set(query.en_tokens) - EN_GENERIC) | set(query.zh_terms)  # what the question says, in either language
+        answer = self._compose(question, lang, lead, citations, words)
         if unsupported_numbers(answer) and lead is not None:  # never serve a figure no quote carries
             log.warning("direct answer dropped (unsupported numbers %s): %s", unsupported_numbers(answer), lead.text)
-            answer = self._compose(question, lang, None, self._citations(chosen, query))
+            answer = self._compose(question, lang, None, self._citations(chosen, query), words)
         return answer
 
     def _notice(self, question: str, lang: str, text: str) -> Answer:
@@ -289,15 +296,28 @@ class ExtractiveAnswerer:
         return Lead(f"For {year} the plan sets {fig.measure_en}: {fig.value_en} [{n}].", kind="figure",
                     focus=[fig.value])
 
-    def _compose(self, question: str, lang: str, lead: Lead | None, citations: list[Citation]) -> Answer:
+    def _compose(self, question: str, lang: str, lead: Lead | None, citations: list[Citation],
+                 terms: set[str] | None = None) -> Answer:
         year = self.plan_year
         quoted = citations[:MAX_QUOTED]
+        if lang == "en" and terms is not None and len(quoted) > 1:  # a second quote only when it says more
+
+            def says(c: Citation) -> set[str]:
+                return {t for t in terms if t in c.quote or t in set(en_tokens(c.quote_en or ""))}
+
+            first = says(quoted[0])
+            quoted = [quoted[0]] + [c for c in quoted[1:] if says(c) - first]
         if lang == "zh":
             body = "".join(f"{c.quote.rstrip('。；;，,')} [{c.n}]。" for c in quoted)
             text = f"{lead.text}\n计划原文：{body}" if lead else f"{year}年计划提出：{body}"
         else:
             body = " ".join(f"{(c.quote_en or c.quote).rstrip(' .;,')} [{c.n}]." for c in quoted)
-            text = f"{lead.text}\nIn the plan's words: {body}" if lead else f"For {year} the plan says: {body}"
+            if lead:
+                text = f"{lead.text}\nIn the plan's words: {body}"
+            elif body.startswith("The district will "):  # the rendering's own voice, as an answer for the year
+                text = f"In {year} the district will {body[len('The district will '):]}"
+            else:
+                text = f"For {year} the plan says: {body}"
         return Answer(question=question, language=lang, answer=text, abstained=False, mode="extractive",
                       citations=citations, partial=bool(lead and lead.partial),
                       direct=lead.text if lead else text, derived=set(lead.derived) if lead else set())
@@ -318,9 +338,11 @@ class ExtractiveAnswerer:
                     quote = _clauses(quote, tokens)
                 full_en = [u.en for u in span if u.en]
                 en = full_en
-                if query.lang == "en":
-                    en = [self._english_span(u, quote, tokens, set(query.en_tokens), budget or EN_QUOTE_BUDGET)
-                          for u in span if u.en]
+                if query.lang == "en" and len(full_en) == len(span):
+                    parts = [self._english_span(u, quote, tokens, set(query.en_tokens), budget or EN_QUOTE_BUDGET)
+                             for u in span]
+                    # sentences of the run that say nothing of the question stay in the card, not in the answer
+                    en = [_sentence(text) for text, said in parts if said > 0] or [_sentence(t) for t, _ in parts]
                 citations.append(Citation(
                     n=len(citations) + 1, id=pid, label=span[0].label, label_en=span[0].label_en,
                     text=self.index.paragraph_text(pid), quote=quote,
@@ -332,32 +354,38 @@ class ExtractiveAnswerer:
         return citations
 
     def _english_span(self, unit: Unit, quote_zh: str, tokens: list[str], en_words: set[str],
-                      budget: int = 0) -> str:
-        """The English of a sentence cut to what answers: the aligned segments whose Chinese the quote keeps, or
-        the best run of segments carrying the question's own words; without segments, the semicolon-separated
-        tasks that carry them."""
+                      budget: int = 0) -> tuple[str, float]:
+        """The English of a sentence cut to what answers, with how much of the question it says (IDF-weighted
+        question words): the aligned segment that says most — its Chinese kept in the quote, or the question's own
+        words — with the segments next to it that say more of it, and the one after it when it only names the
+        topic (the items follow it); without segments, the semicolon-separated tasks that carry the words."""
+        words = en_words - EN_GENERIC
+        weigh = self.index.idf.en
+
+        def said(text: str) -> float:
+            return sum(weigh(w) for w in words & set(en_tokens(text)))
+
         pairs = self.segments.get(unit.id)
         if not pairs or len(pairs) < 2:
-            return _clauses_en(unit.en or "", en_words)
-        words = en_words - EN_GENERIC
+            text = _clauses_en(unit.en or "", en_words)
+            return text, said(text)
         focused = quote_zh != unit.zh
-        scores = [(2.0 if focused and zh and zh in quote_zh else 0.0) + len(words & set(en_tokens(en)))
-                  for zh, en in pairs]
+        scores = [(2.0 if focused and zh and zh in quote_zh else 0.0) + said(en) for zh, en in pairs]
         if max(scores) <= 0:
-            return unit.en or ""
+            return unit.en or "", 0.0
         best = max(range(len(pairs)), key=lambda i: (scores[i], -i))
         lo, hi = best, best
         size = len(pairs[best][1])
         budget = budget or EN_QUOTE_BUDGET
-        while hi + 1 < len(pairs) and size + len(pairs[hi + 1][1]) <= budget:  # what follows the topic
-            hi += 1
-            size += len(pairs[hi][1])
         while lo > 0 and scores[lo - 1] > 0 and size + len(pairs[lo - 1][1]) <= budget:
-            lo -= 1
+            lo -= 1  # the segments before it that also say what was asked
             size += len(pairs[lo][1])
-        span = re.sub(r"^(and|as well as|while|but)\s+", "", _slice(unit.en or "", pairs[lo][1], pairs[hi][1]).strip(" ;,"),
-                      flags=re.I)
-        return span[:1].upper() + span[1:]
+        while hi + 1 < len(pairs) and size + len(pairs[hi + 1][1]) <= budget:
+            hi += 1  # what follows the topic ("improve its social assistance system") is its content
+            size += len(pairs[hi][1])
+        span = re.sub(r"^(and|as well as|while|but|so as to)\s+", "",
+                      _slice(unit.en or "", pairs[lo][1], pairs[hi][1]).strip(" ;,"), flags=re.I)
+        return span[:1].upper() + span[1:], sum(scores[lo : hi + 1])
 
     def related(self, retrieval: Retrieval, lang: str, n: int = 3) -> list[dict[str, str]]:
         seen: list[dict[str, str]] = []

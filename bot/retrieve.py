@@ -29,6 +29,13 @@ INJECTION = re.compile(r"忽略|无视|别管|系统(通知|提示|指令)|管�
                        r"ignore (all|any|previous|your|the)|disregard|system prompt|override|jailbreak|api key|"
                        r"pretend|you are now|act as|developer mode|instructions", re.I)
 WEIGHTS = {"dense": 1.0, "bm25_zh": 1.0, "bm25_en": 1.0}
+# An English question's Chinese words come only from the glossary (a few broad terms: 投资, 人才), so its Chinese
+# list votes with less weight than the English one made from its own words.
+LANG_WEIGHTS = {"zh": WEIGHTS, "en": {"dense": 1.0, "bm25_zh": 0.5, "bm25_en": 1.0}}
+# Fused score added, among the best COVERAGE_DEPTH, per unit of coverage (the IDF-weighted share of the question's
+# own words a sentence says): the three lists agree on the topic, coverage tells which sentence says what was asked.
+COVERAGE_WEIGHT = {"zh": 0.05, "en": 0.1}
+COVERAGE_DEPTH = 20
 OTHER_YEAR_WEIGHT = 0.5  # a sentence about another year than the one asked keeps this share of its fused score
 DEFAULT_YEAR_WEIGHT = 0.8  # the same for a question naming no year, against the latest plan year (several loaded)
 # the same for documents that are not plans, when the year asked (or assumed) has its plan loaded and the question asks
@@ -346,8 +353,11 @@ class HybridSearch:
             dense, zh, en = self._lists(q)
             for name, scores in (("dense", dense), ("bm25_zh", zh), ("bm25_en", en)):
                 ranked = _ranked(scores)
-                fused[ranked] += weight * WEIGHTS[name] / (RRF_K + np.arange(1, ranked.size + 1))
+                fused[ranked] += weight * LANG_WEIGHTS.get(query.lang, WEIGHTS)[name] / (RRF_K + np.arange(1, ranked.size + 1))
             best_dense, best_zh, best_en = np.maximum(best_dense, dense), np.maximum(best_zh, zh), np.maximum(best_en, en)
+        lift = COVERAGE_WEIGHT.get(query.lang, 0.0)
+        for i in _ranked(fused)[:COVERAGE_DEPTH] if lift else ():
+            fused[i] += lift * coverage(query, self.index.units[i], self.index.idf)
         own = understand(query.text, self.years.plan_year)
         asked_for = own
         if context and not own.years:  # a follow-up naming no year keeps the earlier question's
