@@ -12,6 +12,7 @@ from .bilingual import Figure
 from .confidence import Calibration
 from .direct import DirectAnswer, Lead
 from .documents import DocumentInfo
+from .enumerations import list_lead
 from .index import Index, Unit
 from .items import PlanItem
 from .notice import NoticeFacts, about_document
@@ -233,6 +234,9 @@ class ExtractiveAnswerer:
         evidence = " ".join(f"{c.quote} {c.text_en or ''}" for c in citations)
         unmentioned = self._unmentioned(query) if asked.kind == "whether" else ""
         lead = self.direct.run(asked, query, sentence_ids, cite, evidence, lang, unmentioned=unmentioned)
+        if lead is None:
+            units = [self.index.units[self.index.position[sid]] for sid in sentence_ids if sid in self.index.position]
+            lead = list_lead(asked, query, units, self.segments, cite, self.plan_year)
         if lead is None:
             lead = self._figure_lead(query, chosen, citations)
         if lead is not None and lead.focus:

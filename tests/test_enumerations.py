@@ -1,0 +1,50 @@
+"""The plan's own lists read from its sentences, and the direct answers made from them."""
+
+from __future__ import annotations
+
+from bot.enumerations import en_items, without, zh_lists
+
+SAFETY = "持续开展燃气、消防、危化品、建筑施工、道路交通等重点行业领域排查整治，坚决防范遏制重特大事故。"
+SAFETY_EN = ("continue to inspect for and rectify hazards in key sectors such as gas, fire safety, hazardous chemicals, "
+             "building construction and road traffic")
+
+
+def test_a_chinese_list_has_its_items_and_the_noun_naming_them() -> None:
+    (enum,) = zh_lists(SAFETY)
+    assert enum.items == ("燃气", "消防", "危化品", "建筑施工", "道路交通")  # the clause's verb 开展 is not an item
+    assert enum.head == "重点行业领域"  # the verb after the head (排查整治) is not part of it
+
+
+def test_two_items_or_a_plain_clause_are_not_a_list() -> None:
+    assert zh_lists("推动区知识产权运营中心建设运营，促进知识产权高质量创造和高效益运用。") == []
+    assert zh_lists("建成六马路地块小学、战备楼地块中学。") == []  # two items: the item answers list them
+
+
+def test_english_items_are_as_many_as_the_chinese_ones() -> None:
+    head, items = en_items(SAFETY_EN + ", and resolutely prevent major accidents", 5)  # type: ignore[misc]
+    assert items == ("gas", "fire safety", "hazardous chemicals", "building construction", "road traffic")
+    assert head == "key sectors"
+    names = "help business districts such as Joy City (大悦城), Luneng City (鲁能城) and Xiyuehui (熙悦汇) thrive"
+    assert en_items(names, 3) == ("business districts", ("Joy City (大悦城)", "Luneng City (鲁能城)", "Xiyuehui (熙悦汇)"))
+    assert en_items("people in difficulty, such as the elderly, the sick and people with disabilities", 3)[0] == \
+        "people in difficulty"  # type: ignore[index]
+    assert en_items("without a list opener, gas, fire and traffic", 3) is None
+    assert en_items("such as gas", 3) is None  # fewer items than the Chinese list: no English list
+
+
+def test_excluded_items_are_left_out() -> None:
+    assert without(("燃气", "消防", "危化品"), ("燃气",)) == ("消防", "危化品")
+    assert without(("gas", "fire safety", "hazardous chemicals"), ("gas",)) == ("fire safety", "hazardous chemicals")
+    assert without(("gas", "fire safety"), ()) == ("gas", "fire safety")
+
+
+def test_which_sectors_is_answered_with_the_plans_list_in_both_languages(assistant) -> None:  # type: ignore[no-untyped-def]
+    zh = assistant.ask("安全生产排查整治涉及哪些重点行业？", channel="eval")
+    first = zh.answer.split("\n")[0]
+    assert "燃气、消防、危化品、建筑施工、道路交通" in first and first.startswith("2024年计划"), zh.answer
+    en = assistant.ask("Which sectors are covered by the workplace safety inspections?", channel="eval")
+    first = en.answer.split("\n")[0]
+    assert first.startswith("For 2024 the plan lists key sectors: gas, fire safety"), en.answer
+    assert len(first) < 200
+    other = assistant.ask("Other than gas, what else will the safety inspections look at?", channel="eval")
+    assert "gas" not in other.answer.split("\n")[0].split(":", 1)[1].split("[")[0], other.answer
