@@ -39,7 +39,9 @@ def test_percentile_edges() -> None:
 def _figures(**changes: object) -> dict:
     fig = {"embed_query_p50_ms": 10.0, "ask_p50_ms": 15.0, "ask_p95_ms": 25.0, "http_rps": 100.0,
            "http_p95_ms": 150.0, "http_errors": 0, "server_rss_mb": 500.0, "build_noop_s": 0.2,
-           "scale_ask_p50_ms": 18.0, "scale_sentences": 20_109, "cpus": 2}
+           "scale_ask_p50_ms": 18.0, "scale_sentences": 20_109, "cpus": 2, "ask_cpu_p50_ms": 14.0,
+           "ask_cpu_mean_ms": 16.0, "server_cpu_ms_per_request": 17.0, "chat_cpu_ms_per_question": 19.0,
+           "cold_start_s": 2.0, "zipf_ask_p50_ms": 0.5, "log_cpu_overhead": 0.02, "staff_query_max_ms": 400.0}
     fig.update(changes)
     return fig
 
@@ -52,6 +54,14 @@ def test_ratios() -> None:
     assert fig["http_rps_over_cpu_bound"] == pytest.approx(100.0 / (2000 / 15.0))
     assert fig["http_p95_over_ask_p50"] == pytest.approx(10.0)
     assert fig["scale_p50_over_plan_p50"] == pytest.approx(1.2)
+    assert fig["server_cpu_over_ask_cpu"] == pytest.approx(17.0 / 16.0)  # means against means
+    assert fig["chat_cpu_over_ask_cpu"] == pytest.approx(19.0 / 16.0)
+    assert fig["zipf_p50_over_embed"] == pytest.approx(0.05)
+
+
+def test_server_cpu_falls_back_to_the_ask_cpu_p50() -> None:
+    fig = stats.add_ratios(_figures(ask_cpu_mean_ms=None))
+    assert fig["server_cpu_over_ask_cpu"] == pytest.approx(17.0 / 14.0)
 
 
 def test_cpu_time_bound_is_informational() -> None:
@@ -90,6 +100,12 @@ def test_all_targets_pass_on_good_figures() -> None:
     ({"scale_ask_p50_ms": 22.6}, "scale_p50"),
     ({"scale_sentences": 2_000}, "scale_size"),
     ({"server_rss_mb": None}, "server_rss"),  # a missing figure is a miss, not a pass
+    ({"server_cpu_ms_per_request": 17.7}, "server_cpu"),  # 17.7 / 16 > 1.1
+    ({"chat_cpu_ms_per_question": 19.3}, "chat_cpu"),  # 19.3 / 16 > 1.2
+    ({"cold_start_s": 2.6}, "cold_start"),
+    ({"zipf_ask_p50_ms": 3.1}, "zipf_p50"),  # 3.1 / 10 > 0.3
+    ({"log_cpu_overhead": 0.051}, "log_cpu"),
+    ({"staff_query_max_ms": 1000.5}, "staff_query"),
 ])
 def test_each_target_misses_alone(change: dict, target: str) -> None:
     targets = stats.evaluate_targets(stats.add_ratios(_figures(**change)))
@@ -141,6 +157,14 @@ def test_synthetic_corpus_is_deterministic(tmp_path: Path) -> None:
         assert path.read_text(encoding="utf-8") == (tmp_path / "b" / path.name).read_text(encoding="utf-8")
 
 
+def test_zipf_mix_repeats_a_few_questions_often() -> None:
+    cases = load_cases(ROOT / "evals" / "questions.jsonl")
+    mix = bench.zipf_mix(cases, 3000)
+    counts = sorted((sum(1 for c in mix if c is case) for case in cases), reverse=True)
+    assert sum(counts) == 3000 and counts[0] > 10 * counts[len(counts) // 2]
+    assert bench.zipf_mix(cases, 50) == bench.zipf_mix(cases, 50)  # deterministic
+
+
 def test_mixed_questions_alternate_languages() -> None:
     cases = load.mixed_questions(load_cases(ROOT / "evals" / "questions.jsonl"))
     assert [c.lang for c in cases[:6]] == ["zh", "en"] * 3
@@ -184,6 +208,9 @@ def test_quick_run_in_process(tmp_path: Path) -> None:
                    "build_noop_s", "scale_sentences", "scale_build_s", "scale_ask_p50_ms", "scale_plan_ask_p50_ms", "ask_cpu_p50_ms",
                    "ask_p50_over_embed", "ask_p95_over_embed", "scale_p50_over_plan_p50"])
     assert fig["build_noop_rebuilt"] is False
+    _numbers(fig, ["zipf_ask_p50_ms", "zipf_hit_rate", "zipf_p50_over_embed", "ask_cpu_mean_ms"])
+    assert fig["zipf_asks"] == bench.QUICK_ZIPF_ASKS and 0 < fig["zipf_hit_rate"] < 1
+    assert fig["zipf_distinct"] < fig["zipf_asks"] / 2  # the mix repeats the popular questions
     assert fig["scale_sentences"] == 600 and fig["scale_meets_20k"] is False
     assert fig["baseline"]
     for key in bench.REQUIRED_KEYS:
@@ -199,6 +226,11 @@ def test_quick_run_http(tmp_path: Path) -> None:
     fig = bench.run(settings, quick=True, skip=("scale", "baseline"), work=tmp_path / "work", clients=3,
                     per_client=4, say=lambda _msg: None)
     assert fig["errors"] == {}, fig["errors"]
-    _numbers(fig, ["http_rps", "http_p50_ms", "http_p95_ms", "server_rss_mb", "cold_start_s"])
+    _numbers(fig, ["http_rps", "http_p50_ms", "http_p95_ms", "server_rss_mb", "cold_start_s", "server_cpu_ms_per_request",
+                   "chat_cpu_ms_per_question", "chat_qps", "chat_p50_ms", "chat_p95_ms", "server_cpu_over_ask_cpu",
+                   "chat_cpu_over_ask_cpu"])
     assert fig["http_requests"] == 12 and fig["http_clients"] == 3
     assert fig["http_errors"] == 0, fig["http_error_kinds"]
+    assert fig["chat_questions"] == 12 and fig["chat_errors"] == 0, fig["chat_error_kinds"]
+    assert fig["import_ms"]["gradio"] > 0 and "bot.web.app" in fig["import_ms"]
+    assert "import time per heavy package" in bench.format_table(fig)

@@ -6,22 +6,27 @@ touched), so the ratios between figures hold on a noisy machine:
 1. cold build of the plan index (fresh index folder, fresh embedding cache) and a no-op rebuild;
 2. in-process, warm: query-embedding latency (the floor) and ``Assistant.ask`` over the eval questions;
 3. the plain LangChain recipe (``bot.evals.baselines.LangChainRecipe``) on the same questions;
-4. ``python app.py`` on 127.0.0.1 with the built index (``bot.evals.load``): cold start to a healthy
-   ``/api/health``, then N concurrent clients x M ``POST /api/ask`` (mixed Chinese / English), the server's peak RSS;
-5. a synthetic corpus (``bot.evals.synthetic``) of >= 20,000 sentences: index build time, then ask p50 on the plan
+4. repeated questions: a Zipf(s = 1.1) mix over the eval questions asked of an assistant with its answer cache
+   (``zipf_ask_p50_ms``; every other stage runs without the cache, so each ask is computed);
+5. ``python app.py`` on 127.0.0.1 with the built index (``bot.evals.load``): the import time of each heavy package,
+   cold start to a healthy ``/api/health``, then N concurrent clients x M ``POST /api/ask`` (mixed Chinese /
+   English), then N residents x M questions through the Gradio chat's queue (``bot.evals.chatbench``), the server's
+   CPU time per request and per question, and its peak RSS;
+6. a synthetic corpus (``bot.evals.synthetic``) of >= 20,000 sentences: index build time, then ask p50 on the plan
    questions, alternating question by question with the plan-size index so their ratio sees the same machine load.
 
 Each stage also reports how many cores other processes kept busy meanwhile (``other_load_cores``):
 on a shared machine that says which figures to distrust.
 
 Knobs (Settings, from the environment, for CI and debugging): BOT_BENCH_CLIENTS, BOT_BENCH_REQUESTS (per client),
-BOT_BENCH_SCALE (sentences), BOT_BENCH_PASSES, BOT_BENCH_SKIP (comma list of http, scale, baseline, staff),
+BOT_BENCH_SCALE (sentences), BOT_BENCH_PASSES, BOT_BENCH_SKIP (comma list of http, chat, scale, baseline, staff, zipf),
 BOT_BENCH_KEEP=1 (keep the temporary folder and print its path).
 """
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -38,7 +43,7 @@ from ..service import Assistant
 from .baselines import LangChainRecipe
 from .cases import load_cases
 from .load import measure_http, mixed_questions
-from .probes import machine_busy_s
+from .probes import import_times, machine_busy_s
 from .stats import SCALE_SENTENCES, TARGETS, add_ratios, evaluate_targets, percentile, rounded
 from .synthetic import write_synthetic_corpus
 
@@ -48,11 +53,15 @@ QUICK_SCALE_SENTENCES = 2_000
 HTTP_CLIENTS = 16
 HTTP_REQUESTS = 50  # per client
 QUICK_HTTP_REQUESTS = 10
+ZIPF_S = 1.1
+ZIPF_ASKS = 3000
+QUICK_ZIPF_ASKS = 400
 
 REQUIRED_KEYS = (
     "embed_query_p50_ms", "ask_p50_ms", "ask_p95_ms", "baseline_ask_p50_ms", "build_cold_s", "build_noop_s",
     "http_clients", "http_requests", "http_errors", "http_rps", "http_p50_ms", "http_p95_ms", "server_rss_mb",
     "cold_start_s", "scale_sentences", "scale_build_s", "scale_ask_p50_ms", "log_cpu_overhead", "staff_query_max_ms",
+    "ask_cpu_p50_ms", "server_cpu_ms_per_request", "chat_cpu_ms_per_question", "zipf_ask_p50_ms",
 )
 
 
@@ -106,7 +115,33 @@ def measure_ask(assistant: Any, cases: Sequence[Any], passes: int, warmup: int =
     return {"embed_query_p50_ms": percentile(embeds, 50), "embed_query_p95_ms": percentile(embeds, 95),
             "ask_p50_ms": percentile(asks, 50), "ask_p95_ms": percentile(asks, 95),
             "ask_max_ms": max(asks) if asks else None, "ask_samples": len(asks),
-            "ask_cpu_p50_ms": percentile(cpu, 50)}
+            "ask_cpu_p50_ms": percentile(cpu, 50), "ask_cpu_mean_ms": sum(cpu) / len(cpu) if cpu else None}
+
+
+def zipf_mix(cases: Sequence[Any], n: int, s: float = ZIPF_S, seed: int = 13) -> list[Any]:
+    """``n`` draws from the cases (each question with its history), the k-th most popular drawn with weight
+    1 / k^s; which case is how popular is shuffled with ``seed``."""
+    rng = random.Random(seed)
+    ranked = list(cases)
+    rng.shuffle(ranked)
+    weights = [1.0 / (k ** s) for k in range(1, len(ranked) + 1)]
+    return rng.choices(ranked, weights=weights, k=n)
+
+
+def measure_zipf(settings: Settings, cases: Sequence[Any], n: int) -> dict[str, Any]:
+    """Repeated questions: a Zipf mix asked of a fresh assistant with its answer cache (misses included)."""
+    assistant = Assistant(settings).warm_up()
+    mix = zipf_mix(cases, n)
+    times: list[float] = []
+    for case in mix:
+        t0 = time.perf_counter()
+        assistant.ask(case.question, history=case.history)
+        times.append(_ms_since(t0))
+    hits = assistant.cache.stats()["hits"]
+    assistant.question_log.flush(30)
+    return {"zipf_ask_p50_ms": percentile(times, 50), "zipf_ask_p95_ms": percentile(times, 95),
+            "zipf_ask_mean_ms": sum(times) / len(times) if times else None, "zipf_asks": len(times),
+            "zipf_distinct": len({id(c) for c in mix}), "zipf_hit_rate": hits / max(1, len(times))}
 
 
 def measure_baseline(settings: Settings, assistant: Assistant, cases: Sequence[Any]) -> dict[str, Any]:
@@ -181,7 +216,8 @@ def run(settings: Settings, quick: bool = False, skip: Sequence[str] | None = No
     fig.update({"quick": quick, "embedder": settings.embedder, "cpus": cpu_count(), "questions": len(cases),
                 "omp": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT")},
                 "passes": passes, "load_average_start": [round(x, 2) for x in os.getloadavg()], "errors": {}})
-    bench = settings.with_(index_dir=work / "index", data_dir=work / "data")
+    # no answer cache: each ask computed (the Zipf stage measures the cache)
+    bench = settings.with_(index_dir=work / "index", data_dir=work / "data", answer_cache=0)
     started = time.perf_counter()
 
     def stage(name: str, fn: Callable[[], dict[str, Any]]) -> None:
@@ -219,8 +255,15 @@ def run(settings: Settings, quick: bool = False, skip: Sequence[str] | None = No
             say("baseline: the plain LangChain recipe")
             stage("baseline", lambda: measure_baseline(bench, holder["assistant"], cases))
         holder.clear()  # the server gets the CPUs and memory to itself
+        if "zipf" not in skipped:
+            n = QUICK_ZIPF_ASKS if quick else ZIPF_ASKS
+            say(f"zipf: {n} asks, Zipf(s={ZIPF_S}) over {len(cases)} questions, with the answer cache")
+            stage("zipf", lambda: measure_zipf(bench.with_(answer_cache=1024, data_dir=work / "zipf-data"), cases, n))
         if "http" not in skipped:
-            stage("http", lambda: measure_http(bench, bench.index_dir, work, cases, clients, per_client, say))
+            stage("imports", lambda: {"import_ms": import_times()})
+            say(f"imports (ms, in a fresh interpreter): {fig.get('import_ms')}")
+            stage("http", lambda: measure_http(bench, bench.index_dir, work, cases, clients, per_client, say,
+                                               chat="chat" not in skipped))
         if "scale" not in skipped:
             stage("scale", lambda: measure_scale(settings, bench, work, scale_sentences, cases, say))
     finally:
@@ -243,6 +286,13 @@ ROWS = [
     ("HTTP clients", "http_clients", ""), ("HTTP requests", "http_requests", ""), ("HTTP errors", "http_errors", ""),
     ("HTTP throughput", "http_rps", "req/s"), ("HTTP p50", "http_p50_ms", "ms"), ("HTTP p95", "http_p95_ms", "ms"),
     ("server CPU per request", "server_cpu_ms_per_request", "ms"), ("ask CPU time p50", "ask_cpu_p50_ms", "ms"),
+    ("ask CPU time mean", "ask_cpu_mean_ms", "ms"), ("chat questions", "chat_questions", ""),
+    ("chat errors", "chat_errors", ""), ("chat throughput", "chat_qps", "q/s"), ("chat p50", "chat_p50_ms", "ms"),
+    ("chat p95", "chat_p95_ms", "ms"), ("server CPU per chat question", "chat_cpu_ms_per_question", "ms"),
+    ("server CPU per request / ask", "server_cpu_over_ask_cpu", "x"),
+    ("chat CPU per question / ask", "chat_cpu_over_ask_cpu", "x"),
+    ("Zipf mix ask p50 (cached)", "zipf_ask_p50_ms", "ms"), ("Zipf mix hit rate", "zipf_hit_rate", ""),
+    ("Zipf p50 / embedding floor", "zipf_p50_over_embed", "x"),
     ("server peak RSS", "server_rss_mb", "MB"), ("cold start to healthy", "cold_start_s", "s"),
     ("scale corpus", "scale_sentences", "sentences"), ("scale index build", "scale_build_s", "s"),
     ("scale ask p50", "scale_ask_p50_ms", "ms"), ("plan ask p50 (alongside scale)", "scale_plan_ask_p50_ms", "ms"),
@@ -265,6 +315,9 @@ def format_table(fig: dict[str, Any]) -> str:
     lines.append(f"baseline used: {fig.get('baseline')}; embedder {fig.get('embedder')}; {fig.get('cpus')} CPUs; "
                  f"load average {fig.get('load_average_start')} -> {fig.get('load_average_end')}")
     lines.append(f"other processes kept busy (cores, by stage): {fig.get('other_load_cores')}")
+    if fig.get("import_ms"):
+        lines.append("import time per heavy package (ms, fresh interpreter, in this order): "
+                     + ", ".join(f"{k} {v}" for k, v in fig["import_ms"].items()))
     if fig.get("quick"):
         lines.append(f"--quick: the scale run has {fig.get('scale_sentences')} sentences, not the required 20,000")
     lines.append("")

