@@ -3,7 +3,8 @@
 These keep the slips of the bilingual review fixed: glossary terms rendered with the glossary's English,
 everyday words that must not steer a question to a plan term, one voice and quote style, the reviewed
 renderings and glossary entries, Chinese in brackets that is really in the source sentence; and the
-clause-aligned "segments" of each sentence record cover its Chinese and its English in order.
+clause-aligned "segments" of each sentence record cover its Chinese and its English in order. The English
+of the plan items and key figures keeps to the same glossary forms, style and reviewed equivalents.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.bilingual import Glossary, Rendering, Term, load_renderings
+from bot.bilingual import Glossary, Rendering, Term, load_figures, load_renderings
 from bot.corpus import load_corpus
+from bot.items import load_items
 from bot.text import ZH_STOP, zh_tokens
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -143,6 +145,7 @@ EVERYDAY_ZH = [
     "征信", "黑名单", "上市", "旗舰店", "网红店", "国庆", "剧本杀", "打游戏", "网吧", "机器人", "制造业", "大学生",
     "光盘行动", "菜篮子", "米面油", "自来水管", "污水", "城市大脑", "臭水沟", "老板", "中介", "欠债", "省电", "棚改",
     "开放时间", "免费开放", "免费演出", "吃饭", "看电影", "广场舞", "打疫苗", "超市", "美食", "充电桩", "电动车", "事故",
+    "供应链", "价值链", "不正当竞争", "海河实验室",
 ]
 EVERYDAY_EN = [
     "a lot of", "lot", "new", "job", "jobs", "work", "open", "opened", "street", "streets", "park", "parks",
@@ -155,6 +158,8 @@ EVERYDAY_EN = [
     "playground", "volunteers", "Greater Bay Area", "CIIE", "little giants", "net zero", "food safety",
     "AQI", "NPC", "flagship store", "stability first", "physical workload",
     "combined sewer", "chest pain centre", "one-stop service", "free events",
+    "supply chain", "supply chains", "value chain", "accreditation", "green chemistry", "Haihe Laboratory",
+    "unfair competition", "extreme poverty",
 ]
 
 
@@ -190,6 +195,17 @@ IMPERATIVES = frozenset(
     "solidly steadily enhance boost drive unblock broaden tighten guarantee apply".split())
 _IZE = re.compile(r"\b[a-z]+(?:iz(?:e|es|ed|ing|ation|ations))\b")
 _NOT_IZE = {"seize", "seizes", "seized", "seizing", "size", "sizes", "sized", "prize", "prizes", "capsize"}
+_AMERICAN = re.compile(r"\b(?:enroll(?:ment|ments)?|labor|neighbor\w*|color\w*|behavior\w*|favor\w*"
+                       r"|program|programs|center|centers|meters?|fulfill)\b")
+_PROPER_AMERICAN = ("olympic sports center",)  # the venue's own English name
+
+
+def american_spellings(english: str) -> list[str]:
+    """British spelling is the style: -ise, enrolment, centre, programme (a proper name keeps its own)."""
+    text = english.lower()
+    for name in _PROPER_AMERICAN:
+        text = text.replace(name, "")
+    return [w for w in _IZE.findall(text) if w not in _NOT_IZE] + _AMERICAN.findall(text)
 
 
 def test_task_sentences_say_the_district_will(renderings: dict[str, Rendering]) -> None:
@@ -217,9 +233,9 @@ def test_one_quote_style_and_spelling(renderings: dict[str, Rendering]) -> None:
             slips.append(f"{_key(r.id)}: unbalanced double quotes")
         if re.search(r"subdistrict", r.en, re.I):
             slips.append(f"{_key(r.id)}: subdistrict (write sub-district)")
-        ize = [w for w in _IZE.findall(r.en.lower()) if w not in _NOT_IZE]
-        if ize:
-            slips.append(f"{_key(r.id)}: American spelling {ize}")
+        american = american_spellings(r.en)
+        if american:
+            slips.append(f"{_key(r.id)}: American spelling {american}")
     assert not slips, "\n".join(slips)
 
 
@@ -395,3 +411,105 @@ def test_segments_split_long_sentences(records: list[dict]) -> None:
     assert {"zh": "建成六马路地块小学、战备楼地块中学",
             "en": "complete the primary school on the Liumalu plot (六马路地块小学) and the middle school on the "
                   "Zhanbeilou plot (战备楼地块中学)"} in schools
+
+
+# ---------------------------------------------------------------- 7. items and key figures: the same English
+
+ENGLISH_SHOWN = ("name_en", "action_en", "measure_en", "value_en", "certainty_en")  # fields answers print
+
+
+def _english_fields(rec: dict, fields: tuple[str, ...] = ENGLISH_SHOWN + ("keywords_en",)) -> list[tuple[str, str]]:
+    out = []
+    for field in fields:
+        value = rec.get(field)
+        for text in (value if isinstance(value, list) else [value]):
+            if isinstance(text, str) and text:
+                out.append((field, text))
+    return out
+
+
+def _data_records(name: str) -> list[dict]:
+    return [json.loads(line) for line in (CORPUS / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_item_names_use_the_glossary_english(glossary: Glossary) -> None:
+    """An item's English name says a glossary term as the renderings do: a proper name in its preferred form,
+    any other term in one of its listed forms (answers print item names next to the rendering they cite).
+    The item's own unit (平方米 in 258万平方米提升改造项目) is said by its value and unit_en, not its name."""
+    slips = []
+    items = load_items(CORPUS)
+    for item in items:
+        for term in occurring_terms(glossary, item.name_zh):
+            if term.zh == item.unit:
+                continue
+            if term.kind in NAME_KINDS:
+                if not names(item.name_en, term.preferred_en):
+                    slips.append(f"{item.id} {term.zh}: {item.name_en!r} lacks {term.preferred_en!r}")
+            elif not any(names(item.name_en, v) for v in term.en):
+                slips.append(f"{item.id} {term.zh}: {item.name_en!r} has none of {list(term.en)[:3]}")
+    assert len(items) >= 300
+    assert not slips, "\n".join(slips)
+
+
+def test_items_and_figures_keep_one_quote_style_and_spelling(glossary: Glossary) -> None:
+    slips = []
+    for name in ("items.jsonl", "figures.jsonl"):
+        for rec in _data_records(name):
+            for field, text in _english_fields(rec):
+                bare = without_chinese_brackets(text)
+                if re.search(r"(?:^|[\s(\[])'[A-Za-z0-9]", bare) or re.search(r"[‘’“”]", bare):
+                    slips.append(f"{name} {rec['id']} {field}: quote with double straight quotes: {text[:50]!r}")
+                if bare.count('"') % 2:
+                    slips.append(f"{name} {rec['id']} {field}: unbalanced double quotes")
+                if field != "keywords_en" and (american_spellings(text) or re.search(r"subdistrict", text, re.I)):
+                    slips.append(f"{name} {rec['id']} {field}: spelling {american_spellings(text)} in {text[:50]!r}")
+    for term in glossary.terms:  # the preferred form is what answers print; variants may be American for matching
+        if american_spellings(term.preferred_en):
+            slips.append(f"glossary {term.zh}: preferred {term.preferred_en!r} is American spelling")
+    assert not slips, "\n".join(slips)
+
+
+# Equivalents a review found wrong: where the Chinese on the left occurs, the English printed for it must not
+# say the right-hand words (keywords may keep a resident's loose word that points to the right thing, so
+# only the words that point to a different thing are checked there, marked True).
+WRONG_EQUIVALENTS: list[tuple[str, str, bool]] = [
+    ("出让", "sale", False), ("出让", "sold", False), ("出让", "sell", False),
+    ("特困", "poverty", False), ("世贸城", "Shimao", False), ("存量载体", "idle", False),
+    ("行业龙头", "industry leaders", False), ("成龙配套", "bring in", False),
+    ("提速施工", "to be renovated", False), ("适时", "to be built", False), ("适时", "will be built", False),
+    ("不当竞争", "unfair competition", False), ("专精特新", "little giant", True), ("首店", "flagship", True),
+    ("五社联动", "social organisations", False), ("五社联动", "charitable", False), ("五社联动", "volunteers", False),
+    ("实物工作量", "workload", True), ("雨污混接", "combined sewer", True), ("胸痛救治单元", "chest pain centre", True),
+    ("粮食安全", "food safety", True), ("双碳", "net zero", True), ("碳达峰", "neutral", False),
+    ("稳中求进", "stability first", True), ("进出口博览会", "Import Expo", True), ("珠三角", "Greater Bay", True),
+    ("中国医学科学院", "Peking Union", True), ("环境空气质量综合指数", "AQI", True), ("天拖中学", "Tractor", True),
+    ("优良水体", "clean water", True), ("优良水体", "rivers and lakes", True), ("认证", "accreditation", True),
+    ("产业链", "supply chain", True), ("产业链", "value chain", True),
+]
+
+
+def _wrong_equivalents(zh: str, english: list[tuple[str, str]]) -> list[str]:
+    found = []
+    for trigger, wrong, in_keywords in WRONG_EQUIVALENTS:
+        if trigger not in zh:
+            continue
+        for field, text in english:
+            if (field != "keywords_en" or in_keywords) and wrong.lower() in text.lower():
+                found.append(f"{trigger} is not {wrong!r} ({field}: {text[:60]!r})")
+    return found
+
+
+def test_no_reviewed_wrong_equivalent_comes_back(glossary: Glossary, renderings: dict[str, Rendering]) -> None:
+    slips = []
+    for r in renderings.values():
+        slips += [f"rendering {_key(r.id)}: {s}" for s in _wrong_equivalents(r.zh, [("en", r.en)])]
+    for name in ("items.jsonl", "figures.jsonl"):
+        for rec in _data_records(name):
+            zh = " ".join(str(rec.get(k) or "") for k in ("name_zh", "action_zh", "measure_zh", "certainty_zh", "value",
+                                                          "quantity"))
+            slips += [f"{name} {rec['id']}: {s}" for s in _wrong_equivalents(zh, _english_fields(rec))]
+    for term in glossary.terms:
+        variants = [("keywords_en", e) for e in term.en]  # the glossary's variants are matching aids, like keywords
+        slips += [f"glossary {term.zh}: {s}" for s in _wrong_equivalents(term.zh, variants)]
+    assert len(load_figures(CORPUS)) >= 30
+    assert not slips, "\n".join(slips)
