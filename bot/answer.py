@@ -116,6 +116,35 @@ def _clauses_en(sentence: str, tokens: set[str]) -> str:
     return span[:1].upper() + span[1:]
 
 
+UNMENTIONED_COVERAGE = 0.6  # a best sentence saying this much of the question is about what was asked
+_NOUN_FLAGS = {"n", "nz", "ns", "nt", "nl", "ng", "eng"}
+_VERB_FORM = re.compile(r"(ing|ed|ly|able|ible)$|^(due|find|get|got|make|made|take|took|give|gave|keep|kept|after|"
+                        r"before|about|around|into|onto|upon|within|without|through|across|near|really|still)$")
+
+
+def _near(word: str, vocabulary: dict[str, int]) -> bool:
+    """Whether the documents have a word one letter (character) away: a misspelling of it."""
+    if len(word) < 2:
+        return False
+    for other in vocabulary:
+        if len(word) >= 5 and len(other) >= 5 and (other.startswith(word) or word.startswith(other)):
+            return True  # diabetic / diabet
+        if abs(len(other) - len(word)) > 1 or other[0] != word[0] and other[-1] != word[-1]:
+            continue
+        if _one_edit(word, other):
+            return True
+    return False
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
 def _sentence(text: str) -> str:
     """A quoted span ends as a sentence does, so that spans of several sentences read apart."""
     text = text.strip().rstrip(";,:")
@@ -232,7 +261,8 @@ class ExtractiveAnswerer:
         cite = {sid: c.n for c in citations for sid in c.sentence_ids}
         sentence_ids = [sid for c in citations for sid in c.sentence_ids]
         evidence = " ".join(f"{c.quote} {c.text_en or ''}" for c in citations)
-        unmentioned = self._unmentioned(query) if asked.kind == "whether" else ""
+        unmentioned = self._unmentioned(query, retrieval.signals.get("coverage", 0.0),
+                                        [h.unit for h in retrieval.hits[:3]]) if asked.kind == "whether" else ""
         lead = self.direct.run(asked, query, sentence_ids, cite, evidence, lang, unmentioned=unmentioned)
         if lead is None:
             units = [self.index.units[self.index.position[sid]] for sid in sentence_ids if sid in self.index.position]
@@ -274,16 +304,31 @@ class ExtractiveAnswerer:
             names += [w.word for w in jieba.posseg.cut(text) if w.flag == "ns" and w.word.endswith(("区", "县"))]
         return next((n for n in names if n not in self._plan_text and n.lower() not in self._plan_text_en), "")
 
-    def _unmentioned(self, query: Query) -> str:
-        """The last thing a yes/no question names that occurs nowhere in the documents ("加装电梯" → 电梯)."""
+    def _unmentioned(self, query: Query, coverage: float, found: list[Unit]) -> str:
+        """The thing a yes/no question names that occurs nowhere in the documents ("加装电梯" → 电梯), when the best
+        sentence says little of the question. A thing is a noun (jieba's n, nz, ns, nt; in English a word that is
+        not a verb form or adverb), not a misspelling of a word the documents have (地贴 → 地铁, primery → primary),
+        so that a question's own verbs ("提到", "trying") and typos are never reported as missing."""
+        if coverage >= UNMENTIONED_COVERAGE:
+            return ""
         idf = self.index.idf
+        near_zh = {t: 1 for u in found for t in zh_tokens(u.zh)}  # a misspelling is of a word the search found
+        near_en = {t: 1 for u in found for t in en_tokens(u.en or "")}
+        asked = re.split(r"[，,；;。!！]\s*", query.text.strip(" ？?。!！"))[-1]  # the thing asked about: the last clause
         if query.lang == "zh":
-            unknown = [t for t in zh_tokens(query.text) if len(t) > 1 and not idf.df_zh.get(t) and t not in query.aliases]
+            import jieba.posseg
+
+            unknown = [w.word for w in jieba.posseg.cut(asked) if len(w.word) > 1 and w.flag in _NOUN_FLAGS
+                       and w.word not in self._plan_text and w.word not in query.aliases
+                       and not _near(w.word, near_zh)]
             return unknown[-1] if unknown else ""
-        words = re.findall(r"[A-Za-z][A-Za-z\-]+", query.text)
+        words = re.findall(r"[A-Za-z][A-Za-z\-]+", asked)
         for i in range(len(words)):
             w = words[i].lower()
-            if len(w) > 2 and w not in EN_STOP and not idf.df_en.get(en_tokens(w)[0] if en_tokens(w) else w):
+            stem = en_tokens(w)[0] if en_tokens(w) else w
+            if len(w) > 2 and w not in EN_STOP and not _VERB_FORM.search(w) and not idf.df_en.get(stem) \
+                    and not re.search(rf"\b{re.escape(w)}", self._plan_text_en) \
+                    and not _near(stem, near_en):
                 nxt = words[i + 1] if i + 1 < len(words) and words[i + 1].lower() not in EN_STOP else ""
                 return f"{words[i]} {nxt}".strip()
         return ""

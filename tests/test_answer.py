@@ -156,3 +156,17 @@ def test_notice_facts_are_answered_and_cited(assistant) -> None:  # type: ignore
     assert zh.citations[0].id == "nankai-2024-plan/0.1"
     en = assistant.ask("Which session approved this plan?")
     assert "5th Session of the 18th" in en.direct and not en.abstained
+
+
+@pytest.mark.parametrize("question", [
+    "计划里提到新质生产力了吗？", "区级品牌高中建设今年启动吗？", "地贴7号线在建吗", "金庄花园门口一下大雨就淹，今年能治一治吗？",
+    "Is Nankai trying to become a carbon peaking pilot?", "Will I be able to get government approvals done closer to home?",
+    "is the Liumalu primery school finishd this yr", "Is the district setting up any top-tier high schools?"])
+def test_a_yes_no_question_is_not_told_its_own_words_are_missing(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask(question, channel="eval")
+    assert "没有提到" not in answer.answer and "does not mention" not in answer.answer, answer.answer
+
+
+def test_a_thing_the_plan_never_names_is_said_to_be_missing(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("我住老小区三楼，腿脚不好，今年能给我们楼加装电梯吗？", channel="eval")
+    assert answer.answer.startswith("计划没有提到“电梯”") and answer.partial, answer.answer
