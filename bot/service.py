@@ -184,7 +184,7 @@ class Assistant:
         if token is not None:
             key = self.cache.key(question, lang, context)
             cached = self.cache.get(key, token)
-            if cached is not None:
+            if cached is not None and self._store_answers(search):
                 cached.question = question  # the asker's own text; everything else is what computing it gives
                 now = time.perf_counter()
                 return self._served(cached, question, channel, t0, now, now)
@@ -209,6 +209,19 @@ class Assistant:
         except Exception:  # noqa: BLE001 — Approved.before says why; unsure of the state, the cache stays out
             return None
         return (state, search, extractive, self.llm, (getattr(self.approved, "_key", None) or (None, None))[1])
+
+    @staticmethod
+    def _store_answers(search: HybridSearch) -> bool:
+        """Whether a cached answer may be served: a Chroma server must still answer (while it is away, asks fail
+        with the 503 that says so, cached or not); an embedded store always does."""
+        index = search.index
+        if index.manifest.chroma == "embedded":
+            return True
+        try:
+            index.vectors.check()
+        except Exception:  # noqa: BLE001 — the ask goes the usual way and meets the error itself
+            return False
+        return True
 
     def _served(self, answer: Answer, question: str, channel: str, t0: float, t1: float, t2: float) -> Answer:
         """Timings, and the question log's row (a cached answer is logged like any other, with its own id)."""

@@ -98,6 +98,17 @@ def server_env(settings: Settings, index_dir: Path, data_dir: Path) -> dict[str,
     return env
 
 
+def wait_for_chat(base: str, started_s: float) -> float | None:
+    """Seconds from launch until the chat's page config answers (the server builds the chat after the index);
+    None when it never does."""
+    t0 = time.perf_counter()
+    try:
+        r = httpx.get(f"{base}/config", timeout=HEALTH_TIMEOUT_S)
+    except httpx.HTTPError:
+        return None
+    return started_s + time.perf_counter() - t0 if r.status_code == 200 else None
+
+
 def measure_http(settings: Settings, index_dir: Path, work: Path, cases: Sequence[Any], clients: int,
                  per_client: int, say: Callable[[str], None], chat: bool = True) -> dict[str, Any]:
     """Start app.py on a free port with the built index; cold start, POST /api/ask under load, then (``chat``) the
@@ -116,7 +127,9 @@ def measure_http(settings: Settings, index_dir: Path, work: Path, cases: Sequenc
             try:
                 out["cold_start_s"] = app.started_s
                 out["server_rss_idle_mb"] = read_rss_mb(pid)[0]
-                say(f"server healthy after {out['cold_start_s']:.1f}s; {clients} clients x {per_client} requests")
+                out["ui_ready_s"] = wait_for_chat(app.base, app.started_s)  # Gradio is imported after health
+                say(f"server healthy after {out['cold_start_s']:.1f}s, the chat after {out['ui_ready_s']:.1f}s; "
+                    f"{clients} clients x {per_client} requests")
                 out.update(asyncio.run(drive(app.base, cases, clients, per_client, pid=pid)))
                 if chat:
                     from .chatbench import drive_chat

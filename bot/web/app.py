@@ -1,27 +1,140 @@
 """The whole app in one process: the REST API, pages and the Gradio chat at /, served by uvicorn.
-The index is loaded (or built) in the background while /api/health says 'not ready'."""
+The index is loaded (or built) in the background while /api/health says 'not ready'.
+
+Gradio is imported and the chat built in the background too, once the index is loaded (or a few seconds later when
+it must be built): importing Gradio takes longer than loading the index, and neither /api/health nor the API needs
+it. Until the chat is there, a request for it waits (``LazyUI``); nothing is refused for starting late."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
+import time
+from types import SimpleNamespace
+from typing import Any
 
-import gradio as gr
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from ..config import Settings
 from ..feedback import FeedbackStore
 from ..service import Assistant
+from . import readiness
 from .api import create_api
-from .chat import HEAD, build_ui, theme
-from .gradio_guard import guard_gradio
-from .http import FailureBackoff, RateLimiter
+from .http import FailureBackoff, RateLimiter, error
 from .render import STATIC
 
 FOLLOW_EVERY_S = 1.0  # how often the serving process looks for a build made by another process
 GRADIO_CALLS_PER_MINUTE = 10  # times the API's per-client budget: Gradio POSTs (several per question and page)
+UI_AFTER_INDEX_S = 3.0  # the chat is built once the index is loaded, or after this long (while a build runs)
+UI_WAIT_S = 120.0  # how long a request for the chat waits for it at start-up (then 503)
 
 log = logging.getLogger("bot.web")
+
+
+class _Parent(SimpleNamespace):
+    """What ``gr.mount_gradio_app`` touches of the app it mounts on: its middleware (Gradio leaves CORS to it), its
+    lifespan (started here by ``LazyUI`` instead) and ``mount`` (kept here for ``LazyUI``)."""
+
+    def mount(self, path: str, app: Any) -> None:
+        self.mounted = app
+
+
+class LazyUI:
+    """The ASGI app at /: the guarded Gradio app once ``built``, its queue started on the server's event loop; a
+    request that comes earlier waits for it (up to ``UI_WAIT_S``, then 503). Attributes are Gradio's (``get_blocks``
+    …), after waiting for the build."""
+
+    def __init__(self) -> None:
+        self.app: Any = None  # set on the event loop once the queue runs
+        self.failed: str | None = None
+        self._built = threading.Event()
+        self._guarded: Any = None
+        self._gradio: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._exit = contextlib.AsyncExitStack()
+        self._starting = False
+
+    def built(self, guarded: Any, gradio_app: Any) -> None:
+        """From the builder thread."""
+        self._guarded, self._gradio = guarded, gradio_app
+        self._built.set()
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            asyncio.run_coroutine_threadsafe(self._start(), loop)
+
+    def fail(self, reason: str) -> None:
+        self.failed = reason
+        self._built.set()
+
+    async def startup(self) -> None:
+        """From the app's lifespan: the loop the queue runs on."""
+        self._loop = asyncio.get_running_loop()
+        if self._guarded is not None:
+            await self._start()
+
+    async def _start(self) -> None:
+        if self._starting:
+            return
+        self._starting = True  # on the loop's thread: no other _start runs in between
+        await self._exit.enter_async_context(self._gradio.router.lifespan_context(self._gradio))
+        blocks = self._gradio.get_blocks()
+        blocks.run_startup_events()
+        await blocks.run_extra_startup_events()
+        self.app = self._guarded
+
+    async def shutdown(self) -> None:
+        await self._exit.aclose()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.app
+        if app is None:
+            deadline = time.monotonic() + UI_WAIT_S
+            while self.app is None and self.failed is None and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            app = self.app
+        if app is None:
+            if scope["type"] == "http":
+                reason = self.failed or "the chat is still starting"
+                await error(503, "starting", f"{reason} — try again in a few seconds", {"Retry-After": "5"})(
+                    scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        self._built.wait(UI_WAIT_S)
+        if self._guarded is None:
+            raise AttributeError(name)
+        return getattr(self._guarded, name)
+
+
+def _build_ui(app: FastAPI, ui: LazyUI, assistant: Assistant, store: FeedbackStore, limiter: RateLimiter,
+              settings: Settings, loaded: threading.Event) -> None:
+    loaded.wait(UI_AFTER_INDEX_S)  # the index first: both want the interpreter, and health needs only the index
+    try:
+        import gradio as gr
+
+        from .chat import HEAD, build_ui, theme
+        from .gradio_guard import GradioGuard, quiet_gradio_tracebacks
+
+        blocks = build_ui(assistant, store, limiter)
+        parent = _Parent(user_middleware=app.user_middleware, router=SimpleNamespace(lifespan_context=None),
+                         mounted=None)
+        gr.mount_gradio_app(parent, blocks, path="/", theme=theme(), css_paths=[STATIC / "app.css"],  # type: ignore[arg-type]
+                            head=HEAD, footer_links=[], run_history=False, ssr_mode=False, enable_monitoring=False,
+                            pwa=False, mcp_server=False)
+        guarded = GradioGuard(parent.mounted, blocks, refusals=limiter,
+                              calls=RateLimiter(settings.rate_limit_per_minute * GRADIO_CALLS_PER_MINUTE))
+        quiet_gradio_tracebacks()
+    except Exception as exc:  # the API and pages go on; the chat says it failed
+        log.exception("the chat could not be built")
+        ui.fail(f"the chat could not be started ({exc.__class__.__name__})")
+        return
+    ui.built(guarded, parent.mounted)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     backoff = FailureBackoff()  # wrong staff passwords: the API's Bearer check (app.state.staff_backoff) and the UI
     app = create_api(assistant, store, limiter, backoff=backoff)
     stop = threading.Event()
+    loaded = threading.Event()
 
     def load() -> None:
         try:
@@ -40,16 +154,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             assistant.status = f"failed: {exc}"
             log.exception("the index could not be loaded")
             return
+        finally:
+            loaded.set()
         while not stop.wait(FOLLOW_EVERY_S):  # `python -m bot index --rebuild` elsewhere: serve the new build
             assistant.follow_rebuilds()
 
+    readiness.watch_loader()  # the loader's first progress lines, before the chat is there to show them
+    ui = LazyUI()
+    app.mount("/", ui)
+    app.state.ui = ui
+    lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def with_ui(app: FastAPI) -> Any:
+        async with lifespan(app) as state:
+            await ui.startup()
+            try:
+                yield state
+            finally:
+                await ui.shutdown()
+
+    app.router.lifespan_context = with_ui
     threading.Thread(target=load, name="index-loader", daemon=True).start()
-    blocks = build_ui(assistant, store, limiter)
-    gr.mount_gradio_app(app, blocks, path="/", theme=theme(), css_paths=[STATIC / "app.css"], head=HEAD,
-                        footer_links=[], run_history=False, ssr_mode=False, enable_monitoring=False, pwa=False,
-                        mcp_server=False)
-    guard_gradio(app, blocks, refusals=limiter,
-                 calls=RateLimiter(settings.rate_limit_per_minute * GRADIO_CALLS_PER_MINUTE))
+    threading.Thread(target=_build_ui, args=(app, ui, assistant, store, limiter, settings, loaded), name="ui-builder",
+                     daemon=True).start()
     return app
 
 

@@ -195,7 +195,7 @@ def guard_gradio(app: Any, blocks: Any, refusals: Callable[[str], float], calls:
     if len(mounts) != 1:
         raise RuntimeError(f"expected one mounted Gradio app, found {len(mounts)}")
     mounts[0].app = GradioGuard(mounts[0].app, blocks, refusals, calls)
-    _quiet_gradio_tracebacks()
+    quiet_gradio_tracebacks()
 
 
 async def _bad_request(_: Request, exc: Exception) -> Any:
@@ -260,7 +260,9 @@ def _print_exc(*_: Any, **__: Any) -> None:
         log.warning("a chat event was refused: %s", _one_line(exc))
 
 
-def _quiet_gradio_tracebacks() -> None:
+def quiet_gradio_tracebacks() -> None:
+    """Gradio's printed tracebacks for failed events become one log line (``_print_exc``); call once Gradio's
+    modules are imported."""
     shim = SimpleNamespace(**{name: getattr(_traceback, name) for name in dir(_traceback) if not name.startswith("__")})
     shim.print_exc = _print_exc
     for name in ("gradio.queueing", "gradio.routes", "gradio.route_utils", "gradio.utils", "gradio.blocks"):
