@@ -1,6 +1,7 @@
 """Shared fixtures: every test gets its own index folder; real-model tests share one built index.
 
-Helpers shared with the bench (fake settings and assistant, the app launcher, free ports) live in bot/testing.py.
+Helpers shared with the bench and between test files (fake settings and assistant, the app launcher, free ports,
+the Gradio queue client) live in bot/testing.py.
 A test that uses the real-model ``assistant`` fixture is marked ``slow`` automatically.
 """
 
@@ -12,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import testing
-from bot.config import Settings
-from bot.service import Assistant
-from bot.testing import CORPUS
-from chroma_server import ChromaServer
+pytest.register_assert_rewrite("bot.testing")  # its helpers assert for the tests: full failure reports
+
+from bot import testing  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.service import Assistant  # noqa: E402
+from bot.testing import CORPUS  # noqa: E402
+from chroma_server import ChromaServer  # noqa: E402
 
 REAL_MODEL_FIXTURES = {"assistant"}
 

@@ -13,7 +13,6 @@ import json
 import logging
 import shutil
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,7 @@ from bot.config import ROOT, Settings
 from bot.errors import CaseError
 from bot.evals.cases import parse_case
 from bot.service import Assistant
+from bot.testing import sharing_index, uvicorn_serving
 from bot.web.api import VISIBLE, create_api
 from bot.web.http import FailureBackoff, RateLimiter
 
@@ -101,9 +101,7 @@ def _staff_api(fake_assistant: Assistant, tmp_path: Path, backoff: FailureBackof
                                              data_dir=tmp_path / "data")
     (tmp_path / "evals").mkdir(exist_ok=True)
     shutil.copy(ROOT / "evals" / "questions.jsonl", tmp_path / "evals" / "questions.jsonl")
-    live = Assistant(settings)
-    live.index, live.search, live.extractive = fake_assistant.index, fake_assistant.search, fake_assistant.extractive
-    return TestClient(create_api(live, limiter=RateLimiter(1_000_000), backoff=backoff), raise_server_exceptions=False)
+    return TestClient(create_api(sharing_index(fake_assistant, settings), limiter=RateLimiter(1_000_000), backoff=backoff), raise_server_exceptions=False)
 
 
 def test_staff_api_guesses_meet_the_backoff_not_the_password_check(fake_assistant: Assistant, tmp_path: Path) -> None:
@@ -128,28 +126,12 @@ def test_staff_api_guesses_meet_the_backoff_not_the_password_check(fake_assistan
 @contextlib.contextmanager
 def served(app: Any, settings: Settings, **overrides: Any) -> Iterator[tuple[str, int]]:
     """``app`` under the uvicorn configuration of ``python app.py`` (bot.web.server), in a thread."""
-    import uvicorn
-
     from bot.web.server import install_access_log, server_config
 
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
     config = server_config(app, settings, **{"log_level": "warning", **overrides})
     install_access_log(settings)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.05)
-        yield "127.0.0.1", sock.getsockname()[1]
-    finally:
-        server.should_exit = server.force_exit = True
-        thread.join(timeout=15)
-        sock.close()
+    with uvicorn_serving(config) as address:
+        yield address
 
 
 def _tiny_app() -> FastAPI:

@@ -13,10 +13,8 @@ docs/screenshots on purpose with `BOT_SCREENSHOTS_DIR=docs/screenshots python -m
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 import threading
 import time
 import urllib.request
@@ -30,13 +28,9 @@ import pytest
 from bot.config import ROOT
 from bot.feedback import FeedbackStore
 from bot.items import load_items
-from bot.testing import free_port, running_app
+from bot.testing import CHROMIUM_ARGS, SHOTS, find_chromium, free_port, missing, running_app
 
-SHOTS = Path(os.environ.get("BOT_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "nankai-plan-screenshots")
-SHOTS = SHOTS if SHOTS.is_absolute() else ROOT / SHOTS
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 XSS = "<img src=x onerror=alert(1)>"
 WIDGET_TITLE_ZH = "南开区2024年发展计划问答"
 WIDGET_BUTTON_ZH = "问问发展计划：南开区2024年发展计划问答"  # the visible label first, then what it opens
@@ -45,13 +39,6 @@ PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 ASK = {"zh": ("您的问题", "提问"), "en": ("Your question", "Ask")}
 FIGURES_TAB = {"zh": "主要指标和项目", "en": "Key figures and projects"}
-
-
-def _missing(what: str) -> None:
-    message = f"{what} is missing — run `bash .ci/browser-deps` (apt-get install chromium fonts-noto-cjk; npm ci)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @dataclass
@@ -81,10 +68,7 @@ class Requests:
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    path = shutil.which("chromium")
-    if not path:
-        _missing("Chromium")
-    return str(path)
+    return find_chromium()
 
 
 def _portal(app_base: str) -> type[BaseHTTPRequestHandler]:
@@ -232,7 +216,7 @@ def _uncovered(page, selector: str) -> None:  # type: ignore[no-untyped-def]
 
 def _axe(page) -> list[dict]:  # type: ignore[no-untyped-def]
     if not AXE.exists():
-        _missing("axe-core (node_modules/axe-core)")
+        missing("axe-core (node_modules/axe-core)")
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}

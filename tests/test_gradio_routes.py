@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,18 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.config import Settings
+from bot.testing import queue_event, wait_healthy
 from bot.web.app import create_app
 
 QUICK = settings(max_examples=80, deadline=None, database=None, derandomize=True,
                  suppress_health_check=list(HealthCheck))
 STAFF_PASSWORD = "staff-pass"
-
-
-def _ready(client: TestClient) -> None:
-    deadline = time.monotonic() + 90
-    while client.get("/api/health").status_code != 200:
-        assert time.monotonic() < deadline, "the index never became ready"
-        time.sleep(0.1)
 
 
 def _gradio(client: TestClient) -> Any:
@@ -56,7 +49,7 @@ def gradio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     s = Settings.from_env(embedder="fake", index_dir=folder / "index", data_dir=folder / "data",
                           rate_limit_per_minute=1_000_000, staff_password=STAFF_PASSWORD)
     with TestClient(create_app(s), raise_server_exceptions=False) as client:
-        _ready(client)
+        wait_healthy(client)
         yield client
 
 
@@ -168,20 +161,6 @@ def test_requests_naming_nothing_of_this_app_are_4xx_with_one_log_line(gradio: T
     assert "Traceback" not in capfd.readouterr().err
 
 
-def _queue(client: TestClient, fn_index: int, data: list[Any], session: str) -> dict[str, Any]:
-    """One event through Gradio's queue protocol, as a browser (or anyone) sends it; the completion message."""
-    r = client.post("/gradio_api/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": session})
-    assert r.status_code == 200, r.text
-    done: dict[str, Any] = {}
-    with client.stream("GET", f"/gradio_api/queue/data?session_hash={session}") as stream:
-        for line in stream.iter_lines():
-            message = json.loads(line[5:]) if line.startswith("data:") else {}
-            done = message if message.get("msg") == "process_completed" else done
-            if message.get("msg") == "close_stream" or (done and message.get("msg") == "heartbeat"):
-                break
-    return done
-
-
 def test_an_event_with_malformed_values_fails_with_one_log_line(gradio: TestClient, caplog: pytest.LogCaptureFixture,
                                                                  capfd: pytest.CaptureFixture[str]) -> None:
     """Values of the wrong shape get past the route (Gradio checks them in its worker): the event fails, the client
@@ -193,7 +172,7 @@ def test_an_event_with_malformed_values_fails_with_one_log_line(gradio: TestClie
     data = ["not a list of messages" if isinstance(b, gr.Chatbot) else None for b in fn.inputs]
     capfd.readouterr()
     with caplog.at_level(logging.WARNING):
-        done = _queue(gradio, respond, data, "malformed")
+        done = queue_event(gradio, respond, data, "malformed")
     assert done.get("success") is False, done
     assert "object at 0x" not in json.dumps(done) and "Traceback" not in json.dumps(done)
     err = capfd.readouterr().err

@@ -35,7 +35,7 @@ from bot.web.api import create_api
 from bot.web.app import create_app
 from bot.web.http import API_BODY_LIMIT, FailureBackoff, RateLimiter
 from bot.service import Assistant
-from bot.testing import uvicorn_thread
+from bot.testing import uvicorn_thread, wait_healthy
 
 ALLOWED = {200, 201, 400, 404, 405, 413}  # what any hostile request may get from a ready app with no rate limit
 SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -208,10 +208,7 @@ def whole_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     s = Settings.from_env(embedder="fake", index_dir=folder / "index", data_dir=folder / "data",
                           rate_limit_per_minute=1_000_000)
     with TestClient(create_app(s), raise_server_exceptions=False) as client:
-        deadline = time.monotonic() + 90
-        while client.get("/api/health").status_code != 200:
-            assert time.monotonic() < deadline, "the index never became ready"
-            time.sleep(0.2)
+        wait_healthy(client, interval_s=0.2)
         yield client
 
 

@@ -44,7 +44,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -53,7 +53,7 @@ if __package__ in (None, ""):  # run as a script: make `bot` importable
 
 from bot.config import ROOT, Settings  # noqa: E402
 from bot.service import Assistant  # noqa: E402
-from bot.testing import fake_settings, free_port, tail  # noqa: E402
+from bot.testing import fake_settings, free_port, stop_process, wait_until_up  # noqa: E402
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -165,29 +165,12 @@ def llama_server(model: Path, folder: Path, max_tokens: int = MAX_TOKENS,
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}:\n{tail(log)}")
-            try:
-                with urllib.request.urlopen(f"{base}/v1/models", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"llama_cpp.server not ready after {timeout_s:g} s:\n{tail(log)}")
-            time.sleep(0.2)
+        wait_until_up(proc, f"{base}/v1/models", log, "llama_cpp.server", timeout_s, interval_s=0.2)
         yield LlamaServer(base=base, proc=proc, log=log, started_s=time.perf_counter() - t0)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.kill(proc.pid, signal.SIGCONT)  # a test may have left it stopped
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
+        stop_process(proc)
 
 
 # ---------------------------------------------------------------- a recording proxy and a stalled socket
@@ -212,7 +195,24 @@ class Exchange:
             return ""
 
 
-class RecordingProxy:
+class _Served:
+    """``handler`` served on 127.0.0.1 (a free port) by a ThreadingHTTPServer in a daemon thread, inside a with."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> Self:
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class RecordingProxy(_Served):
     """An HTTP server on 127.0.0.1 that forwards every request to ``upstream`` unchanged and records the request
     and the reply; the client never knows it is there."""
 
@@ -257,21 +257,10 @@ class RecordingProxy:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "RecordingProxy":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
-class StubOpenAI:
+class StubOpenAI(_Served):
     """A minimal OpenAI-compatible endpoint on 127.0.0.1: records each request body and answers every
     chat-completions POST with ``reply`` — for the checks that need a real socket but no model."""
 
@@ -297,17 +286,7 @@ class StubOpenAI:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> "StubOpenAI":
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
 
 
 @contextlib.contextmanager

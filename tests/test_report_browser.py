@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.evals.report import write_report
-from test_browser import CHROMIUM_ARGS, SHOTS, _missing
+from bot.testing import CHROMIUM_ARGS, SHOTS, find_chromium
 from test_eval_tools import cases, runs  # noqa: F401  # pyflakes: ignore (fixtures: a small real run with baselines)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_report_renders_in_chromium_without_outside_requests(runs: dict[str, Any], tmp_path: Path) -> None:  # noqa: F811
-    chromium = shutil.which("chromium")
-    if not chromium:
-        _missing("Chromium")
+    chromium = find_chromium()
     from playwright.sync_api import sync_playwright
 
     report = tmp_path / "report.html"

@@ -29,7 +29,8 @@ from bot.evals.cases import CaseChecker, add_case, append_case, build_case, load
 from bot.evals.run import EvalBusy, case_rows, filter_outcomes, metric_rows, run_eval
 from bot.feedback import FeedbackStore
 from bot.service import Assistant
-from bot.testing import in_threads, launch_app
+from bot.testing import (CHROMIUM_ARGS, event_index, find_chromium, in_threads, launch_app, queue_event,
+                         sharing_index)
 from bot.web.api import create_api
 from bot.web.http import RateLimiter
 from bot.web.staff_api import check_password, disliked, quote_sentences
@@ -345,8 +346,7 @@ def test_only_one_eval_runs_at_a_time(fake: Assistant, tmp_path: Path) -> None:
 
 def _api(fake: Assistant, evals: Path, password: str = PASSWORD) -> TestClient:
     settings = fake.settings.with_(staff_password=password, evals_dir=evals.parent)
-    live = Assistant(settings)
-    live.index, live.search, live.extractive = fake.index, fake.search, fake.extractive  # reuse the loaded index
+    live = sharing_index(fake, settings)  # reuse the loaded index
     return TestClient(create_api(live, FeedbackStore(settings.data_dir), RateLimiter(1000)),
                       raise_server_exceptions=False)
 
@@ -515,18 +515,7 @@ def test_staff_handlers_refuse_a_session_that_has_not_signed_in(fake: Assistant,
 
 def _queue(client: TestClient, demo: gr.Blocks, fn_name: str, data: list[Any], session: str) -> dict[str, Any]:
     """One event through Gradio's own queue protocol, as a browser (or anyone else) would send it."""
-    fn_index = next(i for i, f in demo.fns.items() if getattr(f.fn, "__name__", "") == fn_name)
-    r = client.post("/gradio_api/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": session,
-                                                      "event_data": None, "trigger_id": None})
-    assert r.status_code == 200, r.text
-    done: dict[str, Any] = {}
-    with client.stream("GET", f"/gradio_api/queue/data?session_hash={session}") as stream:
-        for line in stream.iter_lines():
-            message = json.loads(line[5:]) if line.startswith("data:") else {}
-            done = message if message.get("msg") == "process_completed" else done
-            if message.get("msg") == "close_stream" or (done and message.get("msg") == "heartbeat"):
-                break
-    return done
+    return queue_event(client, event_index(demo, fn_name), data, session, event_data=None, trigger_id=None)
 
 
 def test_staff_events_refuse_a_forged_session(fake: Assistant, _evals_copy: Path) -> None:
@@ -535,8 +524,7 @@ def test_staff_events_refuse_a_forged_session(fake: Assistant, _evals_copy: Path
     from bot.web.chat import build_ui
 
     settings = fake.settings.with_(staff_password=PASSWORD, evals_dir=_evals_copy.parent)
-    live = Assistant(settings)
-    live.index, live.search, live.extractive = fake.index, fake.search, fake.extractive
+    live = sharing_index(fake, settings)
     demo = build_ui(live, FeedbackStore(settings.data_dir), RateLimiter(1000))
     before = _evals_copy.read_bytes()
     add = [True, EN_QUESTION, "figures", False, [], OLD_COMPOUNDS, "54", [], True, "", ""]  # True: the sign-in state
@@ -574,10 +562,7 @@ def staff_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, P
 @pytest.mark.browser
 @pytest.mark.integration
 def test_browser_staff_sign_in_shows_the_evaluation_tab(staff_app: tuple[str, Path]) -> None:
-    chromium = shutil.which("chromium")
-    if not chromium:
-        message = "Chromium is missing — run `bash .ci/browser-deps`"
-        pytest.fail(message) if os.environ.get("CI", "").lower() == "true" else pytest.skip(message)
+    chromium = find_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     from bot.web.staff_ui import STAFF_TAB
@@ -586,9 +571,7 @@ def test_browser_staff_sign_in_shows_the_evaluation_tab(staff_app: tuple[str, Pa
     before = evals.read_bytes()
     expect.set_options(timeout=20_000)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu",
-                                                                     "--disable-background-networking",
-                                                                     "--disable-component-update", "--disable-sync"])
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         ctx = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
         ctx.set_default_timeout(30_000)
         page = ctx.new_page()

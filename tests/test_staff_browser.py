@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -16,12 +15,10 @@ import httpx
 import pytest
 
 from bot.config import ROOT
-from bot.testing import launch_app
+from bot.testing import CHROMIUM_ARGS, find_chromium, launch_app
 
 PASSWORD = "staff-浏览器"
 ARTIFACTS = ROOT / "artifacts" / "staff"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"]
 QUESTION = "今年要改造多少个老旧小区？"
 PARAPHRASE = "老旧小区今年改造多少个啊"
 ANSWER_ZH = "今年推动54个老旧小区提升改造，面积258万平方米，惠及居民5万余户 [1]。"
@@ -46,14 +43,6 @@ def staff_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield app.base
 
 
-def _chromium() -> str:
-    chromium = shutil.which("chromium")
-    if not chromium:
-        message = "Chromium is missing — run `bash .ci/browser-deps`"
-        pytest.fail(message) if os.environ.get("CI", "").lower() == "true" else pytest.skip(message)
-    return chromium
-
-
 @pytest.mark.browser
 @pytest.mark.integration
 def test_browser_questions_tab_and_an_approved_answer(staff_app: str) -> None:
@@ -62,7 +51,7 @@ def test_browser_questions_tab_and_an_approved_answer(staff_app: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     expect.set_options(timeout=30_000)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_FLAGS)
+        browser = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         ctx = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True)
         ctx.set_default_timeout(30_000)
         page = ctx.new_page()

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from bot.service import Assistant
+from bot.testing import sharing_index
 from bot.web import staff_session
 from bot.web.api import create_api
 from bot.web.http import RateLimiter
@@ -32,8 +33,7 @@ def test_tokens() -> None:
 
 
 def _client(fake_assistant: Assistant, tmp_path: Path, password: str = PASSWORD) -> TestClient:
-    live = Assistant(fake_assistant.settings.with_(data_dir=tmp_path, staff_password=password))
-    live.index, live.search, live.extractive = fake_assistant.index, fake_assistant.search, fake_assistant.extractive
+    live = sharing_index(fake_assistant, fake_assistant.settings.with_(data_dir=tmp_path, staff_password=password))
     return TestClient(create_api(live, limiter=RateLimiter(10_000)), raise_server_exceptions=False,
                       follow_redirects=False)
 

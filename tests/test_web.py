@@ -3,7 +3,6 @@ and projects, input checks, the not-ready message and feedback."""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -29,7 +28,7 @@ from bot.web.catalog import Catalog
 from bot.web.chat import Ratings, browser_lang, build_ui, citation_card, render, user_message
 from bot.web.pages import RefusedOrigins, origin_of
 from bot.web.render import plan_url
-from bot.testing import in_threads, uvicorn_thread
+from bot.testing import event_index, in_threads, queue_event, uvicorn_thread
 
 CORPUS = ROOT / "corpus"
 XSS = "<img src=x onerror=alert(1)>"
@@ -442,17 +441,7 @@ def test_gradio_app_builds_and_mounts_under_the_api(tmp_path: Path) -> None:
 def _queue(client: TestClient, demo: Any, fn_name: str, data: list[Any], session: str,
            event_data: Any = None) -> dict[str, Any]:
     """One event through Gradio's own queue protocol, as the browser sends it."""
-    fn_index = next(i for i, f in demo.fns.items() if getattr(f.fn, "__name__", "") == fn_name)
-    r = client.post("/gradio_api/queue/join", json={"data": data, "fn_index": fn_index, "session_hash": session,
-                                                      "event_data": event_data, "trigger_id": None})
-    assert r.status_code == 200, r.text
-    done: dict[str, Any] = {}
-    with client.stream("GET", f"/gradio_api/queue/data?session_hash={session}") as stream:
-        for line in stream.iter_lines():
-            message = json.loads(line[5:]) if line.startswith("data:") else {}
-            done = message if message.get("msg") == "process_completed" else done
-            if message.get("msg") == "close_stream" or (done and message.get("msg") == "heartbeat"):
-                break
+    done = queue_event(client, event_index(demo, fn_name), data, session, event_data=event_data, trigger_id=None)
     assert done.get("success"), done
     return done["output"]["data"]
 
