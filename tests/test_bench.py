@@ -234,3 +234,19 @@ def test_quick_run_http(tmp_path: Path) -> None:
     assert fig["chat_questions"] == 12 and fig["chat_errors"] == 0, fig["chat_error_kinds"]
     assert fig["import_ms"]["gradio"] > 0 and "bot.web.app" in fig["import_ms"]
     assert "import time per heavy package" in bench.format_table(fig)
+
+
+def test_the_chat_queue_keeps_no_monitoring_summary() -> None:
+    """What the chat-path profile removed: Gradio's per-event summary of every recorded event (a pandas DataFrame of
+    up to 10,000 rows after each question) for a monitoring dashboard this app does not offer."""
+    from types import SimpleNamespace
+
+    from bot.web.app import without_monitoring
+
+    computed: list[int] = []
+    queue = SimpleNamespace(ANALYTICS_MAX_EVENTS=10_000, cached_event_analytics_summary={"functions": {}},
+                            compute_analytics_summary=lambda records: computed.append(len(records)))
+    without_monitoring(SimpleNamespace(_queue=queue))
+    assert queue.compute_analytics_summary([{"function": "respond"}] * 500) == {"functions": {}}
+    assert computed == [] and queue.ANALYTICS_MAX_EVENTS == 100
+    without_monitoring(SimpleNamespace())  # a Gradio without that queue: nothing to do

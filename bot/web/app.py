@@ -112,6 +112,25 @@ class LazyUI:
         return getattr(self._guarded, name)
 
 
+def without_monitoring(blocks: Any) -> None:
+    """Gradio's queue summarises every event it has recorded (up to 10,000: a pandas DataFrame, grouped, with
+    percentiles) after each event, for its monitoring dashboard — which this app does not offer (monitoring off,
+    its routes refused). That cost 1 ms of CPU per question after a thousand questions and 5 ms after ten thousand,
+    more than rendering the answer: the queue keeps the last 100 events' figures and no longer summarises them."""
+    queue = getattr(blocks, "_queue", None)
+    if queue is None or not hasattr(queue, "compute_analytics_summary"):
+        return
+    queue.ANALYTICS_MAX_EVENTS = min(getattr(queue, "ANALYTICS_MAX_EVENTS", 100), 100)
+    queue.compute_analytics_summary = lambda records: queue.cached_event_analytics_summary
+    try:  # Gradio sets matplotlib's backend around every event: imported here, not on a resident's first question
+        from gradio.utils import MatplotlibBackendMananger
+
+        with MatplotlibBackendMananger():
+            pass
+    except Exception:  # noqa: BLE001 — only a head start
+        pass
+
+
 def _build_ui(app: FastAPI, ui: LazyUI, assistant: Assistant, store: FeedbackStore, limiter: RateLimiter,
               settings: Settings, loaded: threading.Event) -> None:
     loaded.wait(UI_AFTER_INDEX_S)  # the index first: both want the interpreter, and health needs only the index
@@ -127,6 +146,7 @@ def _build_ui(app: FastAPI, ui: LazyUI, assistant: Assistant, store: FeedbackSto
         gr.mount_gradio_app(parent, blocks, path="/", theme=theme(), css_paths=[STATIC / "app.css"],  # type: ignore[arg-type]
                             head=HEAD, footer_links=[], run_history=False, ssr_mode=False, enable_monitoring=False,
                             pwa=False, mcp_server=False)
+        without_monitoring(blocks)
         guarded = GradioGuard(parent.mounted, blocks, refusals=limiter,
                               calls=RateLimiter(settings.rate_limit_per_minute * GRADIO_CALLS_PER_MINUTE))
         quiet_gradio_tracebacks()
