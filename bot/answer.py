@@ -263,10 +263,13 @@ class ExtractiveAnswerer:
         evidence = " ".join(f"{c.quote} {c.text_en or ''}" for c in citations)
         unmentioned = self._unmentioned(query, retrieval.signals.get("coverage", 0.0),
                                         [h.unit for h in retrieval.hits[:3]]) if asked.kind == "whether" else ""
-        lead = self.direct.run(asked, query, sentence_ids, cite, evidence, lang, unmentioned=unmentioned)
+        units = [self.index.units[self.index.position[sid]] for sid in sentence_ids if sid in self.index.position]
+        listed = list_lead(asked, query, units, self.segments, cite, self.plan_year)
+        # "besides X, which others?" is not told "no other" when a cited sentence lists others
+        lead = self.direct.run(asked, query, sentence_ids, cite, evidence, lang, unmentioned=unmentioned,
+                               listed=listed is not None)
         if lead is None:
-            units = [self.index.units[self.index.position[sid]] for sid in sentence_ids if sid in self.index.position]
-            lead = list_lead(asked, query, units, self.segments, cite, self.plan_year)
+            lead = listed
         if lead is None:
             lead = self._figure_lead(query, chosen, citations)
         if lead is not None and lead.focus:
@@ -395,7 +398,7 @@ class ExtractiveAnswerer:
                 citations.append(Citation(
                     n=len(citations) + 1, id=pid, label=span[0].label, label_en=span[0].label_en,
                     text=self.index.paragraph_text(pid), quote=quote,
-                    quote_en=" ".join(en) if len(en) == len(span) else None,
+                    quote_en=" ".join(en) if len(full_en) == len(span) else None,
                     score=round(max(h.score for h in run), 4), url=f"/plan#{pid}",
                     document=self.documents.get(span[0].doc_id),
                     text_en=" ".join(full_en) if len(full_en) == len(span) else None,

@@ -282,7 +282,7 @@ class DirectAnswer:
     # ------------------------------------------------------------ the whole lead
 
     def run(self, asked: Asked, query: Query, sentence_ids: list[str], cite: dict[str, int], quotes: str,
-            lang: str, unmentioned: str = "") -> Lead | None:
+            lang: str, unmentioned: str = "", listed: bool = False) -> Lead | None:
         """The direct answer for the chosen sentences (None: the quote itself is the best answer)."""
         items = self.items_in(sentence_ids)
         single = self._single(query, items)
@@ -296,7 +296,9 @@ class DirectAnswer:
         if gap is None and asked.kind == "where" and not any(_is_place(i) for i in items):
             gap = (f"计划没有给出{subject or '具体'}的具体位置。" if zh else
                    f"The plan does not say where {subject or 'this'} will be.")
-        figure_wanted = asked.wants_figure and asked.attribute not in ("money", "population")
+        # "除了文水路，另外那几条路都是哪些？" asks for names, not the count: the list (or what it lacks) comes first
+        figure_wanted = asked.wants_figure and asked.attribute not in ("money", "population") and \
+            not (asked.is_list and asked.exclusions)
         if figure_wanted:
             lead = self.figure(asked, query, items, cite, lang)
             asked_noun = asked_kind(query.text)
@@ -310,9 +312,14 @@ class DirectAnswer:
             lead = self.statement(single, cite, lang)
         if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)):
             lead = self.listing(asked, query, items, cite, lang)
-            if lead is None and asked.exclusions and asked.is_list and gap is None and self.listing(
-                    Asked(kind=asked.kind, attribute=asked.attribute), query, items, cite, lang):
-                kind = asked_kind(query.text)
+            excluded = [i for i in items if i.kind != "target" and _excluded(i, asked)]
+            if excluded and [i for i in items if i.sentence == excluded[0].sentence and i.kind == excluded[0].kind
+                             and not _excluded(i, asked)]:
+                excluded = []  # the excluded item's sentence names others of its kind: they answer, not "no other"
+            if lead is None and asked.exclusions and asked.is_list and gap is None and not listed and (excluded or self.listing(
+                    Asked(kind=asked.kind, attribute=asked.attribute), query, items, cite, lang)):
+                kind = asked_kind(query.text) or (excluded[0].kind if excluded and excluded[0].kind in KIND_LABEL
+                                                  else None)
                 label = KIND_LABEL[kind][1] if kind else "项目"
                 gap = (f"除{asked.exclusions[0]}外，计划没有点名其他{label}。" if zh else
                        f"Besides {asked.exclusions[0]}, the plan names no other {KIND_LABEL[kind][3] if kind else 'items'}.")

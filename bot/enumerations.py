@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .direct import Lead
 from .index import Unit
 from .retrieve import Query
-from .text import en_tokens, zh_tokens
+from .text import en_tokens
 from .understand import Asked
 
 # items joined by 、 (two or more separators), then an optional 等 + the head noun that names them
@@ -120,9 +120,12 @@ def without(items: tuple[str, ...], excluded: tuple[str, ...]) -> tuple[str, ...
     if not excluded:
         return items
     ex = [e.lower() for e in excluded]
-    ex_tokens = {t for e in excluded for t in (zh_tokens(e) + en_tokens(e))}
-    return tuple(i for i in items if not any(e in i.lower() or i.lower() in e for e in ex)
-                 and not (set(zh_tokens(i) + en_tokens(i)) & ex_tokens and len(i) <= 12))
+
+    def names(item: str, e: str) -> bool:  # "gas" names "gas"; "Changhong Park west" names "the Changhong Park west area"
+        words = set(en_tokens(e))
+        return e in item or item in e or bool(words) and words <= set(en_tokens(item))
+
+    return tuple(i for i in items if not any(names(i.lower(), e) for e in ex))
 
 
 def list_lead(asked: Asked, query: Query, units: list[Unit], segments: dict[str, list[tuple[str, str]]],
@@ -130,7 +133,7 @@ def list_lead(asked: Asked, query: Query, units: list[Unit], segments: dict[str,
     """The direct answer to a "which ones" question from the list in the cited sentences that says most of the
     question: "2024年计划列出的重点行业领域：燃气、消防、危化品、建筑施工、道路交通 [1]。" / "For 2024 the plan lists
     key sectors: gas, fire safety, … [1]." None when no cited sentence has a list the question is about."""
-    if not asked.is_list:
+    if not (asked.is_list or asked.exclusions):  # "besides X, what …" asks for the others too
         return None
     zh = query.lang == "zh"
     words = set(query.en_tokens) - {"plan", "nankai", "district", "year", "will"}

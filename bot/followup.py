@@ -7,14 +7,23 @@ import re
 from .text import en_tokens, zh_tokens
 
 _FOLLOWUP_ZH = re.compile(r"^(那|那么|还有|另外|再|以及|和)|呢[？?]?$")
-_FOLLOWUP_EN = re.compile(r"^(and|what about|how about|also|and what about|same for|then)\b", re.I)
+_FOLLOWUP_EN = re.compile(r"^(ok(ay)?,? )?(and|what about|how about|also|and what about|same for|then)\b|\btoo[?？.]?$", re.I)
+# words that point back to what the earlier question named: the follow-up needs it to make sense
+_ANAPHORA = re.compile(r"^(这些|那些|这块|那块|上述|它们)|(?<!\w)(that|those|these) (land|plots?|parcels?|schools?|projects?|"
+                       r"parks?|roads?|places?|ones?|sites?|areas?|compounds?|money|funds?)\b|"
+                       r"\b(does|do|did|will|would|is|are) (that|it|they|this) (help|mean|cost|cover|include)\b", re.I)
+
+
+def refers_back(question: str) -> bool:
+    """Whether a question points back to an earlier one ("What will that land be used for?", "这些地拿来干什么？")."""
+    return bool(_ANAPHORA.search(question))
 
 
 def is_followup(question: str, history: list[dict[str, str]]) -> bool:
     if not any(turn.get("role") == "user" for turn in history):
         return False
     q = question.strip()
-    if _FOLLOWUP_ZH.search(q) or _FOLLOWUP_EN.search(q):
+    if _FOLLOWUP_ZH.search(q) or _FOLLOWUP_EN.search(q) or refers_back(q):
         return True
     return len(zh_tokens(q)) + len(en_tokens(q)) <= 1
 

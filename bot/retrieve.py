@@ -13,12 +13,15 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from .bilingual import Glossary
+from .followup import refers_back
 from .documents import label_document, label_years, name_years, years_in
 from .index import ENTRY_SEP, Idf, Index, Unit, unit_of_entry
 from .text import detect_language, en_tokens, has_cjk, normalize, zh_tokens
 from .understand import Asked, understand
 
 RRF_K = 10
+FOLLOWUP_OWN = (0.5, 1.0, 1.0)  # a follow-up's own search: pointing back / naming 2+ words / naming one word
+FOLLOWUP_FULL = 0.5  # the search of a follow-up together with its context
 MAX_EMBED_CHARS = 200
 # How-to, personal and schedule questions: the plan states intentions, not procedures or timetables.
 PROCEDURAL = re.compile(r"怎么(申请|办|迁|投诉|报名)|如何(申请|办理|投诉|报名)|需要什么材料|几点|开放时间|营业时间|哪天|"
@@ -343,7 +346,10 @@ class HybridSearch:
         if context:
             full = prepare(f"{question} {context}", self.glossary, query.lang)
             own = len(dict.fromkeys(query.zh_tokens)) + len(dict.fromkeys(en_tokens(query.text)))
-            searches = [(query, 1.0 if own >= 2 else 0.5), (full, 1.0)]
+            if refers_back(question) or own == 0:  # "What will that land be used for?": the context names the topic
+                searches = [(query, FOLLOWUP_OWN[0]), (full, 1.0)]
+            else:  # "and parks?": its own words name the topic, the context keeps the frame (the year, the action)
+                searches = [(query, FOLLOWUP_OWN[1] if own >= 2 else FOLLOWUP_OWN[2]), (full, FOLLOWUP_FULL)]
         n = len(self.index.units)
         fused = np.zeros(n, dtype=np.float64)
         best_dense = np.zeros(n, dtype=np.float32)

@@ -51,7 +51,8 @@ _RESULT = re.compile(r"完成了(吗|没|没有)?|(实现|做到|达到|落实|�
                      r"结果(怎么样|如何)|成效|效果怎么样|\bdid (it|they|the \w+)\b.{0,40}\b(finish|complete|happen|"
                      r"achieve|meet|reach)|\b(was|were|has|have) .{0,40}\b(completed|finished|achieved|met|reached|done)\b|"
                      r"\bresults?\b|\boutcome\b|\bactually\b.{0,20}\b(built|done|achieved)", re.I)
-_EXCLUDE_ZH = re.compile(r"除(了|去|开)?(?P<x>[^，,。？?！!；;]{1,24}?)(以外|之外|外)?[，,]?(?=还|另外|其他|其它|别的|有)")
+_EXCLUDE_ZH = re.compile(r"除(了|去|开)?(?P<x>[^，,。？?！!；;]{1,24}?)(以外|之外|外)?[，,]?"
+                         r"(?=[^，,。？?！!；;]{0,10}(还|另外|其他|其它|别的)|有)")
 _EXCLUDE_EN = re.compile(r"\b(besides|apart from|other than|except( for)?|aside from|not counting|excluding)\s+"
                          r"(?P<x>[^,.?;!]{2,60}?)(?=,|\?|\.|;|$| what| which| are| is| will| does| do| has| have)", re.I)
 _PARTS_ZH = re.compile(r"(?P<a>[\u4e00-\u9fffA-Za-z0-9]{2,12})(和|与|及|跟|、)(?P<b>[\u4e00-\u9fffA-Za-z0-9]{2,12})"

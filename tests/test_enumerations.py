@@ -48,3 +48,16 @@ def test_which_sectors_is_answered_with_the_plans_list_in_both_languages(assista
     assert len(first) < 200
     other = assistant.ask("Other than gas, what else will the safety inspections look at?", channel="eval")
     assert "gas" not in other.answer.split("\n")[0].split(":", 1)[1].split("[")[0], other.answer
+
+
+def test_besides_the_only_named_item_says_the_plan_names_no_other(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("除了文水路以外，还有哪些道路工程？", channel="eval")
+    assert answer.answer.startswith("除文水路外，计划没有点名其他"), answer.answer
+    assert answer.partial and "10条" in answer.answer  # and it gives what the plan does say
+
+
+def test_besides_one_of_a_list_gives_the_rest_of_the_list(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("Besides ports, what will the specialised large AI models be used for?", channel="eval")
+    first = answer.answer.split("\n")[0]
+    assert "education" in first and "legal services" in first and "ports" not in first, answer.answer
+    assert not answer.partial
