@@ -64,6 +64,16 @@ def test_server_cpu_falls_back_to_the_ask_cpu_p50() -> None:
     assert fig["server_cpu_over_ask_cpu"] == pytest.approx(17.0 / 14.0)
 
 
+def test_server_cpu_prefers_the_load_questions_measured_alongside() -> None:
+    fig = stats.add_ratios(_figures(ask_cpu_ref_ms=17.0))
+    assert fig["server_cpu_over_ask_cpu"] == pytest.approx(1.0)
+    assert fig["chat_cpu_over_ask_cpu"] == pytest.approx(19.0 / 17.0)
+
+
+def test_the_load_mix_is_what_the_clients_ask() -> None:
+    assert load.load_mix(5, 2, 3) == [0, 1, 2, 2, 3, 4]
+
+
 def test_cpu_time_bound_is_informational() -> None:
     fig = stats.add_ratios(_figures(ask_cpu_p50_ms=25.0))
     assert fig["cpu_time_bound_rps"] == pytest.approx(80.0)
@@ -209,6 +219,7 @@ def test_quick_run_in_process(tmp_path: Path) -> None:
                    "ask_p50_over_embed", "ask_p95_over_embed", "scale_p50_over_plan_p50"])
     assert fig["build_noop_rebuilt"] is False
     _numbers(fig, ["zipf_ask_p50_ms", "zipf_hit_rate", "zipf_p50_over_embed", "ask_cpu_mean_ms"])
+    assert fig.get("ask_cpu_ref_ms") is None  # measured only for an HTTP stage
     assert fig["zipf_asks"] == bench.QUICK_ZIPF_ASKS and 0 < fig["zipf_hit_rate"] < 1
     assert fig["zipf_distinct"] < fig["zipf_asks"] / 2  # the mix repeats the popular questions
     assert fig["scale_sentences"] == 600 and fig["scale_meets_20k"] is False
@@ -232,6 +243,7 @@ def test_quick_run_http(tmp_path: Path) -> None:
     assert fig["http_requests"] == 12 and fig["http_clients"] == 3
     assert fig["http_errors"] == 0, fig["http_error_kinds"]
     assert fig["chat_questions"] == 12 and fig["chat_errors"] == 0, fig["chat_error_kinds"]
+    _numbers(fig, ["ask_cpu_ref_ms"])
     assert fig["import_ms"]["gradio"] > 0 and "bot.web.app" in fig["import_ms"]
     assert "import time per heavy package" in bench.format_table(fig)
 

@@ -31,6 +31,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ from ..corpus import load_corpus
 from ..service import Assistant
 from .baselines import LangChainRecipe
 from .cases import load_cases
+from .chatbench import load_mix
 from .load import measure_http, mixed_questions
 from .probes import import_times, machine_busy_s
 from .stats import SCALE_SENTENCES, TARGETS, add_ratios, evaluate_targets, percentile, rounded
@@ -116,6 +118,23 @@ def measure_ask(assistant: Any, cases: Sequence[Any], passes: int, warmup: int =
             "ask_p50_ms": percentile(asks, 50), "ask_p95_ms": percentile(asks, 95),
             "ask_max_ms": max(asks) if asks else None, "ask_samples": len(asks),
             "ask_cpu_p50_ms": percentile(cpu, 50), "ask_cpu_mean_ms": sum(cpu) / len(cpu) if cpu else None}
+
+
+def measure_ask_cpu_ref(assistant: Any, cases: Sequence[Any], clients: int, per_client: int) -> dict[str, Any]:
+    """The in-process CPU of the very questions the HTTP and chat load asks (each distinct one asked once, weighted
+    by how often the load asks it), measured just before the server starts: what the server's CPU per request and
+    per chat question are held against, so that the ratios see the same questions and about the same machine."""
+    questions = mixed_questions(cases)
+    counts = Counter(load_mix(len(questions), clients, per_client))
+    for k in list(counts)[:5]:
+        assistant.ask(questions[k].question, history=questions[k].history[-10:])
+    total = weight = 0.0
+    for k, n in counts.items():
+        c0 = time.process_time()
+        assistant.ask(questions[k].question, history=questions[k].history[-10:])
+        total += (time.process_time() - c0) * 1000.0 * n
+        weight += n
+    return {"ask_cpu_ref_ms": total / weight if weight else None, "ask_cpu_ref_questions": len(counts)}
 
 
 def zipf_mix(cases: Sequence[Any], n: int, s: float = ZIPF_S, seed: int = 13) -> list[Any]:
@@ -254,6 +273,9 @@ def run(settings: Settings, quick: bool = False, skip: Sequence[str] | None = No
         if "baseline" not in skipped and "assistant" in holder:
             say("baseline: the plain LangChain recipe")
             stage("baseline", lambda: measure_baseline(bench, holder["assistant"], cases))
+        if "http" not in skipped and "assistant" in holder:
+            say("the in-process CPU of the questions the HTTP and chat load asks")
+            stage("ask_ref", lambda: measure_ask_cpu_ref(holder["assistant"], cases, clients, per_client))
         holder.clear()  # the server gets the CPUs and memory to itself
         if "zipf" not in skipped:
             n = QUICK_ZIPF_ASKS if quick else ZIPF_ASKS
@@ -286,7 +308,8 @@ ROWS = [
     ("HTTP clients", "http_clients", ""), ("HTTP requests", "http_requests", ""), ("HTTP errors", "http_errors", ""),
     ("HTTP throughput", "http_rps", "req/s"), ("HTTP p50", "http_p50_ms", "ms"), ("HTTP p95", "http_p95_ms", "ms"),
     ("server CPU per request", "server_cpu_ms_per_request", "ms"), ("ask CPU time p50", "ask_cpu_p50_ms", "ms"),
-    ("ask CPU time mean", "ask_cpu_mean_ms", "ms"), ("chat questions", "chat_questions", ""),
+    ("ask CPU time mean", "ask_cpu_mean_ms", "ms"), ("ask CPU, the load's questions", "ask_cpu_ref_ms", "ms"),
+    ("chat questions", "chat_questions", ""),
     ("chat errors", "chat_errors", ""), ("chat throughput", "chat_qps", "q/s"), ("chat p50", "chat_p50_ms", "ms"),
     ("chat p95", "chat_p95_ms", "ms"), ("server CPU per chat question", "chat_cpu_ms_per_question", "ms"),
     ("server CPU per request / ask", "server_cpu_over_ask_cpu", "x"),

@@ -30,6 +30,12 @@ class ChatProtocolError(RuntimeError):
     pass
 
 
+def load_mix(n_questions: int, clients: int, per_client: int) -> list[int]:
+    """Which question (index into the mixed Chinese / English list) each request of a load asks: client i's j-th
+    request asks question (7 i + j) mod n. The /api/ask load and the chat ask the same ones."""
+    return [(i * 7 + j) % n_questions for i in range(clients) for j in range(per_client)]
+
+
 def ask_event(config: dict[str, Any]) -> dict[str, Any]:
     """From the app's /config: the ask event's fn_index, its trigger (the question box), inputs and outputs."""
     for dep in config.get("dependencies", []):
@@ -70,6 +76,7 @@ async def drive_chat(base: str, questions: Sequence[Any], clients: int, per_clie
     language that of the question), ``per_session`` per page visit. With the server's ``pid``, its CPU time per
     question (``chat_cpu_ms_per_question``), after a warm-up that is not counted (Gradio imports matplotlib on the
     first event, jieba its tagger on some first questions)."""
+    mix = load_mix(len(questions), clients, per_client)  # the questions of the /api/ask load, in the same order
     latencies: list[float] = []
     errors: dict[str, int] = {}
     limits = httpx.Limits(max_connections=2 * clients, max_keepalive_connections=2 * clients)
@@ -83,7 +90,7 @@ async def drive_chat(base: str, questions: Sequence[Any], clients: int, per_clie
             for j in range(per_client):
                 if j % per_session == 0:
                     session, history = secrets.token_hex(6), []
-                case = questions[(i * 7 + j) % len(questions)]
+                case = questions[mix[i * per_client + j]]
                 t0 = time.perf_counter()
                 try:
                     out = await one_question(http, base, event, session, case.question, history,

@@ -13,6 +13,7 @@ import httpx
 
 from ..config import Settings
 from ..testing import launch_app
+from .chatbench import drive_chat, load_mix
 from .probes import RssSampler, process_cpu_s, read_rss_mb
 from .stats import percentile
 
@@ -41,6 +42,7 @@ async def drive(base_url: str, cases: Sequence[Any], clients: int, per_client: i
     """``clients`` concurrent tasks, each sending ``per_client`` POST /api/ask in turn; bounded by timeout_s. With the
     server's ``pid``, its CPU time per request after the warm-up (``server_cpu_ms_per_request``)."""
     questions = mixed_questions(cases)
+    mix = load_mix(len(questions), clients, per_client)
     latencies: list[float] = []
     errors: dict[str, int] = {}
     deadline = time.monotonic() + timeout_s
@@ -50,7 +52,7 @@ async def drive(base_url: str, cases: Sequence[Any], clients: int, per_client: i
         for j in range(per_client):
             if time.monotonic() > deadline:
                 return
-            case = questions[(i * 7 + j) % len(questions)]
+            case = questions[mix[i * per_client + j]]
             body = {"question": case.question, "lang": "auto", "history": case.history[-10:]}
             t0 = time.perf_counter()
             try:
@@ -132,8 +134,6 @@ def measure_http(settings: Settings, index_dir: Path, work: Path, cases: Sequenc
                     f"{clients} clients x {per_client} requests")
                 out.update(asyncio.run(drive(app.base, cases, clients, per_client, pid=pid)))
                 if chat:
-                    from .chatbench import drive_chat
-
                     say(f"chat: {clients} residents x {per_client} questions through the Gradio queue")
                     out.update(asyncio.run(drive_chat(app.base, mixed_questions(cases), clients, per_client, pid=pid)))
             finally:  # while the server still runs

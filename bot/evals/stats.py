@@ -64,9 +64,9 @@ def add_ratios(fig: dict[str, Any], cpus: int | None = None) -> dict[str, Any]:
     fig["http_p95_over_ask_p50"] = _div(fig.get("http_p95_ms"), ask)
     # against the plan-size p50 measured alongside the scale run when there is one (same machine load)
     fig["scale_p50_over_plan_p50"] = _div(fig.get("scale_ask_p50_ms"), fig.get("scale_plan_ask_p50_ms") or ask)
-    # the server's CPU per request / question is a mean: against the mean CPU of an in-process ask (its p50 when
-    # the mean is missing)
-    ask_cpu = fig.get("ask_cpu_mean_ms") or fig.get("ask_cpu_p50_ms")
+    # the server's CPU per request / question is a mean over the load's questions: against the in-process CPU of
+    # the same questions measured just before (else the mean, else the p50, of the in-process ask stage)
+    ask_cpu = fig.get("ask_cpu_ref_ms") or fig.get("ask_cpu_mean_ms") or fig.get("ask_cpu_p50_ms")
     fig["server_cpu_over_ask_cpu"] = _div(fig.get("server_cpu_ms_per_request"), ask_cpu)
     fig["chat_cpu_over_ask_cpu"] = _div(fig.get("chat_cpu_ms_per_question"), ask_cpu)
     fig["zipf_p50_over_embed"] = _div(fig.get("zipf_ask_p50_ms"), fig.get("embed_query_p50_ms"))
