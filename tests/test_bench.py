@@ -262,3 +262,27 @@ def test_the_chat_queue_keeps_no_monitoring_summary() -> None:
     assert queue.compute_analytics_summary([{"function": "respond"}] * 500) == {"functions": {}}
     assert computed == [] and queue.ANALYTICS_MAX_EVENTS == 100
     without_monitoring(SimpleNamespace())  # a Gradio without that queue: nothing to do
+
+
+def test_chat_sessions_keep_their_state_without_a_deep_link_copy() -> None:
+    """The other removal: Gradio's per-session copy of every block's configuration, for deep links (refused here)."""
+    import gradio as gr
+    from gradio import state_holder
+
+    from bot.web.app import without_deep_link_state
+
+    with gr.Blocks() as demo:
+        records = gr.State({})
+        box = gr.Textbox()
+    without_deep_link_state()
+    without_deep_link_state()  # once is enough; twice changes nothing
+    holder = state_holder.StateHolder()
+    holder.set_blocks(demo)
+    session = holder["a-session"]
+    assert session.config_values == {}
+    assert session[records._id] == {}  # the State's initial value, as before
+    session[records._id] = {"1": {"question": "q"}}
+    assert session[records._id] == {"1": {"question": "q"}} and records._id in session._state_ttl
+    session[box._id] = gr.Textbox(value="x")
+    assert session[box._id].value == "x" and session.config_values == {}
+    assert holder["another"][records._id] == {}  # sessions apart

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import logging
 import threading
 import time
@@ -131,6 +132,44 @@ def without_monitoring(blocks: Any) -> None:
         pass
 
 
+def without_deep_link_state() -> None:
+    """Gradio keeps, for every session (each page visit), a copy of every block's configuration, made when the
+    session starts and updated after each event, so that a deep link (``/gradio_api/deep_link``) can recreate the
+    page. This app refuses deep links (``bot.web.gradio_guard``), and that copy cost more CPU than the rest of
+    Gradio's work on a question (~60 blocks' configurations, each read off its constructor's signature): sessions
+    here keep their state and their blocks, not the copy."""
+    from gradio import state_holder
+    from gradio.components import State
+
+    original = state_holder.SessionState
+    if getattr(original, "_lean", False) or not all(hasattr(original, name) for name in (
+            "__setitem__", "_update_config", "_update_value_in_config", "components")):
+        return
+
+    class LeanSessionState(original):  # type: ignore[misc, valid-type]
+        _lean = True
+
+        def __init__(self, blocks: Any) -> None:
+            super().__init__(SimpleNamespace(default_config=blocks.default_config, blocks={}))
+
+        def __setitem__(self, key: int, value: Any) -> None:
+            blocks = self.blocks_config.blocks
+            block = blocks.get(key)
+            if isinstance(block, State):  # as Gradio's own, less the deep-link copy of the block's configuration
+                self._state_ttl[key] = (block.time_to_live, datetime.datetime.now())
+                self.state_data[key] = value
+            else:
+                blocks[key] = value
+
+        def _update_config(self, key: int) -> None:
+            pass
+
+        def _update_value_in_config(self, key: int, value: Any) -> None:
+            pass
+
+    state_holder.SessionState = LeanSessionState  # type: ignore[misc]
+
+
 def _build_ui(app: FastAPI, ui: LazyUI, assistant: Assistant, store: FeedbackStore, limiter: RateLimiter,
               settings: Settings, loaded: threading.Event) -> None:
     loaded.wait(UI_AFTER_INDEX_S)  # the index first: both want the interpreter, and health needs only the index
@@ -147,6 +186,7 @@ def _build_ui(app: FastAPI, ui: LazyUI, assistant: Assistant, store: FeedbackSto
                             head=HEAD, footer_links=[], run_history=False, ssr_mode=False, enable_monitoring=False,
                             pwa=False, mcp_server=False)
         without_monitoring(blocks)
+        without_deep_link_state()
         guarded = GradioGuard(parent.mounted, blocks, refusals=limiter,
                               calls=RateLimiter(settings.rate_limit_per_minute * GRADIO_CALLS_PER_MINUTE))
         quiet_gradio_tracebacks()
