@@ -3,6 +3,7 @@ question's own terms (``bot.direct``), numbered citations, and a clear abstentio
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from dataclasses import dataclass, field
@@ -11,14 +12,17 @@ from typing import Any
 from .bilingual import Figure
 from .confidence import Calibration
 from .direct import DirectAnswer, Lead
-from .documents import DocumentInfo
+from .documents import DocumentInfo, label_topic_en
 from .enumerations import list_lead
+from .framing import NO_RENDERING, abstention, lead_in, target_and_result
+from .framing import notes as framing_notes
 from .index import Index, Unit
 from .items import PlanItem
 from .notice import NoticeFacts, about_document
 from .retrieve import Hit, Query, Retrieval
-from .text import EN_STOP, en_tokens, numbers_in, zh_tokens
+from .text import en_tokens, numbers_in, zh_tokens
 from .understand import understand
+from .unmentioned import missing_thing
 
 log = logging.getLogger("bot.answer")
 
@@ -114,35 +118,6 @@ def _clauses_en(sentence: str, tokens: set[str]) -> str:
         return sentence
     span = " ".join(parts[marks[0] : marks[-1] + 1]).rstrip(";:")
     return span[:1].upper() + span[1:]
-
-
-UNMENTIONED_COVERAGE = 0.6  # a best sentence saying this much of the question is about what was asked
-_NOUN_FLAGS = {"n", "nz", "ns", "nt", "nl", "ng", "eng"}
-_VERB_FORM = re.compile(r"(ing|ed|ly|able|ible)$|^(due|find|get|got|make|made|take|took|give|gave|keep|kept|after|"
-                        r"before|about|around|into|onto|upon|within|without|through|across|near|really|still)$")
-
-
-def _near(word: str, vocabulary: dict[str, int]) -> bool:
-    """Whether the documents have a word one letter (character) away: a misspelling of it."""
-    if len(word) < 2:
-        return False
-    for other in vocabulary:
-        if len(word) >= 5 and len(other) >= 5 and (other.startswith(word) or word.startswith(other)):
-            return True  # diabetic / diabet
-        if abs(len(other) - len(word)) > 1 or other[0] != word[0] and other[-1] != word[-1]:
-            continue
-        if _one_edit(word, other):
-            return True
-    return False
-
-
-def _one_edit(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) == 1
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def _sentence(text: str) -> str:
@@ -252,35 +227,62 @@ class ExtractiveAnswerer:
             return self._notice(question, lang, query.text)
         if not retrieval.hits or not self.calibration.confident(retrieval.signals):
             return self.abstain(question, retrieval)
-        asked = understand(query.text, self.plan_year)
+        asked = understand(query.text, retrieval.plan_year)
         elsewhere = self._other_place(query.text)
         if elsewhere:
             return self.abstain(question, retrieval, elsewhere=elsewhere)
-        chosen = select(retrieval)
+        pair = retrieval.target_result
+        chosen = list(pair) if pair else select(retrieval)  # a target and its result: cite both, target first
         citations = self._citations(chosen, query)
+        year = self._year(citations, retrieval)
+        direct = self._direct_for(year, retrieval.covered_years)
+        notes = framing_notes(retrieval.years, retrieval.year_source, retrieval.uncovered_years,
+                              retrieval.covered_years, len(self.documents) > 1, lang)
         cite = {sid: c.n for c in citations for sid in c.sentence_ids}
         sentence_ids = [sid for c in citations for sid in c.sentence_ids]
         evidence = " ".join(f"{c.quote} {c.text_en or ''}" for c in citations)
-        unmentioned = self._unmentioned(query, retrieval.signals.get("coverage", 0.0),
-                                        [h.unit for h in retrieval.hits[:3]]) if asked.kind == "whether" else ""
+        unmentioned = missing_thing(query, retrieval.signals.get("coverage", 0.0), [h.unit for h in retrieval.hits[:3]],
+                                    self._plan_text, self._plan_text_en, self.index.idf.df_en) \
+            if asked.kind == "whether" else ""
         units = [self.index.units[self.index.position[sid]] for sid in sentence_ids if sid in self.index.position]
-        listed = list_lead(asked, query, units, self.segments, cite, self.plan_year)
-        # "besides X, which others?" is not told "no other" when a cited sentence lists others
-        lead = self.direct.run(asked, query, sentence_ids, cite, evidence, lang, unmentioned=unmentioned,
-                               listed=listed is not None)
+        listed = list_lead(asked, query, units, self.segments, cite, year)
+        lead: Lead | None = None
+        if pair:
+            ids = [c.sentence_ids for c in citations]
+            n_target = next(c.n for c, s in zip(citations, ids) if pair[0].unit.id in s)
+            n_result = next(c.n for c, s in zip(citations, ids) if pair[1].unit.id in s)
+            lead = Lead(target_and_result((n_target, self.documents.get(pair[0].unit.doc_id)),
+                                          (n_result, self.documents.get(pair[1].unit.doc_id)), year, lang),
+                        kind="pair")
+        if lead is None:  # "besides X, which others?" is not told "no other" when a cited sentence lists others
+            lead = direct.run(asked, query, sentence_ids, cite, evidence, lang, unmentioned=unmentioned,
+                              listed=listed is not None)
         if lead is None:
             lead = listed
         if lead is None:
-            lead = self._figure_lead(query, chosen, citations)
+            lead = self._figure_lead(query, chosen, citations, year)
         if lead is not None and lead.focus:
             budget = EN_QUOTE_BUDGET_AFTER_FIGURE if lead.kind == "figure" else EN_QUOTE_BUDGET
             citations = self._citations(chosen, query, focus=lead.focus, budget=budget)
         words = (set(query.en_tokens) - EN_GENERIC) | set(query.zh_terms)  # what the question says, in either language
-        answer = self._compose(question, lang, lead, citations, words)
+        answer = self._compose(question, lang, lead, citations, words, year, notes)
         if unsupported_numbers(answer) and lead is not None:  # never serve a figure no quote carries
             log.warning("direct answer dropped (unsupported numbers %s): %s", unsupported_numbers(answer), lead.text)
-            answer = self._compose(question, lang, None, self._citations(chosen, query), words)
+            answer = self._compose(question, lang, None, self._citations(chosen, query), words, year, notes)
         return answer
+
+    def _year(self, citations: list[Citation], retrieval: Retrieval) -> int:
+        """The plan year an answer speaks of: its first citation's, when that is a plan; else what 今年 means."""
+        doc = citations[0].document if citations else None
+        return doc.year if doc and doc.kind == "plan" and doc.year else retrieval.plan_year
+
+    def _direct_for(self, year: int, covered: tuple[int, ...]) -> DirectAnswer:
+        """The direct-answer composer for a plan year (a copy when several documents are loaded)."""
+        if year == self.direct.plan_year and len(covered) <= 1:
+            return self.direct
+        other = copy.copy(self.direct)
+        other.plan_year, other.covered = year, covered
+        return other
 
     def _notice(self, question: str, lang: str, text: str) -> Answer:
         """A question about the document itself, answered from its notice (the latest document's by default)."""
@@ -307,52 +309,24 @@ class ExtractiveAnswerer:
             names += [w.word for w in jieba.posseg.cut(text) if w.flag == "ns" and w.word.endswith(("区", "县"))]
         return next((n for n in names if n not in self._plan_text and n.lower() not in self._plan_text_en), "")
 
-    def _unmentioned(self, query: Query, coverage: float, found: list[Unit]) -> str:
-        """The thing a yes/no question names that occurs nowhere in the documents ("加装电梯" → 电梯), when the best
-        sentence says little of the question. A thing is a noun (jieba's n, nz, ns, nt; in English a word that is
-        not a verb form or adverb), not a misspelling of a word the documents have (地贴 → 地铁, primery → primary),
-        so that a question's own verbs ("提到", "trying") and typos are never reported as missing."""
-        if coverage >= UNMENTIONED_COVERAGE:
-            return ""
-        idf = self.index.idf
-        near_zh = {t: 1 for u in found for t in zh_tokens(u.zh)}  # a misspelling is of a word the search found
-        near_en = {t: 1 for u in found for t in en_tokens(u.en or "")}
-        asked = re.split(r"[，,；;。!！]\s*", query.text.strip(" ？?。!！"))[-1]  # the thing asked about: the last clause
-        if query.lang == "zh":
-            import jieba.posseg
-
-            unknown = [w.word for w in jieba.posseg.cut(asked) if len(w.word) > 1 and w.flag in _NOUN_FLAGS
-                       and w.word not in self._plan_text and w.word not in query.aliases
-                       and not _near(w.word, near_zh)]
-            return unknown[-1] if unknown else ""
-        words = re.findall(r"[A-Za-z][A-Za-z\-]+", asked)
-        for i in range(len(words)):
-            w = words[i].lower()
-            stem = en_tokens(w)[0] if en_tokens(w) else w
-            if len(w) > 2 and w not in EN_STOP and not _VERB_FORM.search(w) and not idf.df_en.get(stem) \
-                    and not re.search(rf"\b{re.escape(w)}", self._plan_text_en) \
-                    and not _near(stem, near_en):
-                nxt = words[i + 1] if i + 1 < len(words) and words[i + 1].lower() not in EN_STOP else ""
-                return f"{words[i]} {nxt}".strip()
-        return ""
-
-    def _figure_lead(self, query: Query, chosen: list[Hit], citations: list[Citation]) -> Lead | None:
+    def _figure_lead(self, query: Query, chosen: list[Hit], citations: list[Citation], year: int) -> Lead | None:
         figure = _figure_for(query, chosen, self.figures)
         if not figure:
             return None
         fig, hit = figure
         n = next((c.n for c in citations if hit.unit.id in c.sentence_ids), citations[0].n)
-        year = self.plan_year
         if query.lang == "zh":
             return Lead(f"{year}年计划{fig.measure_zh}：{fig.value} [{n}]。", kind="figure", focus=[fig.value])
         return Lead(f"For {year} the plan sets {fig.measure_en}: {fig.value_en} [{n}].", kind="figure",
                     focus=[fig.value])
 
     def _compose(self, question: str, lang: str, lead: Lead | None, citations: list[Citation],
-                 terms: set[str] | None = None) -> Answer:
-        year = self.plan_year
+                 terms: set[str] | None = None, year: int | None = None, notes: str = "") -> Answer:
+        year = year or self.plan_year
+        several = len(self.documents) > 1
         quoted = citations[:MAX_QUOTED]
-        if lang == "en" and terms is not None and len(quoted) > 1:  # a second quote only when it says more
+        if lang == "en" and terms is not None and len(quoted) > 1 and not (lead and lead.kind == "pair"):
+            # a second quote only when it says more (a target and its result are both quoted)
 
             def says(c: Citation) -> set[str]:
                 return {t for t in terms if t in c.quote or t in set(en_tokens(c.quote_en or ""))}
@@ -361,15 +335,20 @@ class ExtractiveAnswerer:
             quoted = [quoted[0]] + [c for c in quoted[1:] if says(c) - first]
         if lang == "zh":
             body = "".join(f"{c.quote.rstrip('。；;，,')} [{c.n}]。" for c in quoted)
-            text = f"{lead.text}\n计划原文：{body}" if lead else f"{year}年计划提出：{body}"
+            opening = lead_in((c.document for c in quoted), several, year, lang)
+            text = f"{lead.text}\n{'原文' if several else '计划原文'}：{body}" if lead else f"{opening}{body}"
+            text = f"{notes}{text}" if notes else text
         else:
             body = " ".join(f"{(c.quote_en or c.quote).rstrip(' .;,')} [{c.n}]." for c in quoted)
+            if any(c.quote_en is None for c in quoted):  # a document without renderings: its Chinese is quoted
+                body += " " + NO_RENDERING["en"]
             if lead:
-                text = f"{lead.text}\nIn the plan's words: {body}"
-            elif body.startswith("The district will "):  # the rendering's own voice, as an answer for the year
+                text = f"{lead.text}\nIn {'their' if several else 'the plan' + chr(39) + 's'} words: {body}"
+            elif body.startswith("The district will ") and not several:  # the rendering's voice, as an answer
                 text = f"In {year} the district will {body[len('The district will '):]}"
             else:
-                text = f"For {year} the plan says: {body}"
+                text = lead_in((c.document for c in quoted), several, year, lang) + body
+            text = f"{notes} {text}" if notes else text
         return Answer(question=question, language=lang, answer=text, abstained=False, mode="extractive",
                       citations=citations, partial=bool(lead and lead.partial),
                       direct=lead.text if lead else text, derived=set(lead.derived) if lead else set())
@@ -447,7 +426,7 @@ class ExtractiveAnswerer:
             if pid in ids or hit.unit.topic in {"通知", "前言"}:
                 continue
             ids.add(pid)
-            title = hit.unit.label_en.split(" ", 1)[-1].rsplit(", para", 1)[0] if lang == "en" else hit.unit.topic
+            title = label_topic_en(hit.unit.label_en) if lang == "en" else hit.unit.topic
             seen.append({"id": pid, "title": title, "url": f"/plan#{pid}"})
             if len(seen) == n:
                 break
@@ -463,14 +442,17 @@ class ExtractiveAnswerer:
             return Answer(question=question, language=lang, answer=text, abstained=True, mode="extractive")
         related = self.related(retrieval, lang)
         service = bool(_SERVICE.search(retrieval.query.text))
+        text = abstention(self.documents.values(), lang)
+        notes = framing_notes(retrieval.years, retrieval.year_source, retrieval.uncovered_years,
+                              retrieval.covered_years, len(self.documents) > 1, lang)
+        if notes:
+            text += notes if lang == "zh" else f" {notes}"
         if lang == "zh":
-            text = "抱歉，《南开区2024年国民经济和社会发展计划》没有涉及这个问题，我无法据此回答。"
             if service:
                 text += "个人事务和办事咨询（户籍、投诉、补贴等）请拨打12345政务服务便民热线。"
             if related:
                 text += "计划涉及的相关主题有：" + "；".join(r["title"] for r in related) + "。"
         else:
-            text = "Sorry, the Nankai District 2024 development plan does not cover this, so I cannot answer it from the plan."
             if service:
                 text += (" For personal matters and public services (household registration, complaints, benefits), "
                          "call the 12345 government service hotline.")

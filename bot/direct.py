@@ -53,7 +53,7 @@ class Lead:
 
     text: str
     partial: bool = False
-    kind: str = "clause"  # figure | list | clause | gap
+    kind: str = "clause"  # figure | list | clause | gap | statement | pair (a target and its result)
     focus: list[str] = field(default_factory=list)  # Chinese words the supporting quotes must keep
     derived: set[str] = field(default_factory=set)  # numbers not quoted but derived: counts of listed items,
     # the year a question asked about
@@ -153,6 +153,8 @@ class DirectAnswer:
 
     def __init__(self, items: list[PlanItem], plan_year: int = 2024) -> None:
         self.plan_year = plan_year
+        self.covered: tuple[int, ...] = ()  # the years the loaded documents cover (several: a year is "other" only
+        # when none covers it)
         self.by_sentence: dict[str, list[PlanItem]] = {}
         for item in items:
             self.by_sentence.setdefault(item.sentence, []).append(item)
@@ -165,7 +167,7 @@ class DirectAnswer:
     def gap(self, asked: Asked, query: Query, quotes: str, subject: str, lang: str) -> str | None:
         """A sentence saying what the plan lacks, or None when it gives what was asked."""
         year = self.plan_year
-        other = [y for y in asked.years if y != year]
+        other = [y for y in asked.years if (y not in self.covered if len(self.covered) > 1 else y != year)]
         zh = lang == "zh"
         about = subject or ("这方面" if zh else "this")
         if other:

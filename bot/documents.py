@@ -251,13 +251,14 @@ def describe(documents: Iterable[DocumentInfo], lang: str) -> str:
         return "已载入的文件" if lang == "zh" else "the loaded documents"
     if len(docs) == 1:
         return docs[0].full_name(lang)
-    names = [d.short_name(lang) if lang == "zh" else _the(d.short_name(lang)) for d in docs]
+    names = [d.short_name(lang) if lang == "zh" else the(d.short_name(lang)) for d in docs]
     if lang == "zh":
         return "、".join(names[:-1]) + "和" + names[-1]
     return (", ".join(names[:-1]) + (", and " if len(names) > 2 else " and ") + names[-1])
 
 
-def _the(name: str) -> str:
+def the(name: str) -> str:
+    """"2024 plan" → "the 2024 plan"."""
     return name if name.lower().startswith("the ") else f"the {name}"
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from pathlib import Path
 import time
@@ -37,7 +36,6 @@ def valid_text(text: str) -> str:
     return text
 
 
-_YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 
 
 def _documents(corpus: Corpus, corpus_dir: Path) -> tuple[dict[str, DocumentInfo], dict[str, list[tuple[str, str]]]]:

@@ -1,0 +1,69 @@
+"""What a yes/no question names that the documents never do ("今年能给我们楼加装电梯吗？" → 电梯): the answer says so
+("计划没有提到“电梯”") and gives what the plan does say, instead of answering as if the plan covered it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from .index import Unit
+from .retrieve import Query
+from .text import EN_STOP, en_tokens, zh_tokens
+
+UNMENTIONED_COVERAGE = 0.6  # a best sentence saying this much of the question is about what was asked
+_NOUN_FLAGS = {"n", "nz", "ns", "nt", "nl", "ng", "eng"}
+_VERB_FORM = re.compile(r"(ing|ed|ly|able|ible)$|^(due|find|get|got|make|made|take|took|give|gave|keep|kept|after|"
+                        r"before|about|around|into|onto|upon|within|without|through|across|near|really|still)$")
+
+
+def _near(word: str, vocabulary: Mapping[str, int]) -> bool:
+    """Whether the documents have a word one letter (character) away: a misspelling of it."""
+    if len(word) < 2:
+        return False
+    for other in vocabulary:
+        if len(word) >= 5 and len(other) >= 5 and (other.startswith(word) or word.startswith(other)):
+            return True  # diabetic / diabet
+        if abs(len(other) - len(word)) > 1 or other[0] != word[0] and other[-1] != word[-1]:
+            continue
+        if _one_edit(word, other):
+            return True
+    return False
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: str, plan_text_en: str,
+                  df_en: Mapping[str, int]) -> str:
+    """The thing a yes/no question names that occurs nowhere in the documents ("加装电梯" → 电梯), when the best
+    sentence says little of the question. A thing is a noun (jieba's n, nz, ns, nt; in English a word that is
+    not a verb form or adverb), not a misspelling of a word the documents have (地贴 → 地铁, primery → primary),
+    so that a question's own verbs ("提到", "trying") and typos are never reported as missing."""
+    if coverage >= UNMENTIONED_COVERAGE:
+        return ""
+    near_zh = {t: 1 for u in found for t in zh_tokens(u.zh)}  # a misspelling is of a word the search found
+    near_en = {t: 1 for u in found for t in en_tokens(u.en or "")}
+    asked = re.split(r"[，,；;。!！]\s*", query.text.strip(" ？?。!！"))[-1]  # the thing asked about: the last clause
+    if query.lang == "zh":
+        import jieba.posseg
+
+        unknown = [w.word for w in jieba.posseg.cut(asked) if len(w.word) > 1 and w.flag in _NOUN_FLAGS
+                   and w.word not in plan_text and w.word not in query.aliases
+                   and not _near(w.word, near_zh)]
+        return unknown[-1] if unknown else ""
+    words = re.findall(r"[A-Za-z][A-Za-z\-]+", asked)
+    for i in range(len(words)):
+        w = words[i].lower()
+        stem = en_tokens(w)[0] if en_tokens(w) else w
+        if len(w) > 2 and w not in EN_STOP and not _VERB_FORM.search(w) and not df_en.get(stem) \
+                and not re.search(rf"\b{re.escape(w)}", plan_text_en) \
+                and not _near(stem, near_en):
+            nxt = words[i + 1] if i + 1 < len(words) and words[i + 1].lower() not in EN_STOP else ""
+            return f"{words[i]} {nxt}".strip()
+    return ""
