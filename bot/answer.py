@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bilingual import Figure
+from .bilingual import Figure, Glossary
 from .confidence import Calibration
 from .direct import DirectAnswer, Lead
-from .documents import DocumentInfo, label_topic_en
+from .documents import DocumentInfo, glossary_names, label_topic_en
 from .enumerations import list_lead
 from .framing import NO_RENDERING, abstention, lead_in, target_and_result
 from .framing import notes as framing_notes
@@ -38,6 +38,7 @@ _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补�
                       r"allowance|welfare|id card|permit|certificate|report a", re.I)
 EN_QUOTE_BUDGET = 320  # characters of English quote per sentence when only part of it answers
 EN_QUOTE_BUDGET_AFTER_FIGURE = 160  # less when the direct answer already gives the figure
+MAX_TERMS = 4  # glossary names given for a quoted passage that has no English rendering
 MAX_QUOTED = 2  # citations quoted in the answer text (all of them still get a card)
 # places a question may name that another government's plan would cover
 _PLACE_ZH = re.compile(r"[\u4e00-\u9fff]{2}(区|县)")
@@ -205,8 +206,10 @@ class ExtractiveAnswerer:
 
     def __init__(self, index: Index, figures: list[Figure], items: list[PlanItem] | None = None,
                  documents: dict[str, DocumentInfo] | None = None, segments: Segments | None = None,
-                 notices: list[NoticeFacts] | None = None, calibration: Calibration | None = None) -> None:
+                 notices: list[NoticeFacts] | None = None, calibration: Calibration | None = None,
+                 glossary: Glossary | None = None) -> None:
         self.index = index
+        self.glossary = glossary
         self.calibration = calibration or Calibration.load()
         self.figures: dict[str, list[Figure]] = {}
         for fig in figures:
@@ -340,8 +343,13 @@ class ExtractiveAnswerer:
             text = f"{notes}{text}" if notes else text
         else:
             body = " ".join(f"{(c.quote_en or c.quote).rstrip(' .;,')} [{c.n}]." for c in quoted)
-            if any(c.quote_en is None for c in quoted):  # a document without renderings: its Chinese is quoted
+            untranslated = [c for c in quoted if c.quote_en is None]
+            if untranslated:  # a document without renderings: its Chinese is quoted, with the glossary's names
                 body += " " + NO_RENDERING["en"]
+                names = [f"{zh} = {en}" for c in untranslated
+                         for zh, en in (glossary_names(c.quote, self.glossary) if self.glossary else [])]
+                if names:
+                    body += " Terms: " + "; ".join(dict.fromkeys(names[:MAX_TERMS])) + "."
             if lead:
                 text = f"{lead.text}\nIn {'their' if several else 'the plan' + chr(39) + 's'} words: {body}"
             elif body.startswith("The district will ") and not several:  # the rendering's voice, as an answer

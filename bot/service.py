@@ -146,7 +146,7 @@ class Assistant:
         notices = [n for doc in corpus.documents
                    if (n := NoticeFacts.of(doc, load_renderings(self.settings.corpus_dir, doc.doc_id)))]
         answerer = ExtractiveAnswerer(index, figures, items=items, documents=documents, segments=segments,
-                                      notices=notices)
+                                      notices=notices, glossary=glossary)
         install_query_vectors(index.embeddings, self.settings.answer_cache)
         state = (index, HybridSearch(index, glossary), answerer, glossary, figures)
         with self._lock:  # requests in flight keep the objects they already hold

@@ -292,6 +292,7 @@ def test_target_versus_result_answer_cites_both(multi: Assistant) -> None:
     assert [c.document.id for c in en.citations[:2]] == [PLAN, PLAN_2025]  # type: ignore[union-attr]
     assert en.answer.startswith("The 2024 target is in the 2024 plan [1]; what was done is in the 2025 plan's"), en.answer
     assert "No English rendering of this passage exists yet" in en.answer  # the 2025 fixture has no renderings
+    assert "老旧小区 = old residential compounds" in en.answer  # with the glossary's names for what it quotes
 
 
 def test_answers_name_the_documents_when_several_are_loaded(multi: Assistant) -> None:
