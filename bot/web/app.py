@@ -200,10 +200,6 @@ def _build_ui(app: FastAPI, ui: LazyUI, assistant: Assistant, store: FeedbackSto
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     assistant = Assistant(settings)
-    store = FeedbackStore.from_settings(settings)  # SQLite under BOT_DATA_DIR, or BOT_DATABASE_URL
-    limiter = RateLimiter(settings.rate_limit_per_minute)
-    backoff = FailureBackoff()  # wrong staff passwords: the API's Bearer check (app.state.staff_backoff) and the UI
-    app = create_api(assistant, store, limiter, backoff=backoff)
     stop = threading.Event()
     loaded = threading.Event()
 
@@ -220,6 +216,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             assistant.follow_rebuilds()
 
     readiness.watch_loader()  # the loader's first progress lines, before the chat is there to show them
+    threading.Thread(target=load, name="index-loader", daemon=True).start()  # first: health waits for it alone
+    store = FeedbackStore.from_settings(settings)  # SQLite under BOT_DATA_DIR, or BOT_DATABASE_URL
+    limiter = RateLimiter(settings.rate_limit_per_minute)
+    backoff = FailureBackoff()  # wrong staff passwords: the API's Bearer check (app.state.staff_backoff) and the UI
+    app = create_api(assistant, store, limiter, backoff=backoff)
     ui = LazyUI()
     app.mount("/", ui)
     app.state.ui = ui
@@ -235,7 +236,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await ui.shutdown()
 
     app.router.lifespan_context = with_ui
-    threading.Thread(target=load, name="index-loader", daemon=True).start()
     threading.Thread(target=_build_ui, args=(app, ui, assistant, store, limiter, settings, loaded), name="ui-builder",
                      daemon=True).start()
     return app
