@@ -38,6 +38,7 @@ _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补�
                       r"allowance|welfare|id card|permit|certificate|report a", re.I)
 EN_QUOTE_BUDGET = 320  # characters of English quote per sentence when only part of it answers
 EN_QUOTE_BUDGET_AFTER_FIGURE = 160  # less when the direct answer already gives the figure
+LEADS_THAT_ANSWER = {"figure", "list", "statement"}  # direct answers that carry the figure or the items themselves
 MAX_TERMS = 4  # glossary names given for a quoted passage that has no English rendering
 MAX_QUOTED = 2  # citations quoted in the answer text (all of them still get a card)
 # places a question may name that another government's plan would cover
@@ -265,7 +266,7 @@ class ExtractiveAnswerer:
         if lead is None:
             lead = self._figure_lead(query, chosen, citations, year)
         if lead is not None and lead.focus:
-            budget = EN_QUOTE_BUDGET_AFTER_FIGURE if lead.kind == "figure" else EN_QUOTE_BUDGET
+            budget = EN_QUOTE_BUDGET_AFTER_FIGURE if lead.kind in LEADS_THAT_ANSWER else EN_QUOTE_BUDGET
             citations = self._citations(chosen, query, focus=lead.focus, budget=budget)
         words = (set(query.en_tokens) - EN_GENERIC) | set(query.zh_terms)  # what the question says, in either language
         answer = self._compose(question, lang, lead, citations, words, year, notes)
@@ -328,6 +329,9 @@ class ExtractiveAnswerer:
         year = year or self.plan_year
         several = len(self.documents) > 1
         quoted = citations[:MAX_QUOTED]
+        if lead is not None and lead.kind in LEADS_THAT_ANSWER:  # the direct answer gave it: quote what it cites
+            marked = {int(n) for n in re.findall(r"\[(\d+)\]", lead.text)}
+            quoted = [c for c in quoted if c.n in marked] or quoted[:1]
         if lang == "en" and terms is not None and len(quoted) > 1 and not (lead and lead.kind == "pair"):
             # a second quote only when it says more (a target and its result are both quoted)
 
