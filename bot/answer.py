@@ -266,7 +266,7 @@ class ExtractiveAnswerer:
         if lead is None:
             lead = self._figure_lead(query, chosen, citations, year)
         if lead is not None and lead.focus:
-            budget = EN_QUOTE_BUDGET_AFTER_FIGURE if lead.kind in LEADS_THAT_ANSWER else EN_QUOTE_BUDGET
+            budget = EN_QUOTE_BUDGET_AFTER_FIGURE if lead.kind in ("figure", "statement") else EN_QUOTE_BUDGET
             citations = self._citations(chosen, query, focus=lead.focus, budget=budget)
         words = (set(query.en_tokens) - EN_GENERIC) | set(query.zh_terms)  # what the question says, in either language
         answer = self._compose(question, lang, lead, citations, words, year, notes)
