@@ -338,12 +338,13 @@ class DirectAnswer:
     def statement(self, item: PlanItem, cite: dict[str, int], lang: str) -> Lead:
         """What the plan does with one item, in its own words: "2024年计划启动首批区级品牌高中建设"."""
         n = cite[item.sentence]
-        certainty = item.certainty_zh or ""
+        action = item.action_zh or ""
+        certainty = item.certainty_zh if item.certainty_zh and not action.startswith(item.certainty_zh) else ""
         if lang == "zh":
-            text = f"{self.plan_year}年计划{certainty}{item.action_zh or ''}{item.name_zh} [{n}]。"
+            text = f"{self.plan_year}年计划{certainty}{action}{item.name_zh} [{n}]。"
         else:
             verb = item.action_en or GROUP_EN.get(item.group, "advance")
-            hedge = f" {item.certainty_en}" if item.certainty_en else ""
+            hedge = f" {item.certainty_en}" if item.certainty_en and not verb.startswith(item.certainty_en) else ""
             text = f"In {self.plan_year} the plan will{hedge} {verb} {item.name_en} [{n}]."
         return Lead(text, kind="statement", focus=_focus([item]))
 

@@ -170,3 +170,10 @@ def test_a_yes_no_question_is_not_told_its_own_words_are_missing(assistant, ques
 def test_a_thing_the_plan_never_names_is_said_to_be_missing(assistant) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask("我住老小区三楼，腿脚不好，今年能给我们楼加装电梯吗？", channel="eval")
     assert answer.answer.startswith("计划没有提到“电梯”") and answer.partial, answer.answer
+
+
+def test_a_statement_says_the_plans_words_of_certainty_once(assistant) -> None:  # type: ignore[no-untyped-def]
+    for question in ("Is Nankai trying to become a carbon peaking pilot?", "南开今年要争创碳达峰试点吗？"):
+        answer = assistant.ask(question, channel="eval")
+        assert "strive to strive" not in answer.answer and "努力努力" not in answer.answer and "力争力争" not in \
+            answer.answer, answer.answer
