@@ -382,8 +382,8 @@ class ExtractiveAnswerer:
                 full_en = [u.en for u in span if u.en]
                 en = full_en
                 if query.lang == "en" and len(full_en) == len(span):
-                    parts = [self._english_span(u, quote, tokens, set(query.en_tokens), budget or EN_QUOTE_BUDGET)
-                             for u in span]
+                    parts = [self._english_span(u, quote, tokens, set(query.en_tokens), budget or EN_QUOTE_BUDGET,
+                                                focus) for u in span]
                     # sentences of the run that say nothing of the question stay in the card, not in the answer
                     en = [_sentence(text) for text, said in parts if said > 0] or [_sentence(t) for t, _ in parts]
                 citations.append(Citation(
@@ -397,7 +397,7 @@ class ExtractiveAnswerer:
         return citations
 
     def _english_span(self, unit: Unit, quote_zh: str, tokens: list[str], en_words: set[str],
-                      budget: int = 0) -> tuple[str, float]:
+                      budget: int = 0, focus: list[str] | None = None) -> tuple[str, float]:
         """The English of a sentence cut to what answers, with how much of the question it says (IDF-weighted
         question words): the aligned segment that says most — its Chinese kept in the quote, or the question's own
         words — with the segments next to it that say more of it, and the one after it when it only names the
@@ -418,7 +418,11 @@ class ExtractiveAnswerer:
             return unit.en or "", 0.0
         best = max(range(len(pairs)), key=lambda i: (scores[i], -i))
         lo, hi = best, best
-        size = len(pairs[best][1])
+        kept = [i for i, (zh, _) in enumerate(pairs) if zh and (any(f in zh for f in focus or ()) or
+                                                                 (focused and zh in quote_zh))]
+        if kept:  # the clauses holding the direct answer's figures or items: all of them, in English
+            lo, hi = min(lo, kept[0]), max(hi, kept[-1])
+        size = sum(len(en) for _, en in pairs[lo : hi + 1])
         budget = budget or EN_QUOTE_BUDGET
         while lo > 0 and scores[lo - 1] > 0 and size + len(pairs[lo - 1][1]) <= budget:
             lo -= 1  # the segments before it that also say what was asked
