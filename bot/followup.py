@@ -11,7 +11,8 @@ _FOLLOWUP_EN = re.compile(r"^(ok(ay)?,? )?(and|what about|how about|also|and wha
 # words that point back to what the earlier question named: the follow-up needs it to make sense
 _ANAPHORA = re.compile(r"^(这些|那些|这块|那块|上述|它们)|(?<!\w)(that|those|these) (land|plots?|parcels?|schools?|projects?|"
                        r"parks?|roads?|places?|ones?|sites?|areas?|compounds?|money|funds?)\b|"
-                       r"\b(does|do|did|will|would|is|are) (that|it|they|this) (help|mean|cost|cover|include)\b", re.I)
+                       r"\b(does|do|did|will|would|is|are) (that|it|they|this) (help|mean|cost|cover|include)\b|"
+                       r"\b(which|the|what) ones\b|的呢[？?]?$|的有哪些|的是哪些", re.I)
 
 
 def refers_back(question: str) -> bool:

@@ -177,3 +177,15 @@ def test_a_statement_says_the_plans_words_of_certainty_once(assistant) -> None: 
         answer = assistant.ask(question, channel="eval")
         assert "strive to strive" not in answer.answer and "努力努力" not in answer.answer and "力争力争" not in \
             answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("question, back", [
+    ("What will that land be used for?", True), ("how many households does that help?", True),
+    ("and which ones start construction?", True), ("那新开工的呢？", True), ("这些地拿来干什么？", True),
+    ("and parks?", False), ("那中学呢？", False), ("Which schools open this year?", False),
+    ("How many affordable childcare places will there be?", False),
+])
+def test_a_follow_up_that_points_back_is_told_apart_from_one_naming_a_new_topic(question: str, back: bool) -> None:
+    from bot.followup import refers_back
+
+    assert refers_back(question) is back

@@ -513,3 +513,32 @@ def test_no_reviewed_wrong_equivalent_comes_back(glossary: Glossary, renderings:
         slips += [f"glossary {term.zh}: {s}" for s in _wrong_equivalents(term.zh, variants)]
     assert len(load_figures(CORPUS)) >= 30
     assert not slips, "\n".join(slips)
+
+
+# The plan's verbs of effort and its "等": a segment that drops them overstates what the plan says (推动 X "pushes for"
+# X, it does not say X happens; "A、B等" names examples, not the whole list). Found by the 2026-12-01 reviews.
+_EFFORT = {"推动": re.compile(r"\b(push\w*|promot\w*|driv\w*|advanc\w*|work(s|ing)? (to|for)|encourag\w*|foster\w*|"
+                              r"spur\w*|press\w* (ahead|for|on)|facilitat\w*|mov\w* forward|boost\w*|help\w*)\b", re.I),
+           "深入": re.compile(r"\b(further|in depth|deep\w*|thorough\w*|intensiv\w*|fully)\b", re.I)}
+_OPEN_LIST = re.compile(r"\b(such as|including|and other|among others|etc|like|for example|e\.g\.)\b", re.I)
+_NOT_ETC = re.compile(r"等(级|于|同|待|候|额|量|次)|平等|对等|同等|均等|高等|初等|中等|上等|一等|二等|三等|等等")
+
+
+def test_segments_keep_the_plans_verbs_of_effort(records: list[dict]) -> None:
+    problems = []
+    for rec in records:
+        for n, seg in enumerate(rec.get("segments") or []):
+            for word, english in _EFFORT.items():
+                if word in seg["zh"] and not english.search(seg["en"]):
+                    problems.append(f"{_key(rec['id'])} segment {n}: {word} has no English in {seg['en']!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_segments_keep_the_plans_等_as_an_open_list(records: list[dict]) -> None:
+    problems = []
+    for rec in records:
+        for n, seg in enumerate(rec.get("segments") or []):
+            zh = _NOT_ETC.sub("", seg["zh"])
+            if "等" in zh and not _OPEN_LIST.search(seg["en"]):
+                problems.append(f"{_key(rec['id'])} segment {n}: 等 (an open list) has no 'such as' in {seg['en']!r}")
+    assert not problems, "\n".join(problems)
