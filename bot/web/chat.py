@@ -26,7 +26,10 @@ from .ui_text import EXAMPLES, LANGS, TEXT, text
 log = logging.getLogger("bot.web.chat")
 
 FONTS = ["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "system-ui", "sans-serif"]
-ASK_CONCURRENCY = 8  # chat questions answered at once (each embeds on one core; the rest is Python and I/O)
+# chat questions answered at once, as many as the API's (each embeds on one core; the rest is Python and I/O): at 8,
+# the questions waiting in Gradio's queue were each sent a new estimate whenever one started or finished, which cost
+# more CPU per question (~1-3 ms at 16 residents) than threads taking turns do
+ASK_CONCURRENCY = 32
 QUIET: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}  # page plumbing, not the API
 SHOW_ANSWER = "() => { if (window.nankaiChat) window.nankaiChat.showAnswer(); }"
 SET_LANG = "(lang) => { if (window.nankaiChat) window.nankaiChat.setLang(lang); return lang; }"
