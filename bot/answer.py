@@ -418,8 +418,8 @@ class ExtractiveAnswerer:
             return unit.en or "", 0.0
         best = max(range(len(pairs)), key=lambda i: (scores[i], -i))
         lo, hi = best, best
-        kept = [i for i, (zh, _) in enumerate(pairs) if zh and (any(f in zh for f in focus or ()) or
-                                                                 (focused and zh in quote_zh))]
+        kept = [i for i, (zh, _) in enumerate(pairs)  # with a lead: its items' clauses; else the quote's clauses
+                if zh and (any(f in zh for f in focus) if focus else focused and zh in quote_zh)]
         if kept:  # the clauses holding the direct answer's figures or items: all of them, in English
             lo, hi = min(lo, kept[0]), max(hi, kept[-1])
         size = sum(len(en) for _, en in pairs[lo : hi + 1])

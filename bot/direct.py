@@ -39,6 +39,7 @@ ACTION_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("改造", re.compile(r"改造|翻新|升级|renovat|upgrad|refurbish", re.I)),
     ("谋划", re.compile(r"谋划|规划中|筹备|planned|in the pipeline|being planned", re.I)),
 ]
+DONE = frozenset({"建成", "完成"})  # the plan's two words for a finished project
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
                       r"December) \d{4}\b|as soon as possible|\bas early as possible|when the time is right|\bby the end of (the year|20\d\d)\b|\bwithin the year\b|\bfirst half\b|"
@@ -253,22 +254,30 @@ class DirectAnswer:
             groups.setdefault(item.group, []).append(item)
         first = asked_action(query.text)
         order = sorted(groups, key=lambda g: (g != first, list(groups).index(g)))
+        label = KIND_LABEL.get(kind or "", None)
+        # the action asked ("which schools open") is answered by name; the plan's other actions on the same kind of
+        # item are counted after it ("; it also finishes 2 and starts 3")
+        family = DONE if first in DONE else {first}  # residents say "finished" and "completed" for 建成 and 完成 alike
+        named = [g for g in order if g in family] if first in groups and len(order) > 1 and label else order
         year = self.plan_year
         label = KIND_LABEL.get(kind or "", None)
         single = len({cite[i.sentence] for i in pool}) == 1
+        rest = [g for g in order if g not in named]
         if lang == "zh":
             chunks = []
-            for n, g in enumerate(order):
+            for n, g in enumerate(named):
                 its = groups[g]
                 verb = g if g != "其他" else (its[0].action_zh or "推进")
                 count = f"{len(its)}{label[0]}{label[1] if n == 0 else ''}" if label else ""
                 marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
                 chunks.append(f"{verb}{count}：{'、'.join(i.name_zh for i in its)}{marks}")
+            if rest and label:
+                chunks.append("另" + "、".join(f"{g if g != '其他' else '推进'}{len(groups[g])}{label[0]}" for g in rest))
             end = f" [{cite[pool[0].sentence]}]" if single else ""
             return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=_focus(pool),
                         derived={str(len(g)) for g in groups.values()})
         chunks = []
-        for n, g in enumerate(order):
+        for n, g in enumerate(named):
             its = groups[g]
             verb = GROUP_EN[g] if g != "其他" else (its[0].action_en or "advance")
             noun = (label[3] if len(its) > 1 else label[2]) if label else ""
@@ -277,6 +286,9 @@ class DirectAnswer:
             chunks.append(f"{verb}{count}: {_join_en([i.name_en for i in its])}{marks}")
         body = "; ".join(chunks[:-1]) + ("; and " if len(chunks) > 2 else " and ") + chunks[-1] if len(chunks) > 1 \
             else chunks[0]
+        if rest and label:
+            body += "; it also plans to " + _join_en([f"{GROUP_EN[g] if g != '其他' else 'advance'} {len(groups[g])}"
+                                                      for g in rest])
         end = f" [{cite[pool[0].sentence]}]" if single else ""
         return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=_focus(pool),
                     derived={str(len(g)) for g in groups.values()})
