@@ -322,7 +322,8 @@ class StaffView:
 
         if Context.root_block is not None:
             Context.root_block.load(restore, [records], [self.ok, self.tab, message, password, sign_out, self.feedback,
-                                                         self.source, self.questions.tab, link], **STAFF_EVENT)
+                                                         self.source, self.questions.tab, link], **STAFF_EVENT,
+                                     show_progress="hidden")  # no pending veil (opacity .2) over the page's link
 
         sign_in_args: dict[str, Any] = {
             "fn": do_sign_in, "inputs": [password, records],
