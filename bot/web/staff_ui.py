@@ -328,14 +328,15 @@ class StaffView:
         sign_in_args: dict[str, Any] = {
             "fn": do_sign_in, "inputs": [password, records],
             "outputs": [self.ok, self.tab, message, password, sign_out, self.feedback, self.source,
-                        self.questions.tab], **STAFF_EVENT}
+                        self.questions.tab], **STAFF_EVENT, "show_progress": "hidden"}  # quick: no pending veil
         sign_in.click(**sign_in_args)
         password.submit(**sign_in_args)
         q = self.questions
         sign_out.click(do_sign_out, None, [self.ok, self.tab, message, sign_out, self.outcomes, self.metrics, self.cases,
                                            self.status, self.feedback, self.source, self.added, q.tab, q.items,
                                            q.summary, q.chart, q.message, self.reasked, self.report,
-                                           self.reask_pick, link], **STAFF_EVENT).then(None, js=SIGN_OUT_JS)
+                                           self.reask_pick, link], **STAFF_EVENT,
+                       show_progress="hidden").then(None, js=SIGN_OUT_JS)
         q.wire(self.ok, [self.question, self.gold, self.history, self.added])
         filters = [self.f_lang, self.f_cat, self.f_fail]
         self.run.click(self.run_eval, [self.ok, *filters], [self.outcomes, self.metrics, self.cases, self.status,
