@@ -249,7 +249,8 @@ class ExtractiveAnswerer:
                                     self._plan_text, self._plan_text_en, self.index.idf.df_en) \
             if asked.kind == "whether" else ""
         units = [self.index.units[self.index.position[sid]] for sid in sentence_ids if sid in self.index.position]
-        listed = list_lead(asked, query, units, self.segments, cite, year)
+        # the plan's own list: needed first only to keep "besides X, which others?" from "no other"
+        listed = list_lead(asked, query, units, self.segments, cite, year) if asked.exclusions else None
         lead: Lead | None = None
         if pair:
             ids = [c.sentence_ids for c in citations]
@@ -262,7 +263,7 @@ class ExtractiveAnswerer:
             lead = direct.run(asked, query, sentence_ids, cite, evidence, lang, unmentioned=unmentioned,
                               listed=listed is not None)
         if lead is None:
-            lead = listed
+            lead = listed if asked.exclusions else list_lead(asked, query, units, self.segments, cite, year)
         if lead is None:
             lead = self._figure_lead(query, chosen, citations, year)
         if lead is not None and lead.focus:

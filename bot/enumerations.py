@@ -137,10 +137,11 @@ def list_lead(asked: Asked, query: Query, units: list[Unit], segments: dict[str,
         return None
     zh = query.lang == "zh"
     words = set(query.en_tokens) - {"plan", "nankai", "district", "year", "will"}
-    best: tuple[int, Unit, Enumeration] | None = None
+    best: tuple[int, Unit, Enumeration, tuple[str, tuple[str, ...]] | None] | None = None
     for unit in units:
         for enum in zh_lists(unit.zh):
             # the question's words in the noun naming the list count twice: "which sectors" and "key sectors"
+            found = None
             if zh:
                 head = sum(1 for t in _maximal(query.zh_tokens) if t in enum.head)
                 score = 2 * head + relevance_zh(enum, query.zh_tokens)
@@ -149,10 +150,10 @@ def list_lead(asked: Asked, query: Query, units: list[Unit], segments: dict[str,
                 found = en_items(seg, len(enum.items)) if seg else None
                 score = 2 * relevance_en(found[0], words) + relevance_en(seg, words) if found else 0
             if score >= 2 and (best is None or score > best[0]):
-                best = (score, unit, enum)
+                best = (score, unit, enum, found)
     if best is None:
         return None
-    _, unit, enum = best
+    _, unit, enum, found = best
     n = cite[unit.id]
     if zh:
         items = without(enum.items, asked.exclusions)
@@ -160,8 +161,6 @@ def list_lead(asked: Asked, query: Query, units: list[Unit], segments: dict[str,
             return None
         named = f"列出的{enum.head}" if enum.head else "列出"
         return Lead(f"{year}年计划{named}：{'、'.join(items)} [{n}]。", kind="list", focus=list(items))
-    seg = _segment(enum, segments.get(unit.id, []))
-    found = en_items(seg, len(enum.items)) if seg else None
     if found is None:
         return None
     head, en = found

@@ -29,9 +29,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
-from .http import error
+from .http import error, replay_body
 
 log = logging.getLogger("bot.web.gradio")
 
@@ -226,16 +226,7 @@ async def _json_body(scope: Scope, receive: Receive) -> tuple[Any, Receive]:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise Refused(400, "bad_request", "the body is not JSON") from None
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": raw, "more_body": False}
-        return await receive()
-
-    return body, replay
+    return body, replay_body(raw, receive)
 
 
 def _short(path: str) -> str:

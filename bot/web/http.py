@@ -260,11 +260,12 @@ class LimitsMiddleware:
                     return
                 if not message.get("more_body", False):
                     break
-            receive = _replay(b"".join(chunks), receive)
+            receive = replay_body(b"".join(chunks), receive)
         await self.app(scope, receive, send)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives the app a body already read, then the connection's own messages."""
     sent = False
 
     async def replay() -> Message:
