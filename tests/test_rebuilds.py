@@ -83,6 +83,19 @@ class Traffic:
         assert sum(1 for r in self.results if r[2] == "ask") >= 20
 
 
+def sender(http: Any) -> Any:
+    """What Traffic sends through a client (httpx or TestClient): a health check or a question, with its result."""
+
+    def send(kind: str, question: str) -> tuple[int, str]:
+        if kind == "health":
+            r = http.get("/api/health")
+            return r.status_code, r.json().get("status", "")
+        r = http.post("/api/ask", json={"question": question})
+        return r.status_code, "" if r.status_code == 200 else r.text[:200]
+
+    return send
+
+
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     cli = subprocess.run([sys.executable, "-m", "bot", "index", *args], cwd=ROOT, env={**os.environ, **env},
                          capture_output=True, text=True, timeout=300)
@@ -103,12 +116,7 @@ def test_two_outside_rebuilds_while_the_app_serves_fail_no_request_chroma_server
     with launch_app(folder, env_extra=env, timeout_s=180) as app, httpx.Client(base_url=app.base, timeout=30) as http:
         first = http.get("/api/health").json().get("build")
 
-        def send(kind: str, question: str) -> tuple[int, str]:
-            if kind == "health":
-                r = http.get("/api/health")
-                return r.status_code, r.json().get("status", "")
-            r = http.post("/api/ask", json={"question": question})
-            return r.status_code, "" if r.status_code == 200 else r.text[:200]
+        send = sender(http)
 
         cli_env = {**env, "BOT_INDEX_DIR": str(folder / "index")}
         with Traffic(send) as traffic:
@@ -135,12 +143,7 @@ def test_outside_rebuilds_in_embedded_mode_never_sweep_the_served_build(fake_set
         health = until(lambda: (r := client.get("/api/health")).status_code == 200 and r.json(), 60, "the index")
         first = health.get("build")
 
-        def send(kind: str, question: str) -> tuple[int, str]:
-            if kind == "health":
-                r = client.get("/api/health")
-                return r.status_code, r.json().get("status", "")
-            r = client.post("/api/ask", json={"question": question})
-            return r.status_code, "" if r.status_code == 200 else r.text[:200]
+        send = sender(client)
 
         builds = settings.index_dir / "builds"
         with Traffic(send) as traffic:
