@@ -14,6 +14,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import jieba
 import pytest
 
 from bot.bilingual import Glossary, Rendering, Term, load_figures, load_renderings
@@ -515,30 +516,118 @@ def test_no_reviewed_wrong_equivalent_comes_back(glossary: Glossary, renderings:
     assert not slips, "\n".join(slips)
 
 
-# The plan's verbs of effort and its "等": a segment that drops them overstates what the plan says (推动 X "pushes for"
-# X, it does not say X happens; "A、B等" names examples, not the whole list). Found by the 2026-12-01 reviews.
+# The plan's verbs of effort and certainty and its "等": English that drops them overstates what the plan says (推动 X
+# "pushes for" X, it does not say X happens; 预计 is expected, 适时 when the time is right; "A、B等" names examples,
+# not the whole list). Found by the 2026-12-01 reviews; the corpus-wide sweep (2026-12-01) added the other words.
 _EFFORT = {"推动": re.compile(r"\b(push\w*|promot\w*|driv\w*|advanc\w*|work(s|ing)? (to|for)|encourag\w*|foster\w*|"
                               r"spur\w*|press\w* (ahead|for|on)|facilitat\w*|mov\w* forward|boost\w*|help\w*)\b", re.I),
            "深入": re.compile(r"\b(further|in depth|deep\w*|thorough\w*|intensiv\w*|fully)\b", re.I)}
+_EFFORT.update({word: re.compile(pattern, re.I) for word, pattern in {
+    "推进": r"\b(push\w*|press\w* (ahead|for|on)|advanc\w*|promot\w*|mov\w* forward|progress)\b",  # not bare "continue"
+    "纵深": r"\bin depth\b", "深化": r"\b(deepen\w*|deeper|in depth|further|refin\w*)\b",
+    "加快": r"\b(speed\w*|sped|accelerat\w*|faster)\b", "加速": r"\b(speed\w*|sped|accelerat\w*|faster)\b",
+    "提速": r"\b(speed\w*|sped|accelerat\w*|faster)\b", "持续": r"\b(continu\w*|keep\w*|kept|sustain\w*)\b",
+    "不断": r"\b(continu\w*|keep\w*|kept|constant\w*)\b", "进一步": r"\bfurther\b", "逐步": r"\bgradual\w*\b",
+    "积极": r"\b(active\w*|proactive\w*)\b", "主动": r"\b(proactive\w*|active\w*)\b",
+    "努力": r"\b(striv\w*|work hard|effort\w*)\b", "争创": r"\bstriv\w*\b", "力争": r"\bstriv\w*\b",
+    "力促": r"\b(work hard|striv\w*)\b", "争取": r"\b(seek\w*|sought|striv\w*)\b",
+    "尽快": r"\bas soon as possible\b", "尽早": r"\bas early as possible\b", "适时": r"\bwhen the time is right\b",
+    "预计": r"\bexpect\w*\b", "扎实": r"\bsolid\w*\b", "着力": r"\b(work(s|ing)? to|focus\w*|striv\w*)\b",
+    "全力": r"\b(all out|every effort)\b", "稳步": r"\bstead\w*\b", "加紧": r"\bstep\w* up\b", "确保": r"\bensur\w*\b",
+    "探索": r"\bexplor\w*\b", "促进": r"\b(promot\w*|help\w*|encourag\w*|foster\w*|boost\w*|driv\w*)\b"}.items()})
 _OPEN_LIST = re.compile(r"\b(such as|including|and other|among others|etc|like|for example|e\.g\.)\b", re.I)
-_NOT_ETC = re.compile(r"等(级|于|同|待|候|额|量|次)|平等|对等|同等|均等|高等|初等|中等|上等|一等|二等|三等|等等")
+
+
+def _open_list_words(zh: str) -> list[str]:
+    """The list members before the last 等 that jieba keeps as a word of its own (so not 校对等 read as 对等, 平等,
+    等级 …); empty when the text has no open list."""
+    tokens = jieba.lcut(zh)
+    if "等" not in tokens:
+        return []
+    last = max(i for i, t in enumerate(tokens) if t == "等")
+    return [m for m in "".join(tokens[:last]).split("、") if m]
+
+
+def _effort_missing(zh: str, english: str) -> list[str]:
+    return [word for word, pattern in _EFFORT.items() if word in zh and not pattern.search(english)]
 
 
 def test_segments_keep_the_plans_verbs_of_effort(records: list[dict]) -> None:
     problems = []
     for rec in records:
         for n, seg in enumerate(rec.get("segments") or []):
-            for word, english in _EFFORT.items():
-                if word in seg["zh"] and not english.search(seg["en"]):
-                    problems.append(f"{_key(rec['id'])} segment {n}: {word} has no English in {seg['en']!r}")
+            for word in _effort_missing(seg["zh"], seg["en"]):
+                problems.append(f"{_key(rec['id'])} segment {n}: {word} has no English in {seg['en']!r}")
     assert not problems, "\n".join(problems)
 
 
-def test_segments_keep_the_plans_等_as_an_open_list(records: list[dict]) -> None:
+def test_open_list_detection_is_token_aware(glossary: Glossary) -> None:
+    assert _open_list_words("瞄准港口、教育、医疗、法律服务、智能校对等应用场景")[-1] == "智能校对"  # 校对 + 等, not 对等
+    assert not _open_list_words("促进机会平等") and not _open_list_words("提升服务等级")
+
+
+def test_segments_keep_the_plans_等_as_an_open_list(glossary: Glossary, records: list[dict]) -> None:
     problems = []
+    lists = 0
     for rec in records:
         for n, seg in enumerate(rec.get("segments") or []):
-            zh = _NOT_ETC.sub("", seg["zh"])
-            if "等" in zh and not _OPEN_LIST.search(seg["en"]):
-                problems.append(f"{_key(rec['id'])} segment {n}: 等 (an open list) has no 'such as' in {seg['en']!r}")
+            if _open_list_words(seg["zh"]):
+                lists += 1
+                if not _OPEN_LIST.search(seg["en"]):
+                    problems.append(f"{_key(rec['id'])} segment {n}: 等 (an open list) has no 'such as' in {seg['en']!r}")
+    assert lists >= 30
+    assert not problems, "\n".join(problems)
+
+
+def test_items_keep_the_plans_verbs_of_effort() -> None:
+    """An item's action says the effort or certainty words of its action_zh / certainty_zh (推动 "promote", 纵深推进
+    "push ahead in depth", 适时推动 "when the time is right" …), as the rendering next to it does."""
+    problems = []
+    for rec in _data_records("items.jsonl"):
+        zh = f"{rec.get('action_zh') or ''} {rec.get('certainty_zh') or ''}"
+        english = f"{rec.get('action_en') or ''} {rec.get('certainty_en') or ''}"
+        problems += [f"{rec['id']}: {word} has no English in {english.strip()!r}" for word in _effort_missing(zh, english)]
+    assert not problems, "\n".join(problems)
+
+
+# A figure's measure says the words of effort and certainty of the clause its value is in ("old residential compounds …
+# on which the district will push to speed up construction"), and 预计 for every figure of its sentence ("expected").
+# Not these: the words govern another part of the clause than what the figure counts.
+_FIGURE_EFFORT_EXEMPT = {("factor-markets", "促进"),  # 促进…五大要素高效配置: the figure counts the factors
+                         ("safety-campaign-duration", "深入")}  # 深入开展…三年行动: the figure is the action's length
+
+
+def test_figures_keep_the_effort_and_certainty_of_their_clause(records: list[dict]) -> None:
+    by_id = {rec["id"]: rec for rec in records}
+    problems = []
+    for fig in _data_records("figures.jsonl"):
+        sentence = by_id[fig["sentence"]]
+        value = fig["value"].split("、")[0]
+        zh = " ".join(seg["zh"] for seg in sentence["segments"] if value in seg["zh"])
+        zh += " 预计" if "预计" in sentence["zh"] else ""
+        for word in _effort_missing(zh, fig["measure_en"]):
+            if (fig["id"], word) not in _FIGURE_EFFORT_EXEMPT:
+                problems.append(f"{fig['id']}: {word} has no English in {fig['measure_en']!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_items_and_figures_keep_the_plans_等_as_an_open_list(glossary: Glossary, records: list[dict]) -> None:
+    """English printed for an item or figure that names two or more examples of an open list (A、B、C等) says they
+    are examples ("such as"), as the rendering does; otherwise an answer shows them as the whole list."""
+    by_id = {rec["id"]: rec for rec in records}
+    problems = []
+    checked = 0
+    for name in ("items.jsonl", "figures.jsonl"):
+        for rec in _data_records(name):
+            for seg in by_id[rec["sentence"]]["segments"]:
+                members = _open_list_words(seg["zh"])
+                for field, text in _english_fields(rec, ENGLISH_SHOWN):
+                    named = [m for m in members
+                             if any(names(text, v) for term in occurring_terms(glossary, m) for v in term.en)]
+                    if len(named) >= 2:
+                        checked += 1
+                        if not _OPEN_LIST.search(text):
+                            problems.append(f"{name} {rec['id']} {field}: names {named} of an open list as the whole "
+                                            f"list: {text!r}")
+    assert checked >= 2
     assert not problems, "\n".join(problems)
