@@ -524,7 +524,7 @@ _EFFORT = {"推动": re.compile(r"\b(push\w*|promot\w*|driv\w*|advanc\w*|work(s|
            "深入": re.compile(r"\b(further|in depth|deep\w*|thorough\w*|intensiv\w*|fully)\b", re.I)}
 _EFFORT.update({word: re.compile(pattern, re.I) for word, pattern in {
     "推进": r"\b(push\w*|press\w* (ahead|for|on)|advanc\w*|promot\w*|mov\w* forward|progress)\b",  # not bare "continue"
-    "纵深": r"\bin depth\b", "深化": r"\b(deepen\w*|deeper|in depth|further|refin\w*)\b",
+    "纵深": r"\b(in depth|further)\b", "深化": r"\b(deepen\w*|deeper|in depth|further|refin\w*)\b",
     "加快": r"\b(speed\w*|sped|accelerat\w*|faster)\b", "加速": r"\b(speed\w*|sped|accelerat\w*|faster)\b",
     "提速": r"\b(speed\w*|sped|accelerat\w*|faster)\b", "持续": r"\b(continu\w*|keep\w*|kept|sustain\w*)\b",
     "不断": r"\b(continu\w*|keep\w*|kept|constant\w*)\b", "进一步": r"\bfurther\b", "逐步": r"\bgradual\w*\b",
