@@ -580,12 +580,12 @@ def test_segments_keep_the_plans_等_as_an_open_list(glossary: Glossary, records
 
 
 def test_items_keep_the_plans_verbs_of_effort() -> None:
-    """An item's action says the effort or certainty words of its action_zh / certainty_zh (推动 "promote", 纵深推进
+    """An item's action, certainty and measure say the effort or certainty words of their Chinese (推动 "promote", 纵深推进
     "push ahead in depth", 适时推动 "when the time is right" …), as the rendering next to it does."""
     problems = []
     for rec in _data_records("items.jsonl"):
-        zh = f"{rec.get('action_zh') or ''} {rec.get('certainty_zh') or ''}"
-        english = f"{rec.get('action_en') or ''} {rec.get('certainty_en') or ''}"
+        zh = " ".join(rec.get(k) or "" for k in ("action_zh", "certainty_zh", "measure_zh"))
+        english = " ".join(rec.get(k) or "" for k in ("action_en", "certainty_en", "measure_en"))
         problems += [f"{rec['id']}: {word} has no English in {english.strip()!r}" for word in _effort_missing(zh, english)]
     assert not problems, "\n".join(problems)
 
