@@ -19,6 +19,7 @@ from .framing import notes as framing_notes
 from .index import Index, Unit
 from .items import PlanItem
 from .notice import NoticeFacts, about_document
+from .quotes import EN_GENERIC, EN_QUOTE_BUDGET, clauses, english_span, sentence_end
 from .retrieve import Hit, Query, Retrieval
 from .text import en_tokens, numbers_in, zh_tokens
 from .understand import understand
@@ -27,17 +28,12 @@ from .unmentioned import missing_thing
 log = logging.getLogger("bot.answer")
 
 MAX_SENTENCES = 3
-CLAUSE_SPLIT = re.compile(r"(?<=[，,；;。])")
-EN_CLAUSE_SPLIT = re.compile(r"(?<=[;:])\s+")  # the renderings separate the plan's tasks with semicolons
-# words every question about the plan may carry, stemmed as en_tokens stems them ("this" -> "thi")
-EN_GENERIC = {"plan", "nankai", "district", "2024", "year", "thi", "will", "what", "which", "how"}
 _QUANTITY = re.compile(r"多少|(?<!哪)几个|(?<!哪)几[条家处所项宗]|多大|比例|百分|增长|目标|指标|how (many|much)|what percent|"
                        r"percentage|target|figure|number of|growth|rate", re.I)
 _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补贴|救助金|低保|身份证|办证|办理|证明|维权|"
                       r"hukou|household registration|complain|complaint|apply|application|benefit|subsid|"
                       r"allowance|welfare|id card|permit|certificate|report a", re.I)
-EN_QUOTE_BUDGET = 320  # characters of English quote per sentence when only part of it answers
-EN_QUOTE_BUDGET_AFTER_FIGURE = 160  # less when the direct answer already gives the figure
+EN_QUOTE_BUDGET_AFTER_FIGURE = 160  # less English quote when the direct answer already gives the figure
 LEADS_THAT_ANSWER = {"figure", "list", "statement"}  # direct answers that carry the figure or the items themselves
 MAX_TERMS = 4  # glossary names given for a quoted passage that has no English rendering
 MAX_QUOTED = 2  # citations quoted in the answer text (all of them still get a card)
@@ -94,47 +90,6 @@ class Answer:
         if self.approved is not None:
             out["approved"] = dict(self.approved)
         return out
-
-
-def _clauses(sentence: str, tokens: list[str]) -> str:
-    """The clauses of a long sentence that carry the question's words, as one contiguous span."""
-    parts = CLAUSE_SPLIT.split(sentence)
-    if len(sentence) < 70 or len(parts) < 3 or not tokens:
-        return sentence
-    marks = [i for i, part in enumerate(parts) if any(t in part for t in tokens)]
-    if not marks or len(marks) == len(parts):
-        return sentence
-    span = "".join(parts[marks[0] : marks[-1] + 1])
-    return span.rstrip("，,") if marks[-1] < len(parts) - 1 else span
-
-
-def _clauses_en(sentence: str, tokens: set[str]) -> str:
-    """The English counterpart of ``_clauses``: of a long rendering's semicolon-separated tasks, the contiguous
-    span from the first to the last that carries the question's words."""
-    parts = EN_CLAUSE_SPLIT.split(sentence)
-    tokens = tokens - EN_GENERIC
-    if len(sentence) < 160 or len(parts) < 3 or not tokens:
-        return sentence
-    marks = [i for i, part in enumerate(parts) if tokens & set(en_tokens(part))]
-    if not marks or len(marks) == len(parts):
-        return sentence
-    span = " ".join(parts[marks[0] : marks[-1] + 1]).rstrip(";:")
-    return span[:1].upper() + span[1:]
-
-
-def _sentence(text: str) -> str:
-    """A quoted span ends as a sentence does, so that spans of several sentences read apart."""
-    text = text.strip().rstrip(";,:")
-    return text if text.endswith((".", "!", "?", '."', ".'")) or not text else text + "."
-
-
-def _slice(text: str, first: str, last: str) -> str:
-    """The part of ``text`` from segment ``first`` to segment ``last``, with the punctuation between them."""
-    start = text.find(first)
-    end = text.find(last, max(start, 0))
-    if start < 0 or end < 0:
-        return f"{first} … {last}" if first != last else first
-    return text[start:end + len(last)]
 
 
 def select(retrieval: Retrieval) -> list[Hit]:
@@ -218,7 +173,7 @@ class ExtractiveAnswerer:
         self.documents = documents or {}
         years = [d.year for d in self.documents.values() if d.year]
         self.plan_year = max(years) if years else 2024
-        self.direct = DirectAnswer(items or [], self.plan_year)
+        self.direct = DirectAnswer(items or [], self.plan_year, texts={u.id: u.zh for u in index.units})
         self.segments = segments or {}
         self.notices = [n for n in notices or [] if n.paragraph_id in index.paragraphs]
         self._plan_text = "".join(u.zh for u in index.units) + "".join(d.title for d in self.documents.values())
@@ -268,7 +223,10 @@ class ExtractiveAnswerer:
             lead = self._figure_lead(query, chosen, citations, year)
         if lead is not None and lead.focus:
             budget = EN_QUOTE_BUDGET_AFTER_FIGURE if lead.kind in ("figure", "statement") else EN_QUOTE_BUDGET
-            citations = self._citations(chosen, query, focus=lead.focus, budget=budget)
+            # a figure, a statement or the items asked for answer it: quote only their clauses (a yes/no question's
+            # list of items is evidence, not the whole answer: its quote keeps the question's other words)
+            tight = lead.kind in ("figure", "statement") or (lead.kind == "list" and asked.kind != "whether")
+            citations = self._citations(chosen, query, focus=lead.focus, budget=budget, tight=tight)
         words = (set(query.en_tokens) - EN_GENERIC) | set(query.zh_terms)  # what the question says, in either language
         answer = self._compose(question, lang, lead, citations, words, year, notes)
         if unsupported_numbers(answer) and lead is not None:  # never serve a figure no quote carries
@@ -295,6 +253,8 @@ class ExtractiveAnswerer:
                    for n in self.notices}
         facts = max(self.notices, key=lambda n: (n.title in text or n.title_en.lower() in text.lower(), year_of[n.doc_id]))
         units = self.index.paragraphs[facts.paragraph_id]
+        values = [facts.value(k, "zh") for k in facts.asked(text)]  # the quote: the notice's sentences asked about
+        units = [u for u in units if any(v and v in u.zh for v in values)] or units  # (all: none named)
         en = [u.en for u in units if u.en]
         citation = Citation(n=1, id=facts.paragraph_id, label=units[0].label, label_en=units[0].label_en,
                             text=self.index.paragraph_text(facts.paragraph_id), quote="".join(u.zh for u in units),
@@ -367,7 +327,7 @@ class ExtractiveAnswerer:
                       direct=lead.text if lead else text, derived=set(lead.derived) if lead else set())
 
     def _citations(self, chosen: list[Hit], query: Query, focus: list[str] | None = None,
-                   budget: int | None = None) -> list[Citation]:
+                   budget: int | None = None, tight: bool = False) -> list[Citation]:
         tokens = list(dict.fromkeys(query.zh_tokens + (focus or [])))
         by_para: dict[str, list[Hit]] = {}
         for hit in chosen:
@@ -379,14 +339,18 @@ class ExtractiveAnswerer:
                 span = [u for u in units if run[0].unit.n <= u.n <= run[-1].unit.n]
                 quote = "".join(u.zh for u in span)
                 if query.lang == "zh" or focus:
-                    quote = _clauses(quote, tokens)
+                    quote = clauses(quote, tokens)
                 full_en = [u.en for u in span if u.en]
                 en = full_en
                 if query.lang == "en" and len(full_en) == len(span):
-                    parts = [self._english_span(u, quote, tokens, set(query.en_tokens), budget or EN_QUOTE_BUDGET,
-                                                focus) for u in span]
+                    holds = [tight and bool(focus) and any(f in u.zh for f in focus or []) for u in span]
+                    parts = [english_span(u, self.segments.get(u.id), quote, set(query.en_tokens), self.index.idf.en,
+                                          budget or EN_QUOTE_BUDGET, focus, tight=any(holds)) for u in span]
+                    if any(holds):  # after a direct answer: its sentences, and any that says more of the question
+                        top = max(said for (_, said), h in zip(parts, holds) if h)
+                        parts = [p for p, h in zip(parts, holds) if h or p[1] > top]
                     # sentences of the run that say nothing of the question stay in the card, not in the answer
-                    en = [_sentence(text) for text, said in parts if said > 0] or [_sentence(t) for t, _ in parts]
+                    en = [sentence_end(text) for text, said in parts if said > 0] or [sentence_end(t) for t, _ in parts]
                 citations.append(Citation(
                     n=len(citations) + 1, id=pid, label=span[0].label, label_en=span[0].label_en,
                     text=self.index.paragraph_text(pid), quote=quote,
@@ -396,44 +360,6 @@ class ExtractiveAnswerer:
                     text_en=" ".join(full_en) if len(full_en) == len(span) else None,
                     sentence_ids=[u.id for u in span]))
         return citations
-
-    def _english_span(self, unit: Unit, quote_zh: str, tokens: list[str], en_words: set[str],
-                      budget: int = 0, focus: list[str] | None = None) -> tuple[str, float]:
-        """The English of a sentence cut to what answers, with how much of the question it says (IDF-weighted
-        question words): the aligned segment that says most — its Chinese kept in the quote, or the question's own
-        words — with the segments next to it that say more of it, and the one after it when it only names the
-        topic (the items follow it); without segments, the semicolon-separated tasks that carry the words."""
-        words = en_words - EN_GENERIC
-        weigh = self.index.idf.en
-
-        def said(text: str) -> float:
-            return sum(weigh(w) for w in words & set(en_tokens(text)))
-
-        pairs = self.segments.get(unit.id)
-        if not pairs or len(pairs) < 2:
-            text = _clauses_en(unit.en or "", en_words)
-            return text, said(text)
-        focused = quote_zh != unit.zh
-        scores = [(2.0 if focused and zh and zh in quote_zh else 0.0) + said(en) for zh, en in pairs]
-        if max(scores) <= 0:
-            return unit.en or "", 0.0
-        best = max(range(len(pairs)), key=lambda i: (scores[i], -i))
-        lo, hi = best, best
-        kept = [i for i, (zh, _) in enumerate(pairs)  # with a lead: its items' clauses; else the quote's clauses
-                if zh and (any(f in zh for f in focus) if focus else focused and zh in quote_zh)]
-        if kept:  # the clauses holding the direct answer's figures or items: all of them, in English
-            lo, hi = min(lo, kept[0]), max(hi, kept[-1])
-        size = sum(len(en) for _, en in pairs[lo : hi + 1])
-        budget = budget or EN_QUOTE_BUDGET
-        while lo > 0 and scores[lo - 1] > 0 and size + len(pairs[lo - 1][1]) <= budget:
-            lo -= 1  # the segments before it that also say what was asked
-            size += len(pairs[lo][1])
-        while hi + 1 < len(pairs) and size + len(pairs[hi + 1][1]) <= budget:
-            hi += 1  # what follows the topic ("improve its social assistance system") is its content
-            size += len(pairs[hi][1])
-        span = re.sub(r"^(and|as well as|while|but|so as to)\s+", "",
-                      _slice(unit.en or "", pairs[lo][1], pairs[hi][1]).strip(" ;,"), flags=re.I)
-        return span[:1].upper() + span[1:], sum(scores[lo : hi + 1])
 
     def related(self, retrieval: Retrieval, lang: str, n: int = 3) -> list[dict[str, str]]:
         seen: list[dict[str, str]] = []

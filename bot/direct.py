@@ -141,6 +141,31 @@ def _certainty_en(item: PlanItem) -> str:
     return f" ({item.certainty_en})" if item.certainty_en and item.certainty_en not in (item.measure_en or "") else ""
 
 
+def _total(its: list[PlanItem], items: list[PlanItem], texts: dict[str, str]) -> PlanItem | None:
+    """The plan's own count of a group it names only some of — "实施文水路等10条道路工程": a target of the same
+    sentence whose count follows the group's names and 等 — or of the thing itself ("新建提升4个口袋公园")."""
+    text = texts.get(its[0].sentence, "")
+    for t in items:
+        if t.kind != "target" or t.sentence != its[0].sentence or not (t.quantity or "").isdigit() \
+                or int(t.quantity or 0) <= len(its):
+            continue
+        count = f"{t.quantity}{t.unit or ''}"
+        if any(f"{i.name_zh}等{count}" in text for i in its) or \
+                (len(its) == 1 and its[0].name_zh in t.name_zh and t.action_zh == its[0].action_zh):
+            return t
+    return None
+
+
+def _plan_noun(total: PlanItem, label: tuple[str, str, str, str], lang: str) -> str:
+    """What the plan calls the counted things when its count's name says it plainly ("道路工程", "road projects"),
+    else the kind's own word."""
+    if lang == "zh":
+        noun = total.name_zh.removeprefix(f"{total.quantity}{total.unit or ''}")
+        return noun if label[1] in noun and len(noun) <= 6 else label[1]
+    words = total.name_en.split()
+    return total.name_en if label[2] in total.name_en and len(words) <= 3 and words[0] != "the" else label[3]
+
+
 def _join_en(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -152,8 +177,9 @@ def _cap(text: str) -> str:
 class DirectAnswer:
     """Composes the lead of an answer from the plan items of the chosen sentences."""
 
-    def __init__(self, items: list[PlanItem], plan_year: int = 2024) -> None:
+    def __init__(self, items: list[PlanItem], plan_year: int = 2024, texts: dict[str, str] | None = None) -> None:
         self.plan_year = plan_year
+        self.texts = texts or {}  # sentence id -> its Chinese, to read the plan's "A、B等N个" counts
         self.covered: tuple[int, ...] = ()  # the years the loaded documents cover (several: a year is "other" only
         # when none covers it)
         self.by_sentence: dict[str, list[PlanItem]] = {}
@@ -263,35 +289,55 @@ class DirectAnswer:
         label = KIND_LABEL.get(kind or "", None)
         single = len({cite[i.sentence] for i in pool}) == 1
         rest = [g for g in order if g not in named]
+        totals = [t for g in groups.values() for t in [_total(g, items, self.texts)] if t]
+        focus = _focus(pool) + [t.quantity for t in totals if t.quantity]
         if lang == "zh":
             chunks = []
             for n, g in enumerate(named):
                 its = groups[g]
                 verb = g if g != "其他" else (its[0].action_zh or "推进")
-                count = f"{len(its)}{label[0]}{label[1] if n == 0 else ''}" if label else ""
+                total = _total(its, items, self.texts)
+                number = f"{total.quantity}{total.unit or label[0]}" if total and label else \
+                    f"{len(its)}{label[0]}" if label else ""
+                noun = _plan_noun(total, label, "zh") if total and label else label[1] if label else ""
+                count = f"{number}{noun if n == 0 or total else ''}" if label else ""
                 marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
-                chunks.append(f"{verb}{count}：{'、'.join(i.name_zh for i in its)}{marks}")
+                if total and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4个口袋公园": the counted thing
+                    chunks.append(f"{verb}{total.quantity}{total.unit or label[0]}{its[0].name_zh}{marks}")
+                else:
+                    chunks.append(f"{verb}{count}：{'、'.join(i.name_zh for i in its)}{'等' if total else ''}{marks}")
             if rest and label:
-                chunks.append("另" + "、".join(f"{g if g != '其他' else '推进'}{len(groups[g])}{label[0]}" for g in rest))
+                chunks.append("另" + "、".join(f"{g if g != '其他' else '推进'}{self._count(groups[g], items)}"
+                                               f"{label[0]}" for g in rest))
             end = f" [{cite[pool[0].sentence]}]" if single else ""
-            return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=_focus(pool),
+            return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=focus,
                         derived={str(len(g)) for g in groups.values()})
         chunks = []
         for n, g in enumerate(named):
             its = groups[g]
             verb = GROUP_EN[g] if g != "其他" else (its[0].action_en or "advance")
-            noun = (label[3] if len(its) > 1 else label[2]) if label else ""
-            count = f" {len(its)} {noun}" if label else ""
+            total = _total(its, items, self.texts)
+            noun = _plan_noun(total, label, "en") if total and label else \
+                (label[3] if len(its) > 1 else label[2]) if label else ""
+            count = f" {total.quantity if total else len(its)} {noun}" if label else ""
             marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
-            chunks.append(f"{verb}{count}: {_join_en([i.name_en for i in its])}{marks}")
+            names = _join_en([i.name_en for i in its])
+            if total and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4 pocket parks": the counted thing
+                chunks.append(f"{verb} {total.quantity} {its[0].name_en}{marks}")
+            else:
+                chunks.append(f"{verb}{count}, including {names}{marks}" if total else f"{verb}{count}: {names}{marks}")
         body = "; ".join(chunks[:-1]) + ("; and " if len(chunks) > 2 else " and ") + chunks[-1] if len(chunks) > 1 \
             else chunks[0]
         if rest and label:
-            body += "; it also plans to " + _join_en([f"{GROUP_EN[g] if g != '其他' else 'advance'} {len(groups[g])}"
-                                                      for g in rest])
+            body += "; it also plans to " + _join_en([f"{GROUP_EN[g] if g != '其他' else 'advance'} "
+                                                      f"{self._count(groups[g], items)}" for g in rest])
         end = f" [{cite[pool[0].sentence]}]" if single else ""
-        return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=_focus(pool),
+        return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=focus,
                     derived={str(len(g)) for g in groups.values()})
+
+    def _count(self, its: list[PlanItem], items: list[PlanItem]) -> str:
+        total = _total(its, items, self.texts)
+        return total.quantity or "" if total else str(len(its))
 
     # ------------------------------------------------------------ the whole lead
 
@@ -322,8 +368,8 @@ class DirectAnswer:
                     gap = (f"计划没有给出{subject or '这方面'}的具体数字。" if zh else
                            f"The plan does not give a figure for {subject or 'this'}.")
         kind = asked_kind(query.text)
-        if lead is None and asked.kind == "whether" and single is not None and single.kind != kind:
-            lead = self.statement(single, cite, lang)
+        if lead is None and asked.kind == "whether" and single is not None:
+            lead = self.statement(single, cite, lang, items)
         if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)):
             lead = self.listing(asked, query, items, cite, lang)
             excluded = [i for i in items if i.kind != "target" and _excluded(i, asked)]
@@ -347,18 +393,34 @@ class DirectAnswer:
                         derived=lead.derived)
         return lead
 
-    def statement(self, item: PlanItem, cite: dict[str, int], lang: str) -> Lead:
-        """What the plan does with one item, in its own words: "2024年计划启动首批区级品牌高中建设"."""
+    def statement(self, item: PlanItem, cite: dict[str, int], lang: str, items: list[PlanItem] | None = None) -> Lead:
+        """What the plan does with one item, in its own words: "2024年计划启动首批区级品牌高中建设"; with the plan's
+        count when it names the item as one of several ("实施10条道路工程，包括文水路")."""
         n = cite[item.sentence]
+        total = _total([item], items or [], self.texts)
+        counted = total is not None and item.name_zh in total.name_zh  # "54个老旧小区": the item is what is counted
         action = item.action_zh or ""
         certainty = item.certainty_zh if item.certainty_zh and not action.startswith(item.certainty_zh) else ""
+        focus = _focus([item]) + ([total.quantity] if total and total.quantity else [])
         if lang == "zh":
-            text = f"{self.plan_year}年计划{certainty}{action}{item.name_zh} [{n}]。"
-        else:
-            verb = item.action_en or GROUP_EN.get(item.group, "advance")
-            hedge = f" {item.certainty_en}" if item.certainty_en and not verb.startswith(item.certainty_en) else ""
-            text = f"In {self.plan_year} the plan will{hedge} {verb} {item.name_en} [{n}]."
-        return Lead(text, kind="statement", focus=_focus([item]))
+            what = item.name_zh if total is None else f"{total.quantity}{total.unit or ''}{item.name_zh}" if counted \
+                else f"{total.name_zh}，包括{item.name_zh}"
+            return Lead(f"{self.plan_year}年计划{certainty}{action}{what} [{n}]。", kind="statement", focus=focus)
+        verb = item.action_en or GROUP_EN.get(item.group, "advance")
+        name = item.name_en
+        if total is not None and not counted:
+            verb = total.action_en or verb
+            noun = _plan_noun(total, KIND_LABEL.get(item.kind, KIND_LABEL["project"]), "en")
+            name = f"{total.quantity} {noun}, including {name}"
+        elif counted and total is not None:
+            name = f"{total.quantity} {name}"
+        if verb.split()[-1].lower() == name.split()[0].lower():  # "finish the expansion" + "expansion of …"
+            name = name.split(" ", 1)[1] if " " in name else name
+            name = re.sub(r"^of\s+", "of ", name)
+            verb = verb + "" if name.startswith("of ") else verb
+        hedge = f" {item.certainty_en}" if item.certainty_en and not verb.startswith(item.certainty_en) else ""
+        text = f"In {self.plan_year} the plan will{hedge} {verb} {name} [{n}]."
+        return Lead(text, kind="statement", focus=focus)
 
     @staticmethod
     def _single(query: Query, items: list[PlanItem]) -> PlanItem | None:

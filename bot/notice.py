@@ -18,6 +18,12 @@ _ABOUT = re.compile(r"(这份|这个|该|本)?(计划|文件|通知|文)(是)?(�
                     r".{0,30}\b(when|which|what|by whom)\b|\b(when|what date)\b.{0,40}\b(issued|published|released|approved|"
                     r"dated|notice)\b|date (is )?on the notice|\bnotice\b.{0,20}\b(date|dated|signed)\b|which session|"
                     r"\bsent to\b|\baddressed to\b|made public|publicly (available|released)", re.I)
+# what a question about the notice asks for, in both languages
+_ASKED = {"issuer": r"谁|部门|单位(?!的)|机关|发的|发布|印发(?!.{0,3}(日期|时间))|\bwho\b|\b(office|body|department|agency|"
+                    r"authority)\b|\bissued\b|\bput out\b|\bpublish",
+          "date": r"日期|哪天|什么时候|何时|落款|时间|\bwhen\b|\bdate\b|\bdated\b|\bwhat day\b",
+          "session": r"会议|审议|通过|批准|\bmeeting\b|\bsession\b|\bsitting\b|approv|\bcongress\b|sign(ed)? off",
+          "to": r"发给|哪些单位|对象|sent to|addressed|\bto whom\b|recipients"}
 _SESSION = re.compile(r"已经(?P<s>.+?)审议通过")
 _SESSION_EN = re.compile(r"(reviewed and )?approved at (?P<s>the .+?)(\s*\([^)]*\))?(,|\.|;| and )")
 _TO = re.compile(r"^(?P<to>.+?)[:：]")
@@ -70,25 +76,35 @@ class NoticeFacts:
                    if title_en else doc.title, issuer_en=issuer_en, date_en=date_en,
                    session_en=session_en.group("s") if session_en else "", recipients_en=to_en.group("to") if to_en else "")
 
+    def asked(self, question: str) -> list[str]:
+        """The notice's facts the question asks for (issuer, date, session, to); none when it names none of them."""
+        return [k for k, pattern in _ASKED.items() if re.search(pattern, question, re.I)]
+
+    def value(self, key: str, lang: str) -> str:
+        zh = {"issuer": self.issuer, "date": self.date, "session": self.session, "to": self.recipients}
+        en = {"issuer": self.issuer_en, "date": self.date_en, "session": self.session_en, "to": self.recipients_en}
+        return (zh if lang == "zh" else en)[key]
+
     def lead(self, question: str, lang: str, n: int) -> str:
-        """One sentence with the notice's facts, the one asked for first."""
-        q = question.lower()
+        """One sentence with the notice's facts the question asks for (all of them when it names none)."""
+        keys = [k for k in self.asked(question) or list(_ASKED) if self.value(k, lang)]
         if lang == "zh":
-            parts = {"issuer": f"由{self.issuer}印发", "date": f"印发日期为{self.date}" if self.date else "",
-                     "session": f"已经{self.session}审议通过" if self.session else "",
-                     "to": f"发给{self.recipients}" if self.recipients else ""}
-            order = _order(q, {"issuer": r"谁|部门|单位|机关|发的|发布|印发(?!.{0,3}(日期|时间))",
-                               "date": r"日期|哪天|什么时候|何时|落款|时间", "session": r"会议|审议|通过|批准",
-                               "to": r"发给|哪些单位|对象"})
-            return f"《{self.title}》" + "，".join(parts[k] for k in order if parts[k]) + f" [{n}]。"
-        parts = {"issuer": f"was issued by {self.issuer_en}" if self.issuer_en else "",
-                 "date": f"on {self.date_en}" if self.date_en else "",
-                 "session": f"after approval at {self.session_en}" if self.session_en else "",
-                 "to": f"to {self.recipients_en}" if self.recipients_en else ""}
-        text = " ".join(parts[k] for k in ("issuer", "date", "session", "to") if parts[k])  # English word order
+            parts = {"issuer": f"由{self.issuer}印发", "date": f"印发日期为{self.date}",
+                     "session": f"已经{self.session}审议通过", "to": f"发给{self.recipients}"}
+            return f"《{self.title}》" + "，".join(parts[k] for k in keys) + f" [{n}]。"
+        i, d, s_, to = (self.issuer_en, self.date_en, self.session_en, self.recipients_en)
+        has = set(keys)
+        if "issuer" in has:
+            text = f"was issued by {i}" + (f" on {d}" if "date" in has else "") + \
+                (f" after approval at {s_}" if "session" in has else "") + (f" to {to}" if "to" in has else "")
+        elif "session" in has:
+            text = f"was approved at {s_}" + (f" and issued on {d}" if "date" in has else "") + \
+                (f" and sent to {to}" if "to" in has else "")
+        elif "date" in has:
+            text = f"is dated {d}" + (f" and was sent to {to}" if "to" in has else "")
+        else:
+            text = f"was sent to {to}"
         return f"The {self.title_en} {text} [{n}]."
 
 
-def _order(question: str, asked: dict[str, str]) -> list[str]:
-    keys = ["issuer", "date", "session", "to"]
-    return sorted(keys, key=lambda k: (not re.search(asked[k], question, re.I), keys.index(k)))
+

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from bot.answer import _clauses_en, unsupported_numbers
+from bot.answer import unsupported_numbers
+from bot.quotes import clauses_en as _clauses_en
 from bot.text import en_tokens
 from bot.evals.cases import load_cases, load_eval_set
 from bot.config import ROOT
@@ -152,10 +153,17 @@ def test_list_answer_groups_items_by_the_plans_actions(assistant) -> None:  # ty
 
 def test_notice_facts_are_answered_and_cited(assistant) -> None:  # type: ignore[no-untyped-def]
     zh = assistant.ask("这份计划是哪个部门印发的？")
-    assert "南开区发展和改革委员会" in zh.direct and "2024年1月15日" in zh.direct
+    assert "南开区发展和改革委员会" in zh.direct and "2024年1月15日" not in zh.direct  # the fact asked, not all four
     assert zh.citations[0].id == "nankai-2024-plan/0.1"
+    dated = assistant.ask("这个印发通知的落款日期是哪天？")
+    assert "2024年1月15日" in dated.direct and dated.answer.endswith("2024年1月15日 [1]。")  # the quote: the date line
     en = assistant.ask("Which session approved this plan?")
-    assert "5th Session of the 18th" in en.direct and not en.abstained
+    assert "was approved at the 5th Session of the 18th" in en.direct and not en.abstained
+    assert "15 January" not in en.direct
+    both = assistant.ask("When was the plan approved, and by which meeting?")
+    assert "5th Session" in both.direct and "15 January 2024" in both.direct
+    public = assistant.ask("这份计划文件是公开的吗？")  # no fact of the four: the whole notice, 主动公开 with it
+    assert "主动公开" in public.answer
 
 
 @pytest.mark.parametrize("question", [
@@ -189,3 +197,22 @@ def test_a_follow_up_that_points_back_is_told_apart_from_one_naming_a_new_topic(
     from bot.followup import refers_back
 
     assert refers_back(question) is back
+
+
+def test_a_list_the_plan_counts_gives_the_plans_count_not_the_names_it_gives(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"推动水厂南地块等3宗土地出让" names one plot of three: the answer says 3, "including" the one."""
+    en = assistant.ask("Which land plots are named for sale and reuse?", channel="eval")
+    first = en.answer.splitlines()[0]
+    assert "3 plots, including Shuichang South plot" in first and "6 plots, including Yingshuidao Plot B" in first
+    zh = assistant.ask("金庄花园门口一下大雨就淹，今年能治一治吗？", channel="eval")
+    assert "39个积水点，包括金庄花园" in zh.direct and "417" not in zh.direct, zh.direct  # its own count, not the next
+    road = assistant.ask("Is anything being done to Wenshui Road?", channel="eval")
+    assert "10 road projects, including Wenshui Road" in road.direct, road.direct
+
+
+def test_after_a_figure_the_english_quote_is_the_clause_that_holds_it(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("How many new emergency shelters is the district going to build?", channel="eval")
+    lead, quote = answer.answer.split("\n", 1)
+    assert "1 shelter" in lead and "1 new fixed emergency shelter" in quote
+    assert "grain" not in quote and "grain" in answer.citations[0].text_en  # the rest stays in the card
+    assert len(answer.answer) < 300, answer.answer

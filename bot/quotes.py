@@ -1,0 +1,100 @@
+"""Quotes cut to what answers: the clauses of a long Chinese sentence that carry the question's words, and the
+aligned English segments of a rendering that say most of the question (or hold the direct answer's figures and
+items), with the full rendering left to the citation card."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from .index import Unit
+from .text import en_tokens
+
+CLAUSE_SPLIT = re.compile(r"(?<=[，,；;。])")
+EN_CLAUSE_SPLIT = re.compile(r"(?<=[;:])\s+")  # the renderings separate the plan's tasks with semicolons
+# words every question about the plan may carry, stemmed as en_tokens stems them ("this" -> "thi")
+EN_GENERIC = {"plan", "nankai", "district", "2024", "year", "thi", "will", "what", "which", "how"}
+EN_QUOTE_BUDGET = 320  # characters of English quote per sentence when only part of it answers
+
+
+def clauses(sentence: str, tokens: list[str]) -> str:
+    """The clauses of a long sentence that carry the question's words, as one contiguous span."""
+    parts = CLAUSE_SPLIT.split(sentence)
+    if len(sentence) < 70 or len(parts) < 3 or not tokens:
+        return sentence
+    marks = [i for i, part in enumerate(parts) if any(t in part for t in tokens)]
+    if not marks or len(marks) == len(parts):
+        return sentence
+    span = "".join(parts[marks[0] : marks[-1] + 1])
+    return span.rstrip("，,") if marks[-1] < len(parts) - 1 else span
+
+
+def clauses_en(sentence: str, tokens: set[str]) -> str:
+    """The English counterpart of ``clauses``: of a long rendering's semicolon-separated tasks, the contiguous
+    span from the first to the last that carries the question's words."""
+    parts = EN_CLAUSE_SPLIT.split(sentence)
+    tokens = tokens - EN_GENERIC
+    if len(sentence) < 160 or len(parts) < 3 or not tokens:
+        return sentence
+    marks = [i for i, part in enumerate(parts) if tokens & set(en_tokens(part))]
+    if not marks or len(marks) == len(parts):
+        return sentence
+    span = " ".join(parts[marks[0] : marks[-1] + 1]).rstrip(";:")
+    return span[:1].upper() + span[1:]
+
+
+def sentence_end(text: str) -> str:
+    """A quoted span ends as a sentence does, so that spans of several sentences read apart."""
+    text = text.strip().rstrip(";,:")
+    return text if text.endswith((".", "!", "?", '."', ".'")) or not text else text + "."
+
+
+def _slice(text: str, first: str, last: str) -> str:
+    """The part of ``text`` from segment ``first`` to segment ``last``, with the punctuation between them."""
+    start = text.find(first)
+    end = text.find(last, max(start, 0))
+    if start < 0 or end < 0:
+        return f"{first} … {last}" if first != last else first
+    return text[start:end + len(last)]
+
+
+
+def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str, en_words: set[str],
+                 weigh: Callable[[str], float], budget: int = 0, focus: list[str] | None = None,
+                 tight: bool = False) -> tuple[str, float]:
+    """The English of a sentence cut to what answers, with how much of the question it says (IDF-weighted
+    question words): the aligned segment that says most — its Chinese kept in the quote, or the question's own
+    words — with the segments next to it that say more of it, and the one after it when it only names the
+    topic (the items follow it); without segments, the semicolon-separated tasks that carry the words."""
+    words = en_words - EN_GENERIC
+
+    def said(text: str) -> float:
+        return sum(weigh(w) for w in words & set(en_tokens(text)))
+
+    if not pairs or len(pairs) < 2:
+        text = clauses_en(unit.en or "", en_words)
+        return text, said(text)
+    focused = quote_zh != unit.zh
+    scores = [(2.0 if focused and zh and zh in quote_zh else 0.0) + said(en) for zh, en in pairs]
+    if max(scores) <= 0:
+        return unit.en or "", 0.0
+    best = max(range(len(pairs)), key=lambda i: (scores[i], -i))
+    lo, hi = best, best
+    kept = [i for i, (zh, _) in enumerate(pairs)  # with a lead: its items' clauses; else the quote's clauses
+            if zh and (any(f in zh for f in focus) if focus else focused and zh in quote_zh)]
+    if kept and tight:  # after a direct answer: its clauses, and the one that says most when it says more
+        more = scores[best] > max(scores[i] for i in kept)
+        lo, hi = (min(best, kept[0]), max(best, kept[-1])) if more else (kept[0], kept[-1])
+    elif kept:  # the clauses holding the direct answer's figures or items: all of them, in English
+        lo, hi = min(lo, kept[0]), max(hi, kept[-1])
+    size = sum(len(en) for _, en in pairs[lo : hi + 1])
+    budget = 0 if tight and kept else budget or EN_QUOTE_BUDGET
+    while lo > 0 and scores[lo - 1] > 0 and size + len(pairs[lo - 1][1]) <= budget:
+        lo -= 1  # the segments before it that also say what was asked
+        size += len(pairs[lo][1])
+    while hi + 1 < len(pairs) and size + len(pairs[hi + 1][1]) <= budget:
+        hi += 1  # what follows the topic ("improve its social assistance system") is its content
+        size += len(pairs[hi][1])
+    span = re.sub(r"^(and|as well as|while|but|so as to)\s+", "",
+                  _slice(unit.en or "", pairs[lo][1], pairs[hi][1]).strip(" ;,"), flags=re.I)
+    return span[:1].upper() + span[1:], sum(scores[lo : hi + 1])
