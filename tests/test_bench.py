@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -286,3 +287,67 @@ def test_chat_sessions_keep_their_state_without_a_deep_link_copy() -> None:
     session[box._id] = gr.Textbox(value="x")
     assert session[box._id].value == "x" and session.config_values == {}
     assert holder["another"][records._id] == {}  # sessions apart
+
+
+def test_the_queue_summary_runs_inline_and_other_work_still_in_a_worker_thread() -> None:
+    """Gradio's queue handed its (now constant) summary to a worker thread after every event: it runs in place."""
+    import asyncio
+    import threading
+    from types import SimpleNamespace
+
+    from gradio import queueing
+
+    from bot.web.app import without_monitoring
+
+    queue = SimpleNamespace(ANALYTICS_MAX_EVENTS=10_000, cached_event_analytics_summary={"functions": {}},
+                            compute_analytics_summary=lambda records: None)
+    without_monitoring(SimpleNamespace(_queue=queue))
+    without_monitoring(SimpleNamespace(_queue=queue))  # twice: one wrapper, not two
+
+    async def threads() -> tuple[Any, str, str]:
+        summary = await queueing.run_sync(queue.compute_analytics_summary, [{"function": "respond"}])
+        here = await queueing.run_sync(lambda: threading.current_thread().name)
+        inline = await queueing.run_sync(queue.compute_analytics_summary, [])
+        return summary, here, inline
+
+    summary, elsewhere, inline = asyncio.run(threads())
+    assert summary == inline == {"functions": {}}
+    assert elsewhere != threading.current_thread().name  # anything else still goes to a worker thread
+    assert getattr(queueing.run_sync, "inline_aware", False)
+    assert not getattr(queueing.run_sync.__closure__[0].cell_contents, "inline_aware", False)  # type: ignore[index]
+
+
+def test_gradio_login_check_runs_on_the_event_loop_with_the_same_answers() -> None:
+    """A question's two requests each ran Gradio's sync login check in FastAPI's thread pool: it is a coroutine
+    now, on every route that had it, and still refuses when a Gradio login is on."""
+    import inspect
+
+    import gradio as gr
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from starlette.routing import Mount
+
+    from bot.web.app import inline_login_check
+
+    with gr.Blocks() as demo:
+        gr.Textbox()
+    app = gr.mount_gradio_app(FastAPI(), demo, path="/")
+    gradio_app = next(r.app for r in app.routes if isinstance(r, Mount))
+    assert inline_login_check(gradio_app) > 10
+    assert inline_login_check(gradio_app) == 0  # already done
+    with TestClient(app) as client:
+        assert client.get("/config").status_code == 200
+        assert client.post("/gradio_api/queue/join", json={}).status_code == 422  # past the check, to the body
+        checks = {(ctx.path, sub.call.__name__, inspect.iscoroutinefunction(sub.call))
+                  for route in gradio_app.router.routes for ctx in getattr(route, "_effective_candidates", [])
+                  if getattr(ctx, "dependant", None) is not None and ctx.path.endswith(("/queue/join", "/queue/data"))
+                  for sub in ctx.dependant.dependencies if sub.call.__name__ == "login_check"}
+        assert checks == {("/gradio_api/queue/join", "login_check", True),
+                          ("/gradio_api/queue/data", "login_check", True)}
+        gradio_app.auth = {"someone": "secret"}  # a Gradio login: the same refusal as Gradio's own check
+        try:
+            r = client.post("/gradio_api/queue/join", json={})
+            assert r.status_code == 401 and r.json()["detail"]["error"] == "Not authenticated"
+            assert client.get("/config").status_code == 401
+        finally:
+            gradio_app.auth = None

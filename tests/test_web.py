@@ -601,3 +601,47 @@ def test_web_chat_answers_several_residents_at_once(fake_settings: Settings) -> 
     assert flight["peak"] == 2
     for _, history, _hint in results:
         assert len(history) == 2 and "notice" not in str(str(history[1]["content"]))
+
+
+def test_the_ask_event_sends_what_gradios_own_conversion_would(tmp_path: Path) -> None:
+    """The ask event converts its values in respond's own thread (``preprocess=False, postprocess=False``) instead
+    of Gradio handing each to a worker thread: what the browser gets is exactly what Gradio's conversion of the same
+    values (Chatbot.preprocess of the history it sent, the answer's messages appended, Chatbot.postprocess) gives,
+    over a visit of follow-up questions, an empty and an over-long one."""
+    import json
+
+    import gradio as gr
+    from fastapi import FastAPI
+    from gradio.components.chatbot import ChatbotDataMessages
+
+    from bot.testing import fake_assistant
+
+    assistant = fake_assistant(tmp_path)
+    demo = build_ui(assistant)
+    fn = demo.fns[event_index(demo, "respond")]
+    assert fn.preprocess is False and fn.postprocess is False
+    box, chat, _, lang, hint = (*fn.inputs, fn.outputs[3])
+    assert isinstance(chat, gr.Chatbot) and isinstance(box, gr.Textbox) and isinstance(lang, gr.Radio)
+
+    def gradio_way(sent: list[Any], added: list[dict[str, str]]) -> list[Any]:
+        return chat.postprocess(chat.preprocess(ChatbotDataMessages.model_validate(sent)) + added).model_dump()
+
+    history: list[Any] = []
+    turns: list[dict[str, str]] = []
+    with TestClient(gr.mount_gradio_app(FastAPI(), demo, path="/")) as client:
+        for question, ui_lang in (("今年有哪些学校建成？", "zh"), ("How many old residential compounds?", "en"),
+                                  ("那新开工的呢", "zh")):
+            out = _queue(client, demo, "respond", [question, history, None, ui_lang], "visit")
+            answer = assistant.ask(question, history=turns)
+            expected = gradio_way(history, [{"role": "user", "content": user_message(question)},
+                                            {"role": "assistant", "content": render(answer, ui_lang)}])
+            assert json.dumps(out[1], sort_keys=True) == json.dumps(expected, sort_keys=True)
+            assert out[0] == box.postprocess("") and out[3] == hint.postprocess("")
+            history, turns = out[1], turns + [{"role": "user", "content": question},
+                                              {"role": "assistant", "content": answer.answer}]
+        for typed in ("   ", "南开区" * 200):  # not asked: the history comes back as Gradio would send it
+            out = _queue(client, demo, "respond", [typed, history, None, "en"], "visit")
+            assert json.dumps(out[1], sort_keys=True) == json.dumps(gradio_way(history, []), sort_keys=True)
+            assert out[0] == typed and out[3]
+        done = queue_event(client, event_index(demo, "respond"), ["q", history, None, "fr"], "visit")
+        assert done.get("success") is False  # a language the radio does not offer: refused, as its preprocess does

@@ -122,7 +122,21 @@ def without_monitoring(blocks: Any) -> None:
     if queue is None or not hasattr(queue, "compute_analytics_summary"):
         return
     queue.ANALYTICS_MAX_EVENTS = min(getattr(queue, "ANALYTICS_MAX_EVENTS", 100), 100)
-    queue.compute_analytics_summary = lambda records: queue.cached_event_analytics_summary
+
+    def summary(records: Any) -> Any:
+        return queue.cached_event_analytics_summary
+
+    summary.inline = True  # type: ignore[attr-defined]
+    queue.compute_analytics_summary = summary
+    from gradio import queueing
+
+    to_thread = queueing.run_sync  # what the queue hands the summary to, a worker thread per event
+    if not getattr(to_thread, "inline_aware", False):
+        async def run_sync(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            return fn(*args) if getattr(fn, "inline", False) else await to_thread(fn, *args, **kwargs)
+
+        run_sync.inline_aware = True  # type: ignore[attr-defined]
+        queueing.run_sync = run_sync  # type: ignore[assignment]
     try:  # Gradio sets matplotlib's backend around every event: imported here, not on a resident's first question
         from gradio.utils import MatplotlibBackendMananger
 
@@ -170,6 +184,53 @@ def without_deep_link_state() -> None:
     state_holder.SessionState = LeanSessionState  # type: ignore[misc]
 
 
+def inline_login_check(gradio_app: Any) -> int:
+    """Gradio's routes (a question's ``queue/join`` and ``queue/data`` among them) depend on its ``login_check``, a
+    plain function that FastAPI runs in its thread pool: two hand-offs to a worker thread per question for two
+    comparisons (this app has no Gradio login). The same check runs on the event loop instead, same answers (and
+    the same 401 if Gradio's login were on). Returns how many routes were changed."""
+    import inspect
+    from dataclasses import replace
+
+    from fastapi.routing import APIRoute
+
+    def api_routes(routes: Any) -> Any:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                yield route
+            elif getattr(route, "original_router", None) is not None:  # an included router (FastAPI >= 0.120)
+                yield from api_routes(route.original_router.routes)
+
+    routes = list(api_routes(gradio_app.router.routes))
+    check = next((d.dependency for r in routes if r.path.endswith("/queue/join") for d in r.dependencies
+                  if getattr(d.dependency, "__name__", "") == "login_check"), None)
+    user = inspect.signature(check).parameters.get("user") if check is not None else None
+    if check is None or user is None or inspect.iscoroutinefunction(check):
+        return 0
+
+    async def login_check(user: Any = user.default) -> Any:
+        return check(user=user)
+
+    def patch(dependant: Any) -> None:
+        for sub in dependant.dependencies:
+            if sub.call is check:
+                sub.call = login_check
+            patch(sub)
+
+    changed = 0
+    for route in routes:
+        if any(d.dependency is check for d in route.dependencies):
+            route.dependencies = [replace(d, dependency=login_check) if d.dependency is check else d
+                                  for d in route.dependencies]
+            changed += 1
+        patch(route.dependant)
+    for route in gradio_app.router.routes:  # included routers build their routes again from the patched ones
+        for name in ("_effective_candidates_version", "_effective_low_priority_routes_version"):
+            if hasattr(route, name):
+                setattr(route, name, None)
+    return changed
+
+
 def _build_ui(app: FastAPI, ui: LazyUI, assistant: Assistant, store: FeedbackStore, limiter: RateLimiter,
               settings: Settings, loaded: threading.Event) -> None:
     loaded.wait(UI_AFTER_INDEX_S)  # the index first: both want the interpreter, and health needs only the index
@@ -187,6 +248,7 @@ def _build_ui(app: FastAPI, ui: LazyUI, assistant: Assistant, store: FeedbackSto
                             pwa=False, mcp_server=False)
         without_monitoring(blocks)
         without_deep_link_state()
+        inline_login_check(parent.mounted)
         guarded = GradioGuard(parent.mounted, blocks, refusals=limiter,
                               calls=RateLimiter(settings.rate_limit_per_minute * GRADIO_CALLS_PER_MINUTE))
         quiet_gradio_tracebacks()

@@ -8,6 +8,7 @@ counts characters near the limit and keeps <html lang> in step with the interfac
 from __future__ import annotations
 
 import logging
+import typing
 from typing import Any, Callable
 
 import gradio as gr
@@ -197,15 +198,17 @@ def build_ui(assistant: Assistant, store: FeedbackStore | None = None,
         if staff is not None:  # no staff UI at all without BOT_STAFF_PASSWORD
             staff.sign_in_box(records, allow)
 
-        def respond(question: str, history: list[dict], recs: dict, ui_lang: str,
-                    request: gr.Request) -> tuple[str, list[dict], dict, str]:
+        def answer_turn(question: str, n_history: int, recs: dict, ui_lang: str,
+                        request: gr.Request) -> tuple[str, list[dict], dict, str]:
+            """The box's new text, the messages the question adds to the chat (none when it is not asked), the
+            records and the hint."""
             s = text(ui_lang)
             typed = question or ""
             question = typed.strip()
             if not question:
-                return typed, history, recs, hint(s["empty"])
+                return typed, [], recs, hint(s["empty"])
             if len(question) > MAX_QUESTION_CHARS:  # never cut: say so and keep the text for editing
-                return typed, history, recs, hint(too_long(question, ui_lang))
+                return typed, [], recs, hint(too_long(question, ui_lang))
             wait = allow(request.client.host if request and request.client else "-") if allow else 0.0
             if wait:
                 reply = notice(s["busy"])
@@ -222,12 +225,29 @@ def build_ui(assistant: Assistant, store: FeedbackStore | None = None,
                     reply = notice(readiness.message(readiness.state(assistant), ui_lang))
                 else:
                     reply = render(answer, ui_lang)
-                    recs = {**recs, len(history) + 1: {
+                    recs = {**recs, n_history + 1: {
                         "question": question, "answer": answer.answer, "history": turns, "log_id": answer.log_id,
                         "citations": [{"id": c.id, "quote": c.quote} for c in answer.citations]}}
-            history = history + [{"role": "user", "content": user_message(question)},
-                                 {"role": "assistant", "content": reply}]
-            return "", history, recs, ""
+            return "", [{"role": "user", "content": user_message(question)},
+                        {"role": "assistant", "content": reply}], recs, ""
+
+        def respond(question: Any, history: list[dict] | None, recs: dict, ui_lang: Any,
+                    request: gr.Request) -> tuple[Any, list[dict], dict, Any]:
+            """The ask event. Its values are converted here, in this worker thread, by the components' own
+            preprocess and postprocess (the event has ``preprocess=False, postprocess=False``): Gradio would hand
+            each of them to a worker thread of its own. ``history`` comes as Gradio validated it (the chat's
+            messages as its data model dumps them, which is also what its postprocess makes of them again), so
+            only the new messages are postprocessed; the browser gets the same values either way."""
+            typed, added, recs, note = answer_turn(box.preprocess(question), len(history or []), recs,
+                                                   lang.preprocess(ui_lang), request)
+            history = list(history or [])
+            if added:
+                history += chat.postprocess(added).model_dump()
+            return box.postprocess(typed), history, recs, ask_hint.postprocess(note)
+
+        # Gradio reads the ask event's function's type hints on every question (to find its gr.Request): given as
+        # objects, not as this module's postponed strings, they need no evaluating each time
+        respond.__annotations__ = typing.get_type_hints(respond)
 
         def on_like(data: gr.LikeData, recs: dict, ui_lang: str, request: gr.Request) -> tuple[Any, ...]:
             key = data.index if isinstance(data.index, int) else data.index[0]
@@ -280,7 +300,8 @@ def build_ui(assistant: Assistant, store: FeedbackStore | None = None,
         # one queue for every way of asking, several questions at a time: Gradio's default of one per event
         # left a core idle and made 16 users wait ~1 s each
         ask_args: dict[str, Any] = {"fn": respond, "inputs": [box, chat, records, lang],
-                                    "outputs": [box, chat, records, ask_hint],
+                                    "outputs": [box, chat, records, ask_hint], "preprocess": False,
+                                    "postprocess": False,  # done in respond's own thread
                                     "concurrency_limit": ASK_CONCURRENCY, "concurrency_id": "ask"}
         box.submit(**ask_args).then(None, js=SHOW_ANSWER)
         send.click(**ask_args).then(None, js=SHOW_ANSWER)

@@ -52,8 +52,10 @@ def plain_text(text: str) -> Markup:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
+    """The templates are part of the code: compiled once, never looked at on disk again (``auto_reload`` would
+    stat each template file whenever it is used, the citation card once per citation of every answer)."""
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                      extensions=["jinja2.ext.do"], trim_blocks=True, lstrip_blocks=True)
+                      extensions=["jinja2.ext.do"], trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.filters["plan_url"] = plan_url
     env.filters["cite_url"] = cite_url
     env.filters["cite_markers"] = cite_markers
