@@ -222,10 +222,11 @@ class ExtractiveAnswerer:
         if lead is None:
             lead = self._figure_lead(query, chosen, citations, year)
         if lead is not None and lead.focus:
-            budget = EN_QUOTE_BUDGET_AFTER_FIGURE if lead.kind in ("figure", "statement") else EN_QUOTE_BUDGET
-            # a figure, a statement or the items asked for answer it: quote only their clauses (a yes/no question's
-            # list of items is evidence, not the whole answer: its quote keeps the question's other words)
-            tight = lead.kind in ("figure", "statement") or (lead.kind == "list" and asked.kind != "whether")
+            # a figure, a statement or the items asked for answer it: quote only their clauses (a yes/no question on a
+            # topic is answered by one item or list as evidence, not whole: its quote keeps the question's other words)
+            tight = lead.kind == "figure" or lead.kind in ("statement", "list") and (asked.kind != "whether"
+                                                                                     or lead.named)
+            budget = EN_QUOTE_BUDGET_AFTER_FIGURE if lead.kind == "figure" or tight else EN_QUOTE_BUDGET
             citations = self._citations(chosen, query, focus=lead.focus, budget=budget, tight=tight)
         words = (set(query.en_tokens) - EN_GENERIC) | set(query.zh_terms)  # what the question says, in either language
         answer = self._compose(question, lang, lead, citations, words, year, notes)

@@ -58,6 +58,7 @@ class Lead:
     focus: list[str] = field(default_factory=list)  # Chinese words the supporting quotes must keep
     derived: set[str] = field(default_factory=set)  # numbers not quoted but derived: counts of listed items,
     # the year a question asked about
+    named: bool = False  # a statement about the very item the question names (a yes/no answered by it alone)
 
 
 def _low(text: str) -> str:
@@ -127,6 +128,14 @@ _COUNTED = re.compile(r"how many (?P<noun>[a-z\-]+)|(多少|几)(?P<zh>户|人|�
 CONCRETE = frozenset({"project", "school", "hospital", "park", "road", "metro", "parcel", "cluster", "carrier",
                       "company", "institution", "place", "facility", "housing", "event", "brand"})
 _PLACE_NAME = re.compile(r"(地块|路|道|街|里|大街|广场|片区|街区|区域|地区|厂区|院区)$")
+
+
+def _names(query: Query, item: PlanItem) -> bool:
+    """Whether the question names the item itself (its Chinese name, or most of its English name's words)."""
+    if item.name_zh in query.text:
+        return True
+    words = {w for w in en_tokens(item.name_en) if len(w) > 2} - {"the", "and", "for"}
+    return bool(words) and len(words & set(en_tokens(query.text))) >= 0.5 * len(words)  # its own words only
 
 
 def _is_place(item: PlanItem) -> bool:
@@ -370,6 +379,7 @@ class DirectAnswer:
         kind = asked_kind(query.text)
         if lead is None and asked.kind == "whether" and single is not None:
             lead = self.statement(single, cite, lang, items)
+            lead.named = _names(query, single)
         if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)):
             lead = self.listing(asked, query, items, cite, lang)
             excluded = [i for i in items if i.kind != "target" and _excluded(i, asked)]
@@ -390,7 +400,7 @@ class DirectAnswer:
                         focus=lead.focus if lead else [], derived=(lead.derived if lead else set()) | asked_years)
         if lead and asked.kind == "whether":
             lead = Lead(("是的。" if lang == "zh" else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
-                        derived=lead.derived)
+                        named=lead.named, derived=lead.derived)
         return lead
 
     def statement(self, item: PlanItem, cite: dict[str, int], lang: str, items: list[PlanItem] | None = None) -> Lead:

@@ -25,7 +25,8 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
                          r"schools?|parks?|roads?|things?|changes?|plans?|else|other)|list\b", re.I)),
     ("how_many", re.compile(r"多少|(?<!哪)几(?![乎])|how many|number of|what number|how often", re.I)),
     ("whether", re.compile(r"吗[？?]?$|是否|有没有|会不会|能不能|是不是|可不可以|要不要|有无|"
-                           r"^(is|are|was|were|will|would|does|do|did|can|could|has|have|should|shall)\b", re.I)),
+                           r"^(is|are|was|were|will|would|does|do|did|can|could|has|have|should|shall)\b|"
+                           r"(^|[-–—,;:.]\s*)(any|anything|anyone)\b|(^|[.?!]\s+)(is|are) there\b", re.I)),  # "… - any new schools?"
 ]
 
 _ATTRIBUTES: list[tuple[str, re.Pattern[str]]] = [

@@ -13,7 +13,10 @@ from .text import EN_STOP, en_tokens, zh_tokens
 UNMENTIONED_COVERAGE = 0.6  # a best sentence saying this much of the question is about what was asked
 _NOUN_FLAGS = {"n", "nz", "ns", "nt", "nl", "ng", "eng"}
 _VERB_FORM = re.compile(r"(ing|ed|ly|able|ible)$|^(due|find|get|got|make|made|take|took|give|gave|keep|kept|after|"
-                        r"before|about|around|into|onto|upon|within|without|through|across|near|really|still)$")
+                        r"before|about|around|into|onto|upon|within|without|through|across|near|really|still|known|"
+                        r"shown|given|taken|done|seen|been|gone|has|does|says|wants|starts|needs|gets|right|"
+                        # the words that frame a request, not the thing asked about
+                        r"scheme|schemes|plans?|support|help|update|updates|news|thing|things|changes?|stuff)$")
 
 
 def _near(word: str, vocabulary: Mapping[str, int]) -> bool:
@@ -39,6 +42,13 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
+def _unknown(word: str, df_en: Mapping[str, int], plan_text_en: str) -> bool:
+    """A word of a compound name the documents never use ("Haiguang Mall" is known; "kid starts" is not a name)."""
+    stem = en_tokens(word)[0] if en_tokens(word) else word
+    return word not in EN_STOP and not _VERB_FORM.search(word) and not df_en.get(stem) \
+        and not re.search(rf"\b{re.escape(word)}", plan_text_en)
+
+
 def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: str, plan_text_en: str,
                   df_en: Mapping[str, int]) -> str:
     """The thing a yes/no question names that occurs nowhere in the documents ("加装电梯" → 电梯), when the best
@@ -49,7 +59,7 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
         return ""
     near_zh = {t: 1 for u in found for t in zh_tokens(u.zh)}  # a misspelling is of a word the search found
     near_en = {t: 1 for u in found for t in en_tokens(u.en or "")}
-    asked = re.split(r"[，,；;。!！]\s*", query.text.strip(" ？?。!！"))[-1]  # the thing asked about: the last clause
+    asked = re.split(r"[，,；;。!！]\s*|\s[-–—]+\s", query.text.strip(" ？?。!！"))[-1]  # the last clause
     if query.lang == "zh":
         import jieba.posseg
 
@@ -64,6 +74,6 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
         if len(w) > 2 and w not in EN_STOP and not _VERB_FORM.search(w) and not df_en.get(stem) \
                 and not re.search(rf"\b{re.escape(w)}", plan_text_en) \
                 and not _near(stem, near_en):
-            nxt = words[i + 1] if i + 1 < len(words) and words[i + 1].lower() not in EN_STOP else ""
+            nxt = words[i + 1] if i + 1 < len(words) and _unknown(words[i + 1].lower(), df_en, plan_text_en) else ""
             return f"{words[i]} {nxt}".strip()
     return ""

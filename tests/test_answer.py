@@ -169,7 +169,8 @@ def test_notice_facts_are_answered_and_cited(assistant) -> None:  # type: ignore
 @pytest.mark.parametrize("question", [
     "计划里提到新质生产力了吗？", "区级品牌高中建设今年启动吗？", "地贴7号线在建吗", "金庄花园门口一下大雨就淹，今年能治一治吗？",
     "Is Nankai trying to become a carbon peaking pilot?", "Will I be able to get government approvals done closer to home?",
-    "is the Liumalu primery school finishd this yr", "Is the district setting up any top-tier high schools?"])
+    "is the Liumalu primery school finishd this yr", "Is the district setting up any top-tier high schools?",
+    "my kid starts primary school soon - any new schools opening?"])
 def test_a_yes_no_question_is_not_told_its_own_words_are_missing(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask(question, channel="eval")
     assert "没有提到" not in answer.answer and "does not mention" not in answer.answer, answer.answer
@@ -216,3 +217,12 @@ def test_after_a_figure_the_english_quote_is_the_clause_that_holds_it(assistant)
     assert "1 shelter" in lead and "1 new fixed emergency shelter" in quote
     assert "grain" not in quote and "grain" in answer.citations[0].text_en  # the rest stays in the card
     assert len(answer.answer) < 300, answer.answer
+
+
+def test_a_casual_yes_no_question_is_answered_yes_with_what_the_plan_does(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("my kid starts primary school soon - any new schools opening?", channel="eval")
+    assert answer.answer.startswith("Yes. In 2024 the plan will complete 2 schools"), answer.answer
+    named = assistant.ask("Will the Zhanbeilou middle school be finished this year?", channel="eval")
+    lead, quote = named.answer.split("\n", 1)  # the item asked about, and only its clause quoted
+    assert lead == "Yes. In 2024 the plan will complete the middle school on the Zhanbeilou plot [1].", lead
+    assert "Tiantuo" not in quote and "Zhanbeilou" in quote
