@@ -590,6 +590,36 @@ def test_items_keep_the_plans_verbs_of_effort() -> None:
     assert not problems, "\n".join(problems)
 
 
+def _item_clause(rec: dict, segments: list[dict]) -> list[dict]:
+    """The clause (segment) of the item's sentence that names it; by its action_zh where the name is in several."""
+    name = (rec.get("name_zh") or "").strip("“”")
+    clause = [seg for seg in segments if name and name in seg["zh"]]
+    if len(clause) > 1 and rec.get("action_zh"):
+        clause = [seg for seg in clause if rec["action_zh"] in seg["zh"]] or clause
+    return clause
+
+
+def test_item_actions_keep_the_effort_words_of_their_clause(records: list[dict]) -> None:
+    """An item's printed verb says the effort and certainty words of the clause that names it, as the rendering of that
+    clause does. Answers print "the plan will <action_en> <name_en>", and action_zh often holds only the main verb
+    (提速施工, 畅通, 开展, 引育), leaving out the 推动, 着力, 深入 that govern it: "speed up construction" where the plan
+    says "push to speed up construction". Found by the sixth review (2026-12-01); the measure is not counted here,
+    because the verb is printed without it."""
+    by_id = {rec["id"]: rec for rec in records}
+    problems, checked = [], 0
+    for rec in _data_records("items.jsonl"):
+        clause = _item_clause(rec, by_id[rec["sentence"]]["segments"])
+        if len(clause) != 1:
+            problems.append(f"{rec['id']}: named in {len(clause)} clauses of {_key(rec['sentence'])}")
+            continue
+        checked += 1
+        english = " ".join(rec.get(k) or "" for k in ("name_en", "action_en", "certainty_en"))
+        problems += [f"{rec['id']}: {word} of its clause {clause[0]['zh']!r} has no English in {english!r}"
+                     for word in _effort_missing(clause[0]["zh"], english)]
+    assert checked >= 300
+    assert not problems, "\n".join(problems)
+
+
 # A figure's measure says the words of effort and certainty of the clause its value is in ("old residential compounds …
 # on which the district will push to speed up construction"), and 预计 for every figure of its sentence ("expected").
 # Not these: the words govern another part of the clause than what the figure counts.
