@@ -19,7 +19,7 @@ from .framing import notes as framing_notes
 from .index import Index, Unit
 from .items import PlanItem
 from .notice import NoticeFacts, about_document
-from .quotes import EN_GENERIC, EN_QUOTE_BUDGET, clauses, english_span, sentence_end
+from .quotes import EN_GENERIC, EN_QUOTE_BUDGET, best_first, clauses, english_span, sentence_end, says
 from .retrieve import Hit, Query, Retrieval
 from .text import en_tokens, numbers_in, zh_tokens
 from .understand import understand
@@ -231,10 +231,11 @@ class ExtractiveAnswerer:
         elif lead is not None and lead.kind == "gap":  # what the plan lacks, then the part of it nearest the question
             citations = self._citations(chosen, query, budget=EN_QUOTE_BUDGET_AFTER_FIGURE)
         words = (set(query.en_tokens) - EN_GENERIC) | set(query.zh_terms)  # what the question says, in either language
-        answer = self._compose(question, lang, lead, citations, words, year, notes)
+        answer = self._compose(question, lang, lead, citations, words, year, notes, order=query.zh_tokens)
         if unsupported_numbers(answer) and lead is not None:  # never serve a figure no quote carries
             log.warning("direct answer dropped (unsupported numbers %s): %s", unsupported_numbers(answer), lead.text)
-            answer = self._compose(question, lang, None, self._citations(chosen, query), words, year, notes)
+            answer = self._compose(question, lang, None, self._citations(chosen, query), words, year, notes,
+                                   order=query.zh_tokens)
         return answer
 
     def _year(self, citations: list[Citation], retrieval: Retrieval) -> int:
@@ -289,7 +290,8 @@ class ExtractiveAnswerer:
                     focus=[fig.value])
 
     def _compose(self, question: str, lang: str, lead: Lead | None, citations: list[Citation],
-                 terms: set[str] | None = None, year: int | None = None, notes: str = "") -> Answer:
+                 terms: set[str] | None = None, year: int | None = None, notes: str = "",
+                 order: list[str] | None = None) -> Answer:
         year = year or self.plan_year
         several = len(self.documents) > 1
         quoted = citations[:MAX_QUOTED]
@@ -305,7 +307,8 @@ class ExtractiveAnswerer:
             first = says(quoted[0])
             quoted = [quoted[0]] + [c for c in quoted[1:] if says(c) - first]
         if lang == "zh":
-            body = "".join(f"{c.quote.rstrip('。；;，,')} [{c.n}]。" for c in quoted)
+            first = (lambda q: best_first(q, order, self.index.idf.zh)) if order and not lead else (lambda q: q)
+            body = "".join(f"{first(c.quote).rstrip('。；;，,')} [{c.n}]。" for c in quoted)  # the answering one first
             opening = lead_in((c.document for c in quoted), several, year, lang)
             text = f"{lead.text}\n{'原文' if several else '计划原文'}：{body}" if lead else f"{opening}{body}"
             text = f"{notes}{text}" if notes else text
@@ -346,6 +349,7 @@ class ExtractiveAnswerer:
                 full_en = [u.en for u in span if u.en]
                 en = full_en
                 if query.lang == "en" and len(full_en) == len(span):
+                    words = set(query.en_tokens) - EN_GENERIC
                     holds = [tight and bool(focus) and any(f in u.zh for f in focus or []) for u in span]
                     parts = [english_span(u, self.segments.get(u.id), quote, set(query.en_tokens), self.index.idf.en,
                                           budget or EN_QUOTE_BUDGET, focus, tight=any(holds)) for u in span]
@@ -353,7 +357,11 @@ class ExtractiveAnswerer:
                         top = max(said for (_, said), h in zip(parts, holds) if h)
                         parts = [p for p, h in zip(parts, holds) if h or p[1] > top]
                     # sentences of the run that say nothing of the question stay in the card, not in the answer
-                    en = [sentence_end(text) for text, said in parts if said > 0] or [sentence_end(t) for t, _ in parts]
+                    kept = [text for text, said in parts if said > 0] or [t for t, _ in parts]
+                    if not any(holds):  # a quote that is the answer: the sentence that says most of it first
+                        best = max(range(len(kept)), key=lambda i: (says(kept[i], words, self.index.idf.en), -i))
+                        kept = [kept[best]] + kept[:best] + kept[best + 1:]
+                    en = [sentence_end(t) for t in kept]
                 citations.append(Citation(
                     n=len(citations) + 1, id=pid, label=span[0].label, label_en=span[0].label_en,
                     text=self.index.paragraph_text(pid), quote=quote,

@@ -59,6 +59,25 @@ def _slice(text: str, first: str, last: str) -> str:
 
 
 
+def best_first(quote: str, tokens: list[str], weigh: Callable[[str], float]) -> str:
+    """A Chinese quote of several sentences with the one that says most of the question (IDF-weighted) first."""
+    sentences = [p for p in re.split(r"(?<=。)", quote) if p]
+    if len(sentences) < 2:
+        return quote
+    score = [sum(weigh(t) for t in set(tokens) if t in p) for p in sentences]
+    best = max(range(len(sentences)), key=lambda i: (score[i], -i))
+    if best == 0:
+        return quote
+    first = sentences[best].rstrip("。，；,;")
+    rest = sentences[:best] + sentences[best + 1:]
+    return first + "。" + "".join(rest).rstrip("。")
+
+
+def says(text: str, words: set[str], weigh: Callable[[str], float]) -> float:
+    """How much of the question a piece of English says: the IDF weights of the question's words it has."""
+    return sum(weigh(w) for w in words & set(en_tokens(text)))
+
+
 def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str, en_words: set[str],
                  weigh: Callable[[str], float], budget: int = 0, focus: list[str] | None = None,
                  tight: bool = False) -> tuple[str, float]:
@@ -69,7 +88,7 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
     words = en_words - EN_GENERIC
 
     def said(text: str) -> float:
-        return sum(weigh(w) for w in words & set(en_tokens(text)))
+        return says(text, words, weigh)
 
     if not pairs or len(pairs) < 2:
         text = clauses_en(unit.en or "", en_words)

@@ -226,3 +226,19 @@ def test_a_casual_yes_no_question_is_answered_yes_with_what_the_plan_does(assist
     lead, quote = named.answer.split("\n", 1)  # the item asked about, and only its clause quoted
     assert lead == "Yes. In 2024 the plan will complete the middle school on the Zhanbeilou plot [1].", lead
     assert "Tiantuo" not in quote and "Zhanbeilou" in quote
+
+
+def test_a_quote_that_is_the_answer_opens_with_the_sentence_that_says_most_of_it() -> None:
+    from bot.quotes import best_first
+
+    quote = "持续扩大普惠托育服务供给。丰富街道养老服务综合体功能，推动日间照料中心建设。"
+    weights = {"养老": 3.6, "服务": 1.8}
+    moved = best_first(quote, ["养老", "服务"], lambda t: weights.get(t, 0.0))
+    assert moved == "丰富街道养老服务综合体功能，推动日间照料中心建设。持续扩大普惠托育服务供给"
+    assert best_first("只有一句。", ["养老"], lambda t: 1.0) == "只有一句。"  # one sentence: unchanged
+
+
+def test_an_english_quote_that_is_the_answer_opens_with_its_best_sentence(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("What is planned for elderly care?", channel="eval")
+    assert answer.answer.startswith("In 2024 the district will enrich the functions of sub-district elderly care"), \
+        answer.answer[:200]
