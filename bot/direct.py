@@ -299,7 +299,8 @@ class DirectAnswer:
         single = len({cite[i.sentence] for i in pool}) == 1
         rest = [g for g in order if g not in named]
         totals = [t for g in groups.values() for t in [_total(g, items, self.texts)] if t]
-        focus = _focus(pool) + [t.quantity for t in totals if t.quantity]
+        # the quote keeps the clauses of the items named (the groups only counted stay in the card)
+        focus = _focus([i for g in named for i in groups[g]]) + [t.quantity for t in totals if t.quantity]
         if lang == "zh":
             chunks = []
             for n, g in enumerate(named):
