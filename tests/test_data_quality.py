@@ -452,6 +452,29 @@ def test_item_names_use_the_glossary_english(glossary: Glossary) -> None:
     assert not slips, "\n".join(slips)
 
 
+def test_measures_and_actions_name_proper_names_in_their_preferred_form(glossary: Glossary) -> None:
+    """A proper name (place/project/org/programme) in an item's or figure's measure_zh, or in an item's action_zh, is
+    printed in its preferred form when its English names it by one of its forms at all: not "central environmental
+    inspection" where the rendering says "central environmental protection inspection" (中央环保督察, figure
+    `environmental-inspection-round`), not "the municipal government" for the rendering's "Tianjin Municipal Government"
+    (市政府). English that names it by none of its forms ("the district" for 南开, metro lines given by the value) is
+    not this check's business. Found by the seventh review (2026-12-01); name_en has its own, stricter test above."""
+    slips, checked = [], 0
+    for name, pairs in (("items.jsonl", (("measure_zh", "measure_en"), ("action_zh", "action_en"))),
+                        ("figures.jsonl", (("measure_zh", "measure_en"),))):
+        for rec in _data_records(name):
+            for zh_field, en_field in pairs:
+                english = rec.get(en_field) or ""
+                for term in occurring_terms(glossary, rec.get(zh_field) or ""):
+                    if term.kind not in NAME_KINDS or not any(names(english, v) for v in term.en):
+                        continue
+                    checked += 1
+                    if not names(english, term.preferred_en):
+                        slips.append(f"{name} {rec['id']} {en_field} {term.zh}: {english!r} lacks {term.preferred_en!r}")
+    assert checked >= 10
+    assert not slips, "\n".join(slips)
+
+
 def test_items_and_figures_keep_one_quote_style_and_spelling(glossary: Glossary) -> None:
     slips = []
     for name in ("items.jsonl", "figures.jsonl"):
