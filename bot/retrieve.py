@@ -16,7 +16,7 @@ from .bilingual import Glossary
 from .followup import refers_back
 from .documents import label_document, label_years, name_years, years_in
 from .index import ENTRY_SEP, Idf, Index, Unit, unit_of_entry
-from .text import detect_language, en_tokens, has_cjk, normalize, zh_tokens
+from .text import corrections, detect_language, en_tokens, has_cjk, normalize, zh_tokens
 from .understand import Asked, understand
 
 RRF_K = 10
@@ -342,6 +342,7 @@ class HybridSearch:
         alone and with the earlier question, and the two rankings are fused: its own words decide
         the topic ("What about old compounds?"), the context fills in what it leaves out ("那中学呢？")."""
         query = prepare(question, self.glossary, lang)
+        query.en_tokens += [t for t in corrections(query.en_tokens, self.index.idf.df_en) if t not in query.en_tokens]
         searches = [(query, 1.0)]
         if context:
             full = prepare(f"{question} {context}", self.glossary, query.lang)

@@ -6,6 +6,7 @@ import logging
 import re
 import unicodedata
 from functools import lru_cache
+from collections.abc import Mapping
 from typing import Iterable
 
 import jieba
@@ -111,3 +112,30 @@ def detect_language(text: str) -> str:
 def numbers_in(text: str) -> list[str]:
     """The numbers written in a text, commas removed: '2.58 million, 50,000' -> ['2.58', '50000']."""
     return [n.replace(",", "") for n in _NUMBER.findall(text)]
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Whether two words are at most one letter apart: one added, dropped, changed, or two swapped side by side."""
+    if a == b:
+        return True
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                   and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return len(long) - len(short) == 1 and any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def corrections(tokens: Iterable[str], vocabulary: Mapping[str, int], shortest: int = 5) -> list[str]:
+    """The documents' words that misspelt question words stand for ("waterloging" -> "waterlogg", "staion" ->
+    "station"): for a word of at least ``shortest`` letters the documents never use, the most frequent of their
+    words one letter away."""
+    found: list[str] = []
+    for token in tokens:
+        if len(token) < shortest or not token.isalpha() or token in vocabulary:
+            continue
+        near = [w for w in vocabulary if abs(len(w) - len(token)) <= 1 and len(w) >= 4 and w[0] == token[0]
+                and one_edit(token, w)]
+        if near:
+            found.append(max(near, key=lambda w: (vocabulary[w], w)))
+    return found

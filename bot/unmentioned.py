@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from .index import Unit
 from .retrieve import Query
-from .text import EN_STOP, en_tokens, zh_tokens
+from .text import EN_STOP, en_tokens, one_edit, zh_tokens
 
 UNMENTIONED_COVERAGE = 0.6  # a best sentence saying this much of the question is about what was asked
 _NOUN_FLAGS = {"n", "nz", "ns", "nt", "nl", "ng", "eng"}
@@ -28,18 +28,9 @@ def _near(word: str, vocabulary: Mapping[str, int]) -> bool:
             return True  # diabetic / diabet
         if abs(len(other) - len(word)) > 1 or other[0] != word[0] and other[-1] != word[-1]:
             continue
-        if _one_edit(word, other):
+        if one_edit(word, other):
             return True
     return False
-
-
-def _one_edit(a: str, b: str) -> bool:
-    if a == b:
-        return True
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) == 1
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def _unknown(word: str, df_en: Mapping[str, int], plan_text_en: str) -> bool:

@@ -1,4 +1,4 @@
-from bot.text import detect_language, en_tokens, normalize, zh_tokens
+from bot.text import corrections, detect_language, en_tokens, normalize, one_edit, zh_tokens
 
 
 def test_traditional_and_full_width_are_normalised() -> None:
@@ -19,3 +19,15 @@ def test_tokens() -> None:
     assert "老旧" in zh_tokens("今年改造多少个老旧小区？") or "老旧小区" in zh_tokens("今年改造多少个老旧小区？")
     assert "今年" not in zh_tokens("今年改造多少个老旧小区？")
     assert en_tokens("Which schools are completed?") == ["school", "complet"]
+
+
+def test_a_misspelt_english_word_is_read_as_the_documents_word_one_letter_away() -> None:
+    vocabulary = {"waterlogg": 3, "station": 5, "statin": 1, "school": 9, "fix": 4}
+    assert corrections(en_tokens("how many waterloging points at the staion"), vocabulary) == ["waterlogg", "station"]
+    assert corrections(["fixd", "school", "parks"], vocabulary) == []  # short words, known words, nothing near
+    assert one_edit("staion", "station") and one_edit("sohcol", "school") is False and one_edit("form", "from")
+
+
+def test_a_typo_question_finds_the_figure_it_asks_for(assistant) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask("how many waterloging points get fixd", channel="eval")
+    assert "waterlogging spots" in answer.direct and "39 spots" in answer.direct, answer.direct
