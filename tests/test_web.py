@@ -645,3 +645,203 @@ def test_the_ask_event_sends_what_gradios_own_conversion_would(tmp_path: Path) -
             assert out[0] == typed and out[3]
         done = queue_event(client, event_index(demo, "respond"), ["q", history, None, "fr"], "visit")
         assert done.get("success") is False  # a language the radio does not offer: refused, as its preprocess does
+
+
+# ---------------------------------------------------------------- per-request work of the server (issue 13)
+
+
+def _record(args: tuple[Any, ...]) -> logging.LogRecord:
+    return logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', args, None)
+
+
+@pytest.mark.parametrize("clients", [False, True])
+def test_access_lines_are_uvicorns_own_without_its_record_copies(fake_settings: Settings, clients: bool) -> None:
+    """The access logger uvicorn's request cycle gets (``AccessLines``) makes the record Logger.info would (same
+    caller, line, function, message; the privacy filter applied), and the quick formatter writes the line uvicorn's
+    AccessFormatter writes, coloured or not, for any status."""
+    from uvicorn.logging import AccessFormatter
+
+    from bot.web import server as web_server
+
+    config = web_server.server_config(lambda *_: None, fake_settings, log_level="info")
+    web_server.install_access_log(fake_settings.with_(access_log_clients=clients))
+    assert config.http.__name__ == "GuardedProtocol"
+    access = logging.getLogger("uvicorn.access")
+    quick = access.handlers[0].formatter
+    assert type(quick).__name__ == "QuickAccessFormatter" and isinstance(quick, AccessFormatter)
+    for colours in (False, True):
+        theirs = AccessFormatter(quick._fmt, use_colors=colours)
+        ours = web_server.quick_access_formatter(AccessFormatter(quick._fmt, use_colors=colours))
+        for status in (200, 201, 304, 404, 413, 429, 499, 503, 599, 999):
+            for args in (("127.0.0.1:5000", "GET", "/ok", "1.1", status), ("-", "POST", "/gradio_api/queue/join",
+                                                                              "1.0", status)):
+                assert ours.format(_record(args)) == theirs.format(_record(args)), (colours, status)
+    assert web_server.quick_access_formatter(logging.Formatter("%(message)s")).__class__ is logging.Formatter
+
+    seen = Lines()
+    access.addHandler(seen)
+    try:
+        line = ("127.0.0.9:4242", "GET", "/gradio_api/queue/data?session_hash=resident-secret", "1.1", 200)
+        for logger in (access, web_server.access_lines()):
+            logger.info('%s - "%s %s HTTP/%s" %d', *line)  # one call site for both
+    finally:
+        access.removeHandler(seen)
+    via_logging, via_ours = seen.records
+    fields = ("name", "levelno", "levelname", "pathname", "filename", "module", "lineno", "funcName", "msg", "args")
+    assert {f: getattr(via_ours, f) for f in fields} == {f: getattr(via_logging, f) for f in fields}
+    assert via_ours.funcName == "test_access_lines_are_uvicorns_own_without_its_record_copies"
+    text = quick.format(via_ours)
+    assert "resident-secret" not in text and ("127.0.0.9" in text) is clients, text
+
+
+class Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_trusted_proxies_are_parsed_once_and_exempt_the_same_connections() -> None:
+    """The per-client connection cap's exemption, cached per (client, FORWARDED_ALLOW_IPS), says what parsing the
+    setting on every connection said."""
+    import ipaddress
+
+    from bot.web.server import _exempt, _trusted
+
+    def before(forwarded: Any, host: str) -> bool:  # the per-connection code this replaced
+        items = forwarded if isinstance(forwarded, list) else str(forwarded).split(",")
+        nets = []
+        for item in (i.strip() for i in items):
+            if item == "*":
+                return True
+            try:
+                nets.append(ipaddress.ip_network(item, strict=False))
+            except ValueError:
+                continue
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return True
+        return any(address in net for net in nets)
+
+    settings = ["127.0.0.1,::1", "127.0.0.1, ::1", "*", "10.0.0.0/8,unix:/tmp/s", ["192.168.1.7", " ::1 "], "", "x,*"]
+    hosts = ["127.0.0.1", "127.0.0.2", "::1", "10.2.3.4", "192.168.1.7", "203.0.113.5", "::ffff:127.0.0.1", "name"]
+    for forwarded in settings:
+        for host in hosts:
+            assert _exempt(host, _trusted(forwarded)) is before(forwarded, host), (forwarded, host)
+
+
+def test_an_accepted_request_builds_no_error_response(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LimitsMiddleware builds its 413 only for a body it refuses (a JSONResponse each request cost ~4 µs)."""
+    import asyncio
+
+    from bot.web import http as web_http
+
+    built: list[int] = []
+    real_error = web_http.error
+    monkeypatch.setattr(web_http, "error", lambda status, *a, **k: built.append(status) or real_error(status, *a, **k))
+    sent: list[dict[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        body = await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body.get("body", b"")})
+
+    async def call(path: str, headers: list[tuple[bytes, bytes]], chunks: list[bytes]) -> int:
+        sent.clear()
+        queue = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
+
+        async def receive() -> Any:
+            return queue.pop(0)
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        middleware = web_http.LimitsMiddleware(app, web_http.RateLimiter(1_000_000))
+        scope = {"type": "http", "path": path, "method": "POST", "headers": headers, "client": ("127.0.0.1", 1)}
+        await middleware(scope, receive, send)
+        return int(sent[0]["status"])
+
+    small = [(b"content-type", b"application/json"), (b"content-length", b"2")]
+    assert asyncio.run(call("/api/ask", small, [b"{}"])) == 200
+    assert asyncio.run(call("/gradio_api/queue/join", small, [b"{}"])) == 200
+    assert asyncio.run(call("/gradio_api/queue/join", [(b"transfer-encoding", b"chunked")], [b"{", b"}"])) == 200
+    assert sent[-1]["body"] == b"{}" and built == []
+    big = [(b"content-length", str(web_http.API_BODY_LIMIT + 1).encode())]
+    assert asyncio.run(call("/api/ask", big, [b""])) == 413 and built == [413]
+    chunked = [b"x" * 40_000, b"x" * 40_000]
+    assert asyncio.run(call("/api/ask", [(b"transfer-encoding", b"chunked")], chunked)) == 413 and built == [413, 413]
+    assert b"64 KB" in sent[-1]["body"]
+
+
+def test_the_security_headers_policy_is_content_security_policy() -> None:
+    """Built once per kind of path, the Content-Security-Policy is what ``content_security_policy`` gives the path."""
+    from bot.web.http import SecurityHeadersMiddleware, content_security_policy
+
+    paths = ["/", "", "/api/ask", "/api/", "/api", "/apix", "/plan", "/plan/", "/widget", "/widget/", "/widget.js",
+             "/gradio_api/queue/join", "/config", "/staff/sign-in", "/docs", "/static/app.css", "/api/staff/feedback"]
+    for origins in ((), ("https://portal.example", "https://other.example")):
+        middleware = SecurityHeadersMiddleware(lambda *_: None, origins)
+        for path in paths:
+            assert middleware.policy(path) == content_security_policy(path, origins).encode(), (path, origins)
+
+
+def _reached(router: Any, path: str, method: str) -> tuple[str, Any]:
+    """Which route a request reaches, by Starlette's rule (the first full match, else the first partial one) over
+    the routes as FastAPI walks them (an included router's routes in its own order)."""
+    from starlette.routing import Match
+
+    scope = {"type": "http", "path": path, "method": method, "headers": [], "query_string": b"", "root_path": ""}
+
+    def walk(routes: list[Any]) -> tuple[Match, Any]:
+        partial = None
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            match, found = walk(inner.routes) if inner is not None else (route.matches(dict(scope))[0], route)
+            if match == Match.FULL:
+                return match, found
+            if match == Match.PARTIAL and partial is None:
+                partial = found
+        return (Match.PARTIAL, partial) if partial is not None else (Match.NONE, None)
+
+    match, route = walk(router.routes)
+    return match.name, (getattr(route, "path", None), getattr(route, "endpoint", route))
+
+
+def test_gradios_hot_routes_first_reach_the_same_route_for_every_request() -> None:
+    """The join and data routes of every chat question move to the front of Gradio's routes; every path Gradio
+    serves, its variants and the hot paths themselves reach the same route, partial (405) or full, as before."""
+    import re as _re
+
+    import gradio as gr
+    from gradio.routes import App
+
+    from bot.web.gradio_guard import HOT_ROUTES, GradioGuard, hot_routes_first
+
+    with gr.Blocks() as demo:
+        box = gr.Textbox()
+        box.submit(lambda x: x, box, box, api_name="ask")
+    app = App.create_app(demo)
+    paths: set[str] = set(HOT_ROUTES)
+    for route in [r for top in app.router.routes for r in getattr(getattr(top, "original_router", None), "routes",
+                                                                    [top])]:
+        path = getattr(route, "path", "") or "/"
+        for sample in ("x", "a/b.txt", "queue/join"):
+            concrete = _re.sub(r"\{[^}]+\}", sample, path)
+            paths |= {concrete, concrete.rstrip("/") + "/", concrete.rstrip("/") or "/"}
+    paths |= {p + "x" for p in HOT_ROUTES} | {"/gradio_api/queue", "/gradio_api/queue/", "/nowhere"}
+    methods = ("GET", "POST", "HEAD", "PUT")
+    before = {(p, m): _reached(app.router, p, m) for p in sorted(paths) for m in methods}
+    assert before[(HOT_ROUTES[0], "POST")][0] == "FULL" and before[(HOT_ROUTES[1], "GET")][0] == "FULL"
+    GradioGuard(app, demo, refusals=lambda _: 0.0, calls=lambda _: 0.0)  # what the app does with Gradio's app
+    included = next(r.original_router for r in app.router.routes if getattr(r, "original_router", None))
+    assert [r.path for r in included.routes[:2]] == list(HOT_ROUTES)
+    assert {(p, m): _reached(app.router, p, m) for p in sorted(paths) for m in methods} == before
+    assert sorted(hot_routes_first(app.router)) == sorted(HOT_ROUTES)  # again: nothing else moves
+    assert [r.path for r in included.routes[:2]] == list(HOT_ROUTES)
+    with TestClient(app) as client:  # FastAPI's own routing after the move
+        assert client.get("/gradio_api/queue/join").status_code == 405
+        assert client.post("/gradio_api/queue/join", json={}).status_code == 422
+        assert client.get("/config").status_code == 200

@@ -12,7 +12,8 @@ sits between our app and Gradio's (``guard_gradio``) and
 - rate-limits every POST per client (``calls``) and every refused request against the API's own budget
   (``refusals``);
 - turns anything Gradio still raises on a request into a 400 with one log line, and the tracebacks Gradio prints
-  for a failed event into one log line (a traceback stays when the failure is in our own code).
+  for a failed event into one log line (a traceback stays when the failure is in our own code);
+- puts the two routes of every chat question (``HOT_ROUTES``) first in Gradio's router (``hot_routes_first``).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ CALL_RESULT = re.compile(r"^/gradio_api/call(?:/v2)?/(?P<name>[^/]+)/[^/]+/?$")
 JSON_ROUTES = ("/gradio_api/queue/join", "/gradio_api/component_server", "/gradio_api/component_server/",
                "/gradio_api/cancel", "/gradio_api/reset", "/gradio_api/reset/")
 MAX_SESSION_HASH = 200
+HOT_ROUTES = ("/gradio_api/queue/join", "/gradio_api/queue/data")  # the two requests of every chat question
 BOT_PACKAGE = str(Path(__file__).resolve().parent.parent)
 
 
@@ -64,6 +66,8 @@ class GradioGuard:
         self.calls = calls
         if hasattr(app, "add_exception_handler"):  # Gradio's own error middleware answers with ours, not a 500
             app.add_exception_handler(Exception, _bad_request)
+        if getattr(app, "router", None) is not None:
+            hot_routes_first(app.router)
 
     def __getattr__(self, name: str) -> Any:  # routes, state, ... of Gradio's app, for whoever looks
         return getattr(self.app, name)
@@ -185,6 +189,32 @@ class GradioGuard:
                 except (OSError, ValueError, RuntimeError):
                     continue
         return False
+
+
+def hot_routes_first(router: Any, paths: tuple[str, ...] = HOT_ROUTES) -> list[str]:
+    """Move the routes of ``paths`` to the front of the route list that holds them (Gradio's router, or the router
+    it includes), where that cannot change what any request reaches: such a route has no path parameters, so it
+    matches its own path only, and it moves only when no route before it matches that path (else it stays). Gradio
+    lists them ~36th of 63, and FastAPI walks the list twice per request (to match, then to handle), ~1.5 µs a route
+    each time: ~0.1 ms per request, two requests per question. Returns the paths moved."""
+    moved: list[str] = []
+    lists = [router] + [r.original_router for r in getattr(router, "routes", [])
+                        if getattr(r, "original_router", None) is not None]  # FastAPI's included routers
+    for owner in lists:
+        routes = getattr(owner, "routes", None)
+        if not isinstance(routes, list):
+            continue
+        before = len(moved)
+        for path in reversed(paths):  # each to the front: they end in the order of ``paths``
+            at = next((i for i, r in enumerate(routes) if getattr(r, "path", None) == path), None)
+            if at is None or "{" in path or not all(
+                    getattr(r, "path_regex", None) is not None and not r.path_regex.match(path) for r in routes[:at]):
+                continue
+            routes.insert(0, routes.pop(at))
+            moved.append(path)
+        if len(moved) > before and hasattr(owner, "_mark_routes_changed"):  # FastAPI caches included routes
+            owner._mark_routes_changed()
+    return moved
 
 
 def guard_gradio(app: Any, blocks: Any, refusals: Callable[[str], float], calls: Callable[[str], float]) -> None:

@@ -240,11 +240,10 @@ class LimitsMiddleware:
                 return
         limit = API_BODY_LIMIT if is_api else PAGE_BODY_LIMIT
         headers = dict(scope["headers"])
-        too_large = error(413, "body_too_large", f"the request body is larger than {limit // 1024} KB")
         length = headers.get(b"content-length")
         if length is not None:
             if not length.isdigit() or int(length) > limit:
-                await too_large(scope, receive, send)
+                await too_large(limit)(scope, receive, send)
                 return
         elif b"transfer-encoding" in headers:  # chunked: read up to the limit before the app parses anything
             chunks: list[bytes] = []
@@ -256,12 +255,17 @@ class LimitsMiddleware:
                 chunks.append(message.get("body", b""))
                 size += len(chunks[-1])
                 if size > limit:
-                    await too_large(scope, receive, send)
+                    await too_large(limit)(scope, receive, send)
                     return
                 if not message.get("more_body", False):
                     break
             receive = replay_body(b"".join(chunks), receive)
         await self.app(scope, receive, send)
+
+
+def too_large(limit: int) -> JSONResponse:
+    """The 413 for a body over ``limit`` bytes (built only when one is refused: a JSONResponse costs ~4 µs)."""
+    return error(413, "body_too_large", f"the request body is larger than {limit // 1024} KB")
 
 
 def replay_body(body: bytes, receive: Receive) -> Receive:
@@ -298,12 +302,21 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, allowed_origins: tuple[str, ...]) -> None:
         self.app = app
         self.allowed_origins = allowed_origins
+        # the policy depends on the path only as far as these four kinds go: each is built once
+        self._csp = {kind: content_security_policy(kind, allowed_origins).encode()
+                     for kind in ("/api/", "/plan", "/widget", "/")}
+
+    def policy(self, path: str) -> bytes:
+        """``content_security_policy(path, allowed_origins)``, encoded."""
+        if path.startswith("/api/"):
+            return self._csp["/api/"]
+        return self._csp[path] if path in ("/plan", "/widget") else self._csp["/"]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = content_security_policy(scope["path"], self.allowed_origins).encode()
+        csp = self.policy(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

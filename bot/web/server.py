@@ -10,7 +10,7 @@ its headers or half its body: a few hundred such connections hold the server. He
   ``MAX_CONNECTIONS_PER_CLIENT`` from one address (a trusted proxy, FORWARDED_ALLOW_IPS, is exempt: every resident
   comes through it);
 - access log lines carry no client address and no query string (``BOT_ACCESS_LOG_CLIENTS=on`` brings the
-  address back for operators).
+  address back for operators), written as uvicorn writes them, without its per-line record copies.
 
 Behind a reverse proxy (nginx, Caddy) the proxy's own limits apply first; these are the floor when there is none.
 """
@@ -18,8 +18,10 @@ Behind a reverse proxy (nginx, Caddy) the proxy's own limits apply first; these 
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import logging
+import sys
 from typing import Any
 
 from ..config import Settings
@@ -55,27 +57,130 @@ class PrivateAccessLog(logging.Filter):
         return True
 
 
+class AccessLines:
+    """What uvicorn's request cycle logs its access line through (``access_logger.info(msg, *args)``): the same
+    record, handed to the same logger (its level, filters — ``PrivateAccessLog`` — and handlers), without logging's
+    walk up the stack for the caller: the caller is the frame one up, which is what that walk finds (file, line,
+    function). With ``quick_access_formatter`` an access line costs ~8 µs instead of ~13.5 µs (in a loop; about
+    twice that in the server), and a chat question is two requests, two lines."""
+
+    __slots__ = ("logger",)
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+
+    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
+        logger = self.logger
+        if kwargs:  # not what uvicorn sends: logging's own path, one frame further up
+            logger.info(msg, *args, **{"stacklevel": 2, **kwargs})
+            return
+        if not logger.isEnabledFor(logging.INFO):
+            return
+        if logging._srcfile:  # type: ignore[attr-defined]  # what Logger._log does when it is None
+            frame = sys._getframe(1)
+            where: tuple[str, int, str] = (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
+        else:
+            where = ("(unknown file)", 0, "(unknown function)")
+        logger.handle(logger.makeRecord(logger.name, logging.INFO, where[0], where[1], msg, args, None, where[2]))
+
+    def __getattr__(self, name: str) -> Any:  # anything else a cycle might ask of its logger
+        return getattr(self.logger, name)
+
+
+def quick_access_formatter(formatter: logging.Formatter) -> logging.Formatter:
+    """The same lines as uvicorn's AccessFormatter without its two ``copy.copy`` of every record (~5 µs a line):
+    one dict of the record's fields and the line's (``levelprefix``, ``client_addr``, ``request_line``,
+    ``status_code``) formatted by the same format string; the status phrases looked up once. Coloured output
+    (a terminal) keeps uvicorn's own code."""
+    from uvicorn.logging import AccessFormatter
+
+    if type(formatter) is not AccessFormatter:  # an operator's own log configuration: left as it is
+        return formatter
+
+    class QuickAccessFormatter(AccessFormatter):
+        phrases: dict[int, str] = {}
+
+        def formatMessage(self, record: logging.LogRecord) -> str:
+            args = record.args
+            if self.use_colors or not isinstance(args, tuple) or len(args) != 5:
+                return super().formatMessage(record)
+            client_addr, method, full_path, http_version, status_code = args
+            code = int(status_code)  # type: ignore[call-overload]
+            status = self.phrases.get(code)
+            if status is None:
+                status = self.get_status_code(code)
+                if 100 <= code < 600:
+                    self.phrases[code] = status
+            values = dict(record.__dict__)
+            values["levelprefix"] = record.levelname + ":" + " " * (8 - len(record.levelname))
+            values["client_addr"] = client_addr
+            values["request_line"] = f"{method} {full_path} HTTP/{http_version}"
+            values["status_code"] = status
+            view = logging.LogRecord.__new__(logging.LogRecord)
+            view.__dict__ = values
+            return self._style.format(view)
+
+    quick = QuickAccessFormatter(formatter._fmt, formatter.datefmt, use_colors=formatter.use_colors)
+    quick._style = formatter._style  # the same style object: its format string and defaults
+    return quick
+
+
+_ACCESS_LINES: AccessLines | None = None
+
+
 def install_access_log(settings: Settings) -> None:
-    """Filters on uvicorn's loggers (call after uvicorn configured logging, i.e. after ``uvicorn.Config``)."""
+    """Filters on uvicorn's loggers, the quick formatter on the access log's handlers (call after uvicorn
+    configured logging, i.e. after ``uvicorn.Config``)."""
     for name in ("uvicorn.access", "uvicorn.error"):
         logger = logging.getLogger(name)
         for old in [f for f in logger.filters if isinstance(f, PrivateAccessLog)]:
             logger.removeFilter(old)
         logger.addFilter(PrivateAccessLog(clients=settings.access_log_clients))
+    for handler in logging.getLogger("uvicorn.access").handlers:
+        if handler.formatter is not None:
+            handler.setFormatter(quick_access_formatter(handler.formatter))
 
 
-def _trusted(forwarded_allow_ips: Any) -> tuple[bool, list[Any]]:
-    """(everyone is trusted, the trusted networks) from uvicorn's forwarded_allow_ips."""
+def access_lines() -> AccessLines:
+    global _ACCESS_LINES
+    if _ACCESS_LINES is None:
+        _ACCESS_LINES = AccessLines(logging.getLogger("uvicorn.access"))
+    return _ACCESS_LINES
+
+
+def _trusted(forwarded_allow_ips: Any) -> tuple[str, ...]:
+    """uvicorn's forwarded_allow_ips as the key ``_exempt`` is cached by (it is parsed once per value, not on every
+    connection: ~7 µs)."""
     items = forwarded_allow_ips if isinstance(forwarded_allow_ips, list) else str(forwarded_allow_ips).split(",")
+    return tuple(str(i).strip() for i in items)
+
+
+@functools.lru_cache(maxsize=16)
+def _trusted_nets(items: tuple[str, ...]) -> tuple[bool, tuple[Any, ...]]:
+    """(everyone is trusted, the trusted networks) from forwarded_allow_ips' items."""
     nets = []
-    for item in (i.strip() for i in items):
+    for item in items:
         if item == "*":
-            return True, []
+            return True, ()
         try:
             nets.append(ipaddress.ip_network(item, strict=False))
         except ValueError:
             continue  # a unix socket path or a host name: not an address to match
-    return False, nets
+    return False, tuple(nets)
+
+
+@functools.lru_cache(maxsize=4096)
+def _exempt(host: str, trusted: tuple[str, ...]) -> bool:
+    """A connection from ``host`` is not counted against the per-client cap: it comes from a trusted proxy (or is
+    not an address)."""
+    everyone, nets = _trusted_nets(trusted)
+    if everyone:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return any(address in net for net in nets)
 
 
 def protocol_class() -> type:
@@ -87,9 +192,10 @@ def protocol_class() -> type:
 
         def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:
             super().__init__(config, *args, **kwargs)
+            self.access_logger = access_lines()  # type: ignore[assignment]  # access_log was read off the logger
             self._deadline: asyncio.TimerHandle | None = None
             self._peer: str | None = None
-            self._all_trusted, self._trusted_nets = _trusted(config.forwarded_allow_ips)
+            self._trusted = _trusted(config.forwarded_allow_ips)
 
         def _arm(self, seconds: float, what: str) -> None:
             self._disarm()
@@ -109,19 +215,10 @@ def protocol_class() -> type:
                 self.transport.write(_REQUEST_TIMEOUT)
             self.transport.close()
 
-        def _exempt(self, host: str) -> bool:
-            if self._all_trusted:
-                return True
-            try:
-                address = ipaddress.ip_address(host)
-            except ValueError:
-                return True
-            return any(address in net for net in self._trusted_nets)
-
         def connection_made(self, transport: Any) -> None:  # type: ignore[override]
             super().connection_made(transport)
             host = self.client[0] if self.client else None
-            if host is not None and not self._exempt(host):
+            if host is not None and not _exempt(host, self._trusted):
                 count = self._per_client.get(host, 0) + 1
                 self._per_client[host] = count
                 self._peer = host
