@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+import jieba
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
@@ -300,6 +301,7 @@ class HybridSearch:
         self.dense_k = min(dense_k, max(1, index.manifest.entries))
         self.years = YearIndex(index.units)
         self.zh_only = np.array([not u.en for u in index.units], dtype=bool)  # sentences without a rendering
+        self.words = {w for u in index.units for w in jieba.lcut(u.zh)}  # the plan's words, names kept whole
 
     def _lists(self, query: Query) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Dense (best cosine per sentence), BM25-zh and BM25-en scores for one query."""
@@ -337,15 +339,22 @@ class HybridSearch:
         lift = self.zh_only & (zh_sim > 0)
         dense[lift] = zh_sim[lift] + max(gap, 0.0)
 
+    def _ready(self, query: Query) -> Query:
+        """Misspelt English words also as the documents' word one letter away; an everyday Chinese word the glossary
+        reads as a plan term (马路 -> 道路) searched as that term, not matched inside a name (六马路)."""
+        query.en_tokens += [t for t in corrections(query.en_tokens, self.index.idf.df_en) if t not in query.en_tokens]
+        whole = {t for t in query.aliases if not any(t != v and t in v for v in query.aliases)}  # 过日子, not 日子
+        query.zh_tokens = [t for t in query.zh_tokens if t not in whole or t in self.words]
+        return query
+
     def run(self, question: str, lang: str = "auto", k: int = 8, context: str = "") -> Retrieval:
         """Search for a question. A follow-up (``context`` = the earlier question) is searched twice,
         alone and with the earlier question, and the two rankings are fused: its own words decide
         the topic ("What about old compounds?"), the context fills in what it leaves out ("那中学呢？")."""
-        query = prepare(question, self.glossary, lang)
-        query.en_tokens += [t for t in corrections(query.en_tokens, self.index.idf.df_en) if t not in query.en_tokens]
+        query = self._ready(prepare(question, self.glossary, lang))
         searches = [(query, 1.0)]
         if context:
-            full = prepare(f"{question} {context}", self.glossary, query.lang)
+            full = self._ready(prepare(f"{question} {context}", self.glossary, query.lang))
             own = len(dict.fromkeys(query.zh_tokens)) + len(dict.fromkeys(en_tokens(query.text)))
             if refers_back(question) or own == 0:  # "What will that land be used for?": the context names the topic
                 searches = [(query, FOLLOWUP_OWN[0]), (full, 1.0)]

@@ -243,3 +243,9 @@ def test_an_english_quote_that_is_the_answer_opens_with_its_best_sentence(assist
     answer = assistant.ask("What is planned for elderly care?", channel="eval")
     assert answer.answer.startswith("In 2024 the district will enrich the functions of sub-district elderly care"), \
         answer.answer[:200]
+
+
+def test_an_everyday_word_is_searched_as_its_plan_term_not_inside_a_name(assistant) -> None:  # type: ignore[no-untyped-def]
+    """马路 (the glossary reads it as 道路) must not find 六马路地块小学 through the sub-word 马路."""
+    answer = assistant.ask("听说区里今年要整修一批马路，一共几条啊？", channel="eval")
+    assert "10" in answer.direct and "道路" in answer.direct and "六马路" not in answer.answer, answer.answer
