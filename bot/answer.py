@@ -21,7 +21,7 @@ from .items import PlanItem
 from .notice import NoticeFacts, about_document
 from .quotes import EN_GENERIC, EN_QUOTE_BUDGET, best_first, clauses, english_span, sentence_end, says
 from .retrieve import Hit, Query, Retrieval
-from .text import en_tokens, numbers_in, zh_tokens
+from .text import en_tokens, numbers_in, spelled_numbers, zh_tokens
 from .understand import understand
 from .unmentioned import missing_thing
 
@@ -426,6 +426,6 @@ def unsupported_numbers(answer: Answer) -> list[str]:
     text = re.sub(r"\[\d+\]", " ", answer.answer)
     sources = " ".join(f"{c.quote} {c.quote_en or ''} {c.document.title if c.document else ''} "
                        f"{c.document.year if c.document else ''}" for c in answer.citations)
-    allowed = set(numbers_in(sources))
+    allowed = set(numbers_in(sources)) | set(spelled_numbers(sources))  # "three paired counties" gives 3
     allowed |= answer.derived
     return [n for n in numbers_in(text) if n not in allowed and n != "12345"]

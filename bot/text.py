@@ -114,6 +114,18 @@ def numbers_in(text: str) -> list[str]:
     return [n.replace(",", "") for n in _NUMBER.findall(text)]
 
 
+_EN_NUMBER_WORDS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven "
+                                                      "twelve".split())}
+_ZH_DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九十")} | {"两": "2"}
+_ZH_COUNTED = re.compile(r"(?<![一二两三四五六七八九十])([一二两三四五六七八九十])(?=[个所家条处项宗座年批轮类支只名])")
+
+
+def spelled_numbers(text: str) -> list[str]:
+    """Small numbers written as words — "three paired counties", "三个结对县", "三年行动" — as digits."""
+    words = [_EN_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _EN_NUMBER_WORDS]
+    return words + [_ZH_DIGITS[m.group(1)] for m in _ZH_COUNTED.finditer(text)]
+
+
 def one_edit(a: str, b: str) -> bool:
     """Whether two words are at most one letter apart: one added, dropped, changed, or two swapped side by side."""
     if a == b:

@@ -1,4 +1,4 @@
-from bot.text import corrections, detect_language, en_tokens, normalize, one_edit, zh_tokens
+from bot.text import corrections, detect_language, en_tokens, normalize, one_edit, spelled_numbers, zh_tokens
 
 
 def test_traditional_and_full_width_are_normalised() -> None:
@@ -31,3 +31,9 @@ def test_a_misspelt_english_word_is_read_as_the_documents_word_one_letter_away()
 def test_a_typo_question_finds_the_figure_it_asks_for(assistant) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask("how many waterloging points get fixd", channel="eval")
     assert "waterlogging spots" in answer.direct and "39 spots" in answer.direct, answer.direct
+
+
+def test_small_numbers_written_as_words_are_read_as_digits() -> None:
+    assert spelled_numbers("the three paired counties in Gansu") == ["3"]
+    assert spelled_numbers("全力推进甘肃三个结对县乡村振兴，两所学校") == ["3", "2"]
+    assert spelled_numbers("“十四五”规划，十二届四次全会") == []  # names and ordinals of sessions, not counts
