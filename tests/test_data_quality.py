@@ -721,3 +721,47 @@ def test_items_and_figures_keep_the_plans_等_as_an_open_list(glossary: Glossary
                                             f"list: {text!r}")
     assert checked >= 2
     assert not problems, "\n".join(problems)
+
+
+# Answers print an item as "In 2024 the plan will <certainty_en> <action_en> <name_en>" (the certainty only when the
+# verb does not already start with it). The linked-data sweep (2026-12-01) found fields that cannot be read in that
+# frame: a word said twice across the seam ("finish the expansion" + "expansion of …", "provide care and support for"
+# + "care and support for recipients …"), a name worded as a measure that says the verb again ("build or upgrade 4
+# pocket parks to be built or upgraded") and a hedge that is not an adverb or a verb after "will" ("will seek (not
+# assured) seek support from", "will explore (tentative) tap …", "will expected complete construction …").
+_SEAM_WORD = re.compile(r"[a-z0-9'’-]+")
+_RESTATED = re.compile(r"\b(to be|will be|whose)\b", re.I)  # "pocket parks to be built or upgraded" after "build or upgrade"
+
+
+def _seam_repeats(action: str, name: str) -> str:
+    """The words that action_en ends with and name_en starts with again, if any ("expansion", "care and support for")."""
+    left, right = _SEAM_WORD.findall(action.lower()), _SEAM_WORD.findall(name.lower())
+    for k in range(min(len(left), len(right), 6), 0, -1):
+        if left[-k:] == right[:k]:
+            return " ".join(right[:k])
+    return ""
+
+
+def _printed_hedge(rec: dict) -> str:
+    certainty, action = rec.get("certainty_en") or "", rec.get("action_en") or ""
+    return certainty if certainty and not action.startswith(certainty) else ""
+
+
+def test_item_fields_read_as_one_sentence_in_the_answer_frame() -> None:
+    problems, hedges = [], 0
+    for rec in _data_records("items.jsonl"):
+        repeated = _seam_repeats(rec.get("action_en") or "", rec["name_en"])
+        if repeated:
+            problems.append(f"{rec['id']}: {repeated!r} twice in {rec.get('action_en')!r} + {rec['name_en']!r}")
+        if _RESTATED.search(rec["name_en"]):  # a measure's wording: the verb is printed before it already
+            problems.append(f"{rec['id']}: name {rec['name_en']!r} says its verb again after {rec.get('action_en')!r}")
+        hedge = _printed_hedge(rec)
+        if hedge:
+            hedges += 1
+            first = hedge.split()[0].lower()
+            if "(" in hedge or first.endswith("ed"):
+                problems.append(f"{rec['id']}: 'will {hedge} {rec.get('action_en')}' is not English after 'will'")
+    assert _seam_repeats("finish the expansion", "expansion of Xiyingmenwai Primary School") == "expansion"
+    assert not _seam_repeats("finish", "the expansion of Xiyingmenwai Primary School")
+    assert hedges >= 3
+    assert not problems, "\n".join(problems)
