@@ -11,6 +11,7 @@ from .retrieve import Query
 from .text import EN_STOP, en_tokens, one_edit, zh_tokens
 
 UNMENTIONED_COVERAGE = 0.6  # a best sentence saying this much of the question is about what was asked
+_OWN = {"my", "our", "your", "his", "her", "their"}
 _NOUN_FLAGS = {"n", "nz", "ns", "nt", "nl", "ng", "eng"}
 _VERB_FORM = re.compile(r"(ing|ed|ly|able|ible)$|^(due|find|get|got|make|made|take|took|give|gave|keep|kept|after|"
                         r"before|about|around|into|onto|upon|within|without|through|across|near|really|still|known|"
@@ -62,6 +63,9 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
     for i in range(len(words)):
         w = words[i].lower()
         stem = en_tokens(w)[0] if en_tokens(w) else w
+        before = words[i - 1].lower() if i else ""
+        if before in _OWN:  # "for my kids": the resident's own situation, not the thing asked about
+            continue
         if len(w) > 2 and w not in EN_STOP and not _VERB_FORM.search(w) and not df_en.get(stem) \
                 and not re.search(rf"\b{re.escape(w)}", plan_text_en) \
                 and not _near(stem, near_en):

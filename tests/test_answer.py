@@ -171,7 +171,7 @@ def test_notice_facts_are_answered_and_cited(assistant) -> None:  # type: ignore
     "计划里提到新质生产力了吗？", "区级品牌高中建设今年启动吗？", "地贴7号线在建吗", "金庄花园门口一下大雨就淹，今年能治一治吗？",
     "Is Nankai trying to become a carbon peaking pilot?", "Will I be able to get government approvals done closer to home?",
     "is the Liumalu primery school finishd this yr", "Is the district setting up any top-tier high schools?",
-    "my kid starts primary school soon - any new schools opening?"])
+    "my kid starts primary school soon - any new schools opening?", "any new parks for my kids?"])
 def test_a_yes_no_question_is_not_told_its_own_words_are_missing(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask(question, channel="eval")
     assert "没有提到" not in answer.answer and "does not mention" not in answer.answer, answer.answer
