@@ -765,3 +765,44 @@ def test_item_fields_read_as_one_sentence_in_the_answer_frame() -> None:
     assert not _seam_repeats("finish", "the expansion of Xiyingmenwai Primary School")
     assert hedges >= 3
     assert not problems, "\n".join(problems)
+
+
+# The ninth review (2026-12-01) read the lines answers print for items as they come out of the answer code. A target
+# that is its own count gets that count put before its name ("support 12 <name_en>"), so a name that already says the
+# number printed it twice ("support 12 Tianjin's 12 key industrial chains"). And a figure line is "<measure>: <value>",
+# so a measure that lists its members after a colon of its own printed two colons ("'Three Batches' project lists: one
+# batch being planned, …: three batches"). Both are checked on the printed text, not on a list of ids.
+_NUMBER = re.compile(r"(?<![\w.,-])\d+(?:[.,]\d+)*(?![\w.,-])")  # a count: not "1-3-2-1", "75th", "2.5"
+
+
+def test_item_statements_say_a_number_once() -> None:
+    from bot.direct import DirectAnswer
+
+    items = load_items(CORPUS)
+    texts = {rec["id"]: rec["zh"] for rec in _data_records(RENDERINGS_FILE.name)}
+    direct = DirectAnswer(items, 2024, texts=texts)
+    by_sentence: dict[str, list] = {}
+    for item in items:
+        by_sentence.setdefault(item.sentence, []).append(item)
+    problems, counted = [], 0
+    for item in items:
+        text = direct.statement(item, {item.sentence: 1}, "en", by_sentence[item.sentence]).text
+        said = re.sub(r" \[1\]\.$", "", text.split(" the plan will ", 1)[1])
+        numbers = _NUMBER.findall(said)
+        counted += bool(numbers)
+        repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+        if repeated:
+            problems.append(f"{item.id}: {', '.join(repeated)} twice in {text!r}")
+    assert counted >= 20
+    assert not problems, "\n".join(problems)
+
+
+def test_printed_measures_have_no_colon_of_their_own() -> None:
+    """The figure line puts a colon after the measure; one inside it (outside a [translator's note]) makes two."""
+    problems = []
+    for name in ("items.jsonl", "figures.jsonl"):
+        for rec in _data_records(name):
+            printed = rec.get("measure_en") or (rec.get("name_en") if rec.get("quantity") or rec.get("value_en") else "")
+            if ":" in re.sub(r"\[[^\]]*\]", "", printed or ""):
+                problems.append(f"{name} {rec['id']}: {printed!r} + ': <value>' has two colons")
+    assert not problems, "\n".join(problems)
