@@ -155,7 +155,7 @@ def _total(its: list[PlanItem], items: list[PlanItem], texts: dict[str, str]) ->
     sentence whose count follows the group's names and 等 — or of the thing itself ("新建提升4个口袋公园")."""
     text = texts.get(its[0].sentence, "")
     for t in items:
-        if t.kind != "target" or t.sentence != its[0].sentence or not (t.quantity or "").isdigit() \
+        if t.kind != "target" or t in its or t.sentence != its[0].sentence or not (t.quantity or "").isdigit() \
                 or int(t.quantity or 0) <= len(its):
             continue
         count = f"{t.quantity}{t.unit or ''}"
@@ -380,7 +380,8 @@ class DirectAnswer:
         kind = asked_kind(query.text)
         if lead is None and asked.kind == "whether" and single is not None:
             lead = self.statement(single, cite, lang, items)
-            lead.named = _names(query, single)
+            if lead is not None:
+                lead.named = _names(query, single)
         if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)):
             lead = self.listing(asked, query, items, cite, lang)
             excluded = [i for i in items if i.kind != "target" and _excluded(i, asked)]
@@ -404,9 +405,13 @@ class DirectAnswer:
                         named=lead.named, derived=lead.derived)
         return lead
 
-    def statement(self, item: PlanItem, cite: dict[str, int], lang: str, items: list[PlanItem] | None = None) -> Lead:
+    def statement(self, item: PlanItem, cite: dict[str, int], lang: str,
+                  items: list[PlanItem] | None = None) -> Lead | None:
         """What the plan does with one item, in its own words: "2024年计划启动首批区级品牌高中建设"; with the plan's
-        count when it names the item as one of several ("实施10条道路工程，包括文水路")."""
+        count when it names the item as one of several ("实施10条道路工程，包括文水路"). None for an item the plan
+        takes no action on (a date, an anniversary): its quote answers."""
+        if not item.action_zh and not item.action_en:
+            return None
         n = cite[item.sentence]
         total = _total([item], items or [], self.texts)
         counted = total is not None and item.name_zh in total.name_zh  # "54个老旧小区": the item is what is counted
@@ -425,6 +430,8 @@ class DirectAnswer:
             name = f"{total.quantity} {noun}, including {name}"
         elif counted and total is not None:
             name = f"{total.quantity} {name}"
+        elif item.kind == "target" and item.quantity and item.quantity.isdigit() and item.quantity not in name:
+            name = f"{item.quantity} {name}"  # a target says its count: "support 12 key industrial chains of Tianjin"
         if verb.split()[-1].lower() == name.split()[0].lower():  # "finish the expansion" + "expansion of …"
             name = name.split(" ", 1)[1] if " " in name else name
             name = re.sub(r"^of\s+", "of ", name)
