@@ -594,7 +594,9 @@ _EFFORT.update({word: re.compile(pattern, re.I) for word, pattern in {
     "尽快": r"\bas soon as possible\b", "尽早": r"\bas early as possible\b", "适时": r"\bwhen the time is right\b",
     "预计": r"\bexpect\w*\b", "扎实": r"\bsolid\w*\b", "着力": r"\b(work(s|ing)? to|focus\w*|striv\w*)\b",
     "全力": r"\b(all out|every effort)\b", "稳步": r"\bstead\w*\b", "加紧": r"\bstep\w* up\b", "确保": r"\bensur\w*\b",
-    "探索": r"\bexplor\w*\b", "促进": r"\b(promot\w*|help\w*|encourag\w*|foster\w*|boost\w*|driv\w*)\b"}.items()})
+    "探索": r"\bexplor\w*\b", "促进": r"\b(promot\w*|help\w*|encourag\w*|foster\w*|boost\w*|driv\w*)\b",
+    # 支持 A 与 B 深化合作: the plan supports A; it does not itself cooperate with B (tenth review, 2026-12-01)
+    "支持": r"\b(support\w*|back\w*)\b"}.items()})
 _OPEN_LIST = re.compile(r"\b(such as|including|and other|among others|etc|like|for example|e\.g\.)\b", re.I)
 
 
