@@ -40,6 +40,7 @@ ACTION_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("谋划", re.compile(r"谋划|规划中|筹备|planned|in the pipeline|being planned", re.I)),
 ]
 DONE = frozenset({"建成", "完成"})  # the plan's two words for a finished project
+OTHER = "其他"  # the items' group when the plan's action is none of the named ones
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
                       r"December) \d{4}\b|as soon as possible|\bas early as possible|when the time is right|\bby the end of (the year|20\d\d)\b|\bwithin the year\b|\bfirst half\b|"
@@ -175,6 +176,13 @@ def _plan_noun(total: PlanItem, label: tuple[str, str, str, str], lang: str) -> 
     return total.name_en if label[2] in total.name_en and len(words) <= 3 and words[0] != "the" else label[3]
 
 
+def _verb(group: str, its: list[PlanItem], lang: str) -> str:
+    """The plan's action on a group of items: its group's word, or for the rest the items' own verb."""
+    if not group.startswith(OTHER):
+        return group if lang == "zh" else GROUP_EN[group]
+    return (its[0].action_zh or "推进") if lang == "zh" else (its[0].action_en or "advance")
+
+
 def _join_en(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -285,8 +293,8 @@ class DirectAnswer:
         if not pool:
             return None
         groups: dict[str, list[PlanItem]] = {}
-        for item in pool:
-            groups.setdefault(item.group, []).append(item)
+        for item in pool:  # by the plan's action; the unnamed rest ("其他") by each item's own verb
+            groups.setdefault(item.group if item.group != OTHER else f"{OTHER}·{item.action_zh or ''}", []).append(item)
         first = asked_action(query.text)
         order = sorted(groups, key=lambda g: (g != first, list(groups).index(g)))
         label = KIND_LABEL.get(kind or "", None)
@@ -305,7 +313,7 @@ class DirectAnswer:
             chunks = []
             for n, g in enumerate(named):
                 its = groups[g]
-                verb = g if g != "其他" else (its[0].action_zh or "推进")
+                verb = _verb(g, its, "zh")
                 total = _total(its, items, self.texts)
                 number = f"{total.quantity}{total.unit or label[0]}" if total and label else \
                     f"{len(its)}{label[0]}" if label else ""
@@ -317,15 +325,15 @@ class DirectAnswer:
                 else:
                     chunks.append(f"{verb}{count}：{'、'.join(i.name_zh for i in its)}{'等' if total else ''}{marks}")
             if rest and label:
-                chunks.append("另" + "、".join(f"{g if g != '其他' else '推进'}{self._count(groups[g], items)}"
-                                               f"{label[0]}" for g in rest))
+                chunks.append("另" + "、".join(f"{_verb(g, groups[g], 'zh')}{self._count(groups[g], items)}{label[0]}"
+                                               for g in rest))
             end = f" [{cite[pool[0].sentence]}]" if single else ""
             return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=focus,
                         derived={str(len(g)) for g in groups.values()})
         chunks = []
         for n, g in enumerate(named):
             its = groups[g]
-            verb = GROUP_EN[g] if g != "其他" else (its[0].action_en or "advance")
+            verb = _verb(g, its, "en")
             total = _total(its, items, self.texts)
             noun = _plan_noun(total, label, "en") if total and label else \
                 (label[3] if len(its) > 1 else label[2]) if label else ""
@@ -339,8 +347,8 @@ class DirectAnswer:
         body = "; ".join(chunks[:-1]) + ("; and " if len(chunks) > 2 else " and ") + chunks[-1] if len(chunks) > 1 \
             else chunks[0]
         if rest and label:
-            body += "; it also plans to " + _join_en([f"{GROUP_EN[g] if g != '其他' else 'advance'} "
-                                                      f"{self._count(groups[g], items)}" for g in rest])
+            body += "; it also plans to " + _join_en([f"{_verb(g, groups[g], 'en')} {self._count(groups[g], items)}"
+                                                      for g in rest])
         end = f" [{cite[pool[0].sentence]}]" if single else ""
         return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=focus,
                     derived={str(len(g)) for g in groups.values()})
