@@ -41,6 +41,7 @@ ACTION_WORDS: list[tuple[str, re.Pattern[str]]] = [
 ]
 DONE = frozenset({"建成", "完成"})  # the plan's two words for a finished project
 OTHER = "其他"  # the items' group when the plan's action is none of the named ones
+_ENDS_IN_PREPOSITION = re.compile(r"\b(of|for|to|on|in|into|with|from|at)$")
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
                       r"December) \d{4}\b|as soon as possible|\bas early as possible|when the time is right|\bby the end of (the year|20\d\d)\b|\bwithin the year\b|\bfirst half\b|"
@@ -177,7 +178,13 @@ def _plan_noun(total: PlanItem, label: tuple[str, str, str, str], lang: str) -> 
 
 
 def _verb(group: str, its: list[PlanItem], lang: str) -> str:
-    """The plan's action on a group of items: its group's word, or for the rest the items' own verb."""
+    """The plan's action on a group of items: the items' own verb when they share one ("spare no effort to secure
+    the construction of"), else the group's word; for the rest (its key carries the verb) the first item's."""
+    own = {(i.action_zh if lang == "zh" else i.action_en) or "" for i in its}
+    verb = own.pop() if len(own) == 1 else ""
+    # in English the count and the names must be able to follow it: a short verb, or one ending in a preposition
+    if verb and (lang == "zh" or len(its) == 1 or len(verb.split()) <= 2 or _ENDS_IN_PREPOSITION.search(verb)):
+        return verb
     if not group.startswith(OTHER):
         return group if lang == "zh" else GROUP_EN[group]
     return (its[0].action_zh or "推进") if lang == "zh" else (its[0].action_en or "advance")
@@ -322,6 +329,8 @@ class DirectAnswer:
                 marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
                 if total and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4个口袋公园": the counted thing
                     chunks.append(f"{verb}{total.quantity}{total.unit or label[0]}{its[0].name_zh}{marks}")
+                elif len(its) == 1 and not total:  # one item: named, not counted ("支持恩恩科技")
+                    chunks.append(f"{verb}{its[0].name_zh}{marks}")
                 else:
                     chunks.append(f"{verb}{count}：{'、'.join(i.name_zh for i in its)}{'等' if total else ''}{marks}")
             if rest and label:
@@ -342,6 +351,8 @@ class DirectAnswer:
             names = _join_en([i.name_en for i in its])
             if total and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4 pocket parks": the counted thing
                 chunks.append(f"{verb} {total.quantity} {its[0].name_en}{marks}")
+            elif len(its) == 1 and not total:  # one item: named, not counted ("support Enen Technology")
+                chunks.append(f"{verb} {names}{marks}")
             else:
                 chunks.append(f"{verb}{count}, including {names}{marks}" if total else f"{verb}{count}: {names}{marks}")
         body = "; ".join(chunks[:-1]) + ("; and " if len(chunks) > 2 else " and ") + chunks[-1] if len(chunks) > 1 \

@@ -123,7 +123,8 @@ def test_english_quotes_keep_the_tasks_that_answer() -> None:
 
 def test_english_school_answer_names_the_schools_without_the_slogan(assistant) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask("Which schools open this year?")
-    assert "Liumalu" in answer.answer and "Zhanbeilou" in answer.answer and "start construction on 3" in answer.answer
+    assert "Liumalu" in answer.answer and "Zhanbeilou" in answer.answer
+    assert re.search(r"start construction (on|of) 3", answer.answer), answer.answer
     assert "Tiantuo" not in answer.answer and "Tiantuo" in (answer.citations[0].text_en or "")  # counted; in the card
     assert "strive to make the district strong" not in answer.answer
     assert answer.citations[0].quote_en and "Liumalu" in answer.citations[0].quote_en
