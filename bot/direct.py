@@ -312,7 +312,8 @@ class DirectAnswer:
         year = self.plan_year
         label = KIND_LABEL.get(kind or "", None)
         single = len({cite[i.sentence] for i in pool}) == 1
-        rest = [g for g in order if g not in named]
+        rest = [g for g in order if g not in named and not (self._open(groups[g]) and not _total(groups[g], items,
+                                                                                                 self.texts))]
         totals = [t for g in groups.values() for t in [_total(g, items, self.texts)] if t]
         # the quote keeps the clauses of the items named (the groups only counted stay in the card)
         focus = _focus([i for g in named for i in groups[g]]) + [t.quantity for t in totals if t.quantity]
@@ -329,6 +330,8 @@ class DirectAnswer:
                 marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
                 if total and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4个口袋公园": the counted thing
                     chunks.append(f"{verb}{total.quantity}{total.unit or label[0]}{its[0].name_zh}{marks}")
+                elif self._open(its) and not total:  # "深化8358所老院区、原中电科46所等地块": names, no count
+                    chunks.append(f"{verb}{'、'.join(i.name_zh for i in its)}等{marks}")
                 elif len(its) == 1 and not total:  # one item: named, not counted ("支持恩恩科技")
                     chunks.append(f"{verb}{its[0].name_zh}{marks}")
                 else:
@@ -351,6 +354,9 @@ class DirectAnswer:
             names = _join_en([i.name_en for i in its])
             if total and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4 pocket parks": the counted thing
                 chunks.append(f"{verb} {total.quantity} {its[0].name_en}{marks}")
+            elif self._open(its) and not total:  # an open list: "plots such as …", no count
+                chunks.append(f"{verb} {label[3] + ' such as ' if label else ''}{names}{'' if label else ', among others'}"
+                              f"{marks}")
             elif len(its) == 1 and not total:  # one item: named, not counted ("support Enen Technology")
                 chunks.append(f"{verb} {names}{marks}")
             else:
@@ -363,6 +369,10 @@ class DirectAnswer:
         end = f" [{cite[pool[0].sentence]}]" if single else ""
         return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=focus,
                     derived={str(len(g)) for g in groups.values()})
+
+    def _open(self, its: list[PlanItem]) -> bool:
+        """Whether the plan names these items as an open list ("A、B等"): they are examples, not a count."""
+        return any(f"{i.name_zh}等" in self.texts.get(i.sentence, "") for i in its)
 
     def _count(self, its: list[PlanItem], items: list[PlanItem]) -> str:
         total = _total(its, items, self.texts)

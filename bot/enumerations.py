@@ -160,7 +160,7 @@ def list_lead(asked: Asked, query: Query, units: list[Unit], segments: dict[str,
         if not items:
             return None
         named = f"列出的{enum.head}" if enum.head else "列出"
-        return Lead(f"{year}年计划{named}：{'、'.join(items)} [{n}]。", kind="list", focus=list(items))
+        return Lead(f"{year}年计划{named}：{'、'.join(items)}等 [{n}]。", kind="list", focus=list(items))  # 等: open
     if found is None:
         return None
     head, en = found
@@ -169,7 +169,8 @@ def list_lead(asked: Asked, query: Query, units: list[Unit], segments: dict[str,
     if not kept:
         return None
     listed = ", ".join(kept[:-1]) + (" and " if len(kept) > 1 else "") + kept[-1]
-    return Lead(f"For {year} the plan lists {head or 'these'}: {listed} [{n}].", kind="list", focus=list(enum.items))
+    return Lead(f"For {year} the plan lists {head or 'these'}, such as {listed} [{n}].", kind="list",  # an open list
+                focus=list(enum.items))
 
 
 def _segment(enum: Enumeration, pairs: list[tuple[str, str]]) -> str:

@@ -251,3 +251,11 @@ def test_an_everyday_word_is_searched_as_its_plan_term_not_inside_a_name(assista
     """马路 (the glossary reads it as 道路) must not find 六马路地块小学 through the sub-word 马路."""
     answer = assistant.ask("听说区里今年要整修一批马路，一共几条啊？", channel="eval")
     assert "10" in answer.direct and "道路" in answer.direct and "六马路" not in answer.answer, answer.answer
+
+
+def test_an_open_list_is_given_as_examples_not_counted(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"深化8358所老院区、原中电科46所等地块建设方案" names two plots of an open list: no "2 plots"."""
+    zh = assistant.ask("天开园核心区要深化哪些地块的建设方案？", channel="eval")
+    assert "8358所老院区、原中电科46所等" in zh.direct and "2个地块" not in zh.direct, zh.direct
+    en = assistant.ask("Which plots in the Tiankai park core area get refined construction plans?", channel="eval")
+    assert "2 plots" not in en.direct, en.direct

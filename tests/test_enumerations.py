@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.enumerations import en_items, without, zh_lists
 
 SAFETY = "持续开展燃气、消防、危化品、建筑施工、道路交通等重点行业领域排查整治，坚决防范遏制重特大事故。"
@@ -44,10 +46,11 @@ def test_which_sectors_is_answered_with_the_plans_list_in_both_languages(assista
     assert "燃气、消防、危化品、建筑施工、道路交通" in first and first.startswith("2024年计划"), zh.answer
     en = assistant.ask("Which sectors are covered by the workplace safety inspections?", channel="eval")
     first = en.answer.split("\n")[0]
-    assert first.startswith("For 2024 the plan lists key sectors: gas, fire safety"), en.answer
+    assert first.startswith("For 2024 the plan lists key sectors, such as gas, fire safety"), en.answer
     assert len(first) < 200
     other = assistant.ask("Other than gas, what else will the safety inspections look at?", channel="eval")
-    assert "gas" not in other.answer.split("\n")[0].split(":", 1)[1].split("[")[0], other.answer
+    listed = re.split(r": |such as ", other.answer.split("\n")[0], maxsplit=1)[1].split("[")[0]
+    assert "gas" not in listed, other.answer
 
 
 def test_besides_the_only_named_item_says_the_plan_names_no_other(assistant) -> None:  # type: ignore[no-untyped-def]
