@@ -41,6 +41,7 @@ ACTION_WORDS: list[tuple[str, re.Pattern[str]]] = [
 ]
 DONE = frozenset({"建成", "完成"})  # the plan's two words for a finished project
 OTHER = "其他"  # the items' group when the plan's action is none of the named ones
+SEP = "·"  # between a listing key's group and the items' own verb
 _ENDS_IN_PREPOSITION = re.compile(r"\b(of|for|to|on|in|into|with|from|at)$")
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
@@ -185,9 +186,14 @@ def _verb(group: str, its: list[PlanItem], lang: str) -> str:
     # in English the count and the names must be able to follow it: a short verb, or one ending in a preposition
     if verb and (lang == "zh" or len(its) == 1 or len(verb.split()) <= 2 or _ENDS_IN_PREPOSITION.search(verb)):
         return verb
-    if not group.startswith(OTHER):
-        return group if lang == "zh" else GROUP_EN[group]
+    if _group(group) != OTHER:
+        return _group(group) if lang == "zh" else GROUP_EN[_group(group)]
     return (its[0].action_zh or "推进") if lang == "zh" else (its[0].action_en or "advance")
+
+
+def _group(key: str) -> str:
+    """The plan's action group of a listing key ("推进·加快")."""
+    return key.split(SEP, 1)[0]
 
 
 def _join_en(names: list[str]) -> str:
@@ -300,15 +306,16 @@ class DirectAnswer:
         if not pool:
             return None
         groups: dict[str, list[PlanItem]] = {}
-        for item in pool:  # by the plan's action; the unnamed rest ("其他") by each item's own verb
-            groups.setdefault(item.group if item.group != OTHER else f"{OTHER}·{item.action_zh or ''}", []).append(item)
+        for item in pool:  # by the plan's action group and, within it, each item's own verb ("加快…建设" / "提升…")
+            groups.setdefault(f"{item.group}{SEP}{item.action_zh or ''}", []).append(item)
         first = asked_action(query.text)
-        order = sorted(groups, key=lambda g: (g != first, list(groups).index(g)))
+        order = sorted(groups, key=lambda g: (_group(g) != first, list(groups).index(g)))
         label = KIND_LABEL.get(kind or "", None)
         # the action asked ("which schools open") is answered by name; the plan's other actions on the same kind of
         # item are counted after it ("; it also finishes 2 and starts 3")
         family = DONE if first in DONE else {first}  # residents say "finished" and "completed" for 建成 and 完成 alike
-        named = [g for g in order if g in family] if first in groups and len(order) > 1 and label else order
+        kinds = {_group(g) for g in groups}
+        named = [g for g in order if _group(g) in family] if first in kinds and len(kinds) > 1 and label else order
         year = self.plan_year
         label = KIND_LABEL.get(kind or "", None)
         single = len({cite[i.sentence] for i in pool}) == 1
