@@ -222,7 +222,8 @@ def _axe(page) -> list[dict]:  # type: ignore[no-untyped-def]
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_function("() => !document.querySelector('.pending')", timeout=10_000, polling=100)
+        page.wait_for_function("() => !document.querySelector('.pending, [data-testid=\"status-tracker\"] .progress-text')",
+                               timeout=10_000, polling=100)
     except PlaywrightTimeout:
         pass
     page.add_script_tag(path=str(AXE))
