@@ -56,11 +56,14 @@ def _sqlite_engine(path: Path, synchronous: str = "FULL") -> Engine:
     def _connect(dbapi: Any, _: Any) -> None:
         dbapi.isolation_level = None  # transactions are begun below, not by the driver
         cur = dbapi.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")  # first: every statement below waits for a lock instead of failing
+        # switching to WAL takes a lock even when the file is WAL already ("database is locked" while other
+        # connections write): switch only a database that is not
+        if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+            cur.execute("PRAGMA journal_mode=WAL")
         # FULL: a committed row survives a power cut too; NORMAL (WAL): it survives the process being killed
         # (kill -9), and the last commits before a power cut may be lost — without an fsync per commit
         cur.execute(f"PRAGMA synchronous={synchronous}")
-        cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 
     @event.listens_for(engine, "begin")
