@@ -317,19 +317,22 @@ class DirectAnswer:
         kinds = {_group(g) for g in groups}
         named = [g for g in order if _group(g) in family] if first in kinds and len(kinds) > 1 and label else order
         year = self.plan_year
-        label = KIND_LABEL.get(kind or "", None)
         single = len({cite[i.sentence] for i in pool}) == 1
-        rest = [g for g in order if g not in named and not (self._open(groups[g]) and not _total(groups[g], items,
-                                                                                                 self.texts))]
-        totals = [t for g in groups.values() for t in [_total(g, items, self.texts)] if t]
+        totals = {g: _total(groups[g], items, self.texts) for g in groups}  # the plan's own count of each group
+
+        def counted(g: str) -> str:
+            total = totals[g]
+            return total.quantity or "" if total else str(len(groups[g]))
+
+        rest = [g for g in order if g not in named and not (self._open(groups[g]) and not totals[g])]
         # the quote keeps the clauses of the items named (the groups only counted stay in the card)
-        focus = _focus([i for g in named for i in groups[g]]) + [t.quantity for t in totals if t.quantity]
+        focus = _focus([i for g in named for i in groups[g]]) + [t.quantity for t in totals.values() if t and t.quantity]
         if lang == "zh":
             chunks = []
             for n, g in enumerate(named):
                 its = groups[g]
                 verb = _verb(g, its, "zh")
-                total = _total(its, items, self.texts)
+                total = totals[g]
                 number = f"{total.quantity}{total.unit or label[0]}" if total and label else \
                     f"{len(its)}{label[0]}" if label else ""
                 noun = _plan_noun(total, label, "zh") if total and label else label[1] if label else ""
@@ -344,7 +347,7 @@ class DirectAnswer:
                 else:
                     chunks.append(f"{verb}{count}：{'、'.join(i.name_zh for i in its)}{'等' if total else ''}{marks}")
             if rest and label:
-                chunks.append("另" + "、".join(f"{_verb(g, groups[g], 'zh')}{self._count(groups[g], items)}{label[0]}"
+                chunks.append("另" + "、".join(f"{_verb(g, groups[g], 'zh')}{counted(g)}{label[0]}"
                                                for g in rest))
             end = f" [{cite[pool[0].sentence]}]" if single else ""
             return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=focus,
@@ -353,7 +356,7 @@ class DirectAnswer:
         for n, g in enumerate(named):
             its = groups[g]
             verb = _verb(g, its, "en")
-            total = _total(its, items, self.texts)
+            total = totals[g]
             noun = _plan_noun(total, label, "en") if total and label else \
                 (label[3] if len(its) > 1 else label[2]) if label else ""
             count = f" {total.quantity if total else len(its)} {noun}" if label else ""
@@ -371,7 +374,7 @@ class DirectAnswer:
         body = "; ".join(chunks[:-1]) + ("; and " if len(chunks) > 2 else " and ") + chunks[-1] if len(chunks) > 1 \
             else chunks[0]
         if rest and label:
-            body += "; it also plans to " + _join_en([f"{_verb(g, groups[g], 'en')} {self._count(groups[g], items)}"
+            body += "; it also plans to " + _join_en([f"{_verb(g, groups[g], 'en')} {counted(g)}"
                                                       for g in rest])
         end = f" [{cite[pool[0].sentence]}]" if single else ""
         return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=focus,
@@ -380,10 +383,6 @@ class DirectAnswer:
     def _open(self, its: list[PlanItem]) -> bool:
         """Whether the plan names these items as an open list ("A、B等"): they are examples, not a count."""
         return any(f"{i.name_zh}等" in self.texts.get(i.sentence, "") for i in its)
-
-    def _count(self, its: list[PlanItem], items: list[PlanItem]) -> str:
-        total = _total(its, items, self.texts)
-        return total.quantity or "" if total else str(len(its))
 
     # ------------------------------------------------------------ the whole lead
 

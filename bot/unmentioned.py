@@ -66,9 +66,7 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
         before = words[i - 1].lower() if i else ""
         if before in _OWN:  # "for my kids": the resident's own situation, not the thing asked about
             continue
-        if len(w) > 2 and w not in EN_STOP and not _VERB_FORM.search(w) and not df_en.get(stem) \
-                and not re.search(rf"\b{re.escape(w)}", plan_text_en) \
-                and not _near(stem, near_en):
+        if len(w) > 2 and _unknown(w, df_en, plan_text_en) and not _near(stem, near_en):
             nxt = words[i + 1] if i + 1 < len(words) and _unknown(words[i + 1].lower(), df_en, plan_text_en) else ""
             return f"{words[i]} {nxt}".strip()
     return ""
