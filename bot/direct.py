@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
+from .phrasing import SEP, certainty_note, countable, group_of, hedge, join_en, own_verb, \
+    plan_noun, plan_total, takes_count
 from .retrieve import Query
 from .text import en_tokens, zh_tokens
 from .understand import Asked
@@ -40,9 +42,6 @@ ACTION_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("谋划", re.compile(r"谋划|规划中|筹备|planned|in the pipeline|being planned", re.I)),
 ]
 DONE = frozenset({"建成", "完成"})  # the plan's two words for a finished project
-OTHER = "其他"  # the items' group when the plan's action is none of the named ones
-SEP = "·"  # between a listing key's group and the items' own verb
-_ENDS_IN_PREPOSITION = re.compile(r"\b(of|for|to|on|in|into|with|from|at)$")
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
                       r"December) \d{4}\b|as soon as possible|\bas early as possible|when the time is right|\bby the end of (the year|20\d\d)\b|\bwithin the year\b|\bfirst half\b|"
@@ -149,61 +148,6 @@ def _focus(items: list[PlanItem]) -> list[str]:
     return [w for i in items for w in (i.name_zh, i.quantity) if w]
 
 
-def _certainty_en(item: PlanItem) -> str:
-    return f" ({item.certainty_en})" if item.certainty_en and item.certainty_en not in (item.measure_en or "") else ""
-
-
-def _total(its: list[PlanItem], items: list[PlanItem], texts: dict[str, str]) -> PlanItem | None:
-    """The plan's own count of a group it names only some of — "实施文水路等10条道路工程": a target of the same
-    sentence whose count follows the group's names and 等 — or of the thing itself ("新建提升4个口袋公园")."""
-    text = texts.get(its[0].sentence, "")
-    for t in items:
-        if t.kind != "target" or t in its or t.sentence != its[0].sentence or not (t.quantity or "").isdigit() \
-                or int(t.quantity or 0) <= len(its):
-            continue
-        count = f"{t.quantity}{t.unit or ''}"
-        if any(f"{i.name_zh}等{count}" in text for i in its) or \
-                (len(its) == 1 and its[0].name_zh in t.name_zh and t.action_zh == its[0].action_zh):
-            return t
-    return None
-
-
-def _plan_noun(total: PlanItem, label: tuple[str, str, str, str], lang: str) -> str:
-    """What the plan calls the counted things when its count's name says it plainly ("道路工程", "road projects"),
-    else the kind's own word."""
-    if lang == "zh":
-        noun = total.name_zh.removeprefix(f"{total.quantity}{total.unit or ''}")
-        return noun if label[1] in noun and len(noun) <= 6 else label[1]
-    words = total.name_en.split()
-    return total.name_en if label[2] in total.name_en and len(words) <= 3 and words[0] != "the" else label[3]
-
-
-def _verb(group: str, its: list[PlanItem], lang: str) -> str:
-    """The plan's action on a group of items: the items' own verb when they share one ("spare no effort to secure
-    the construction of"), else the group's word; for the rest (its key carries the verb) the first item's."""
-    own = {(i.action_zh if lang == "zh" else i.action_en) or "" for i in its}
-    verb = own.pop() if len(own) == 1 else ""
-    # in English the count and the names must be able to follow it: a short verb, or one ending in a preposition
-    if verb and (lang == "zh" or len(its) == 1 or len(verb.split()) <= 2 or _ENDS_IN_PREPOSITION.search(verb)):
-        return verb
-    if _group(group) != OTHER:
-        return _group(group) if lang == "zh" else GROUP_EN[_group(group)]
-    return (its[0].action_zh or "推进") if lang == "zh" else (its[0].action_en or "advance")
-
-
-def _group(key: str) -> str:
-    """The plan's action group of a listing key ("推进·加快")."""
-    return key.split(SEP, 1)[0]
-
-
-def _join_en(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 class DirectAnswer:
     """Composes the lead of an answer from the plan items of the chosen sentences."""
 
@@ -277,7 +221,7 @@ class DirectAnswer:
         if lang == "zh":
             parts = [f"{self._measure_zh(i)}为{i.value_zh()} [{cite[i.sentence]}]" for i in chosen]
             return Lead(f"{year}年计划中，" + "；".join(parts) + "。", kind="figure", focus=_focus(chosen))
-        parts = [f"{i.measure_en or i.name_en}{_certainty_en(i)}: {i.value_en_text()} [{cite[i.sentence]}]"
+        parts = [f"{i.measure_en or i.name_en}{certainty_note(i)}: {i.value_en_text()} [{cite[i.sentence]}]"
                  for i in chosen]
         return Lead(f"In the {year} plan, " + "; ".join(parts) + ".", kind="figure", focus=_focus(chosen))
 
@@ -307,78 +251,86 @@ class DirectAnswer:
             return None
         groups: dict[str, list[PlanItem]] = {}
         for item in pool:  # by the plan's action group and, within it, each item's own verb ("加快…建设" / "提升…")
-            groups.setdefault(f"{item.group}{SEP}{item.action_zh or ''}", []).append(item)
+            own = item.action_zh if lang == "zh" else item.action_en
+            groups.setdefault(f"{item.group}{SEP}{own or ''}", []).append(item)
         first = asked_action(query.text)
-        order = sorted(groups, key=lambda g: (_group(g) != first, list(groups).index(g)))
+        order = sorted(groups, key=lambda g: (group_of(g) != first, list(groups).index(g)))
         label = KIND_LABEL.get(kind or "", None)
         # the action asked ("which schools open") is answered by name; the plan's other actions on the same kind of
         # item are counted after it ("; it also finishes 2 and starts 3")
         family = DONE if first in DONE else {first}  # residents say "finished" and "completed" for 建成 and 完成 alike
-        kinds = {_group(g) for g in groups}
-        named = [g for g in order if _group(g) in family] if first in kinds and len(kinds) > 1 and label else order
+        kinds = {group_of(g) for g in groups}
+        named = [g for g in order if group_of(g) in family] if first in kinds and len(kinds) > 1 and label else order
         year = self.plan_year
         single = len({cite[i.sentence] for i in pool}) == 1
-        totals = {g: _total(groups[g], items, self.texts) for g in groups}  # the plan's own count of each group
+        totals = {g: plan_total(groups[g], items, self.texts) for g in groups}  # the plan's own count of each group
+        # a group is counted when the plan counts it, or when it names single things of a closed list (not kinds of
+        # thing, not "A、B等") and the verb can take the count
+        counts = {g: bool(label) and (totals[g] is not None or (
+            len(groups[g]) > 1 and not self._open(groups[g]) and all(countable(i) for i in groups[g])
+            and (lang == "zh" or takes_count(own_verb(g, groups[g], lang))))) for g in groups}
 
         def counted(g: str) -> str:
             total = totals[g]
             return total.quantity or "" if total else str(len(groups[g]))
 
-        rest = [g for g in order if g not in named and not (self._open(groups[g]) and not totals[g])]
+        rest = [g for g in order if g not in named and counts[g]]
         # the quote keeps the clauses of the items named (the groups only counted stay in the card)
         focus = _focus([i for g in named for i in groups[g]]) + [t.quantity for t in totals.values() if t and t.quantity]
+        derived = {str(len(g)) for g in groups.values()}
         if lang == "zh":
             chunks = []
             for n, g in enumerate(named):
                 its = groups[g]
-                verb = _verb(g, its, "zh")
+                verb = own_verb(g, its, "zh")
+                verb = hedge(its, verb, "zh")[0] + verb
                 total = totals[g]
-                number = f"{total.quantity}{total.unit or label[0]}" if total and label else \
-                    f"{len(its)}{label[0]}" if label else ""
-                noun = _plan_noun(total, label, "zh") if total and label else label[1] if label else ""
-                count = f"{number}{noun if n == 0 or total else ''}" if label else ""
                 marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
-                if total and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4个口袋公园": the counted thing
+                names = "、".join(i.name_zh for i in its)
+                if total and label and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4个口袋公园": the thing
                     chunks.append(f"{verb}{total.quantity}{total.unit or label[0]}{its[0].name_zh}{marks}")
-                elif self._open(its) and not total:  # "深化8358所老院区、原中电科46所等地块": names, no count
-                    chunks.append(f"{verb}{'、'.join(i.name_zh for i in its)}等{marks}")
-                elif len(its) == 1 and not total:  # one item: named, not counted ("支持恩恩科技")
-                    chunks.append(f"{verb}{its[0].name_zh}{marks}")
-                else:
-                    chunks.append(f"{verb}{count}：{'、'.join(i.name_zh for i in its)}{'等' if total else ''}{marks}")
+                elif total and label:  # "实施10条道路工程，包括文水路": the count's own verb
+                    count = f"{total.quantity}{total.unit or label[0]}{plan_noun(total, label, 'zh')}"
+                    chunks.append(f"{total.action_zh or verb}{count}，包括{names}{marks}")
+                elif counts[g]:
+                    chunks.append(f"{verb}{len(its)}{label[0]}{label[1] if n == 0 else ''}：{names}{marks}")
+                else:  # names, not counted: one item, kinds of thing, or an open list ("8358所老院区、原中电科46所等")
+                    chunks.append(f"{verb}{names}{'等' if self._open(its) else ''}{marks}")
             if rest and label:
-                chunks.append("另" + "、".join(f"{_verb(g, groups[g], 'zh')}{counted(g)}{label[0]}"
+                chunks.append("另" + "、".join(f"{own_verb(g, groups[g], 'zh')}{counted(g)}{label[0]}{label[1]}"
                                                for g in rest))
             end = f" [{cite[pool[0].sentence]}]" if single else ""
-            return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=focus,
-                        derived={str(len(g)) for g in groups.values()})
+            return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=focus, derived=derived)
         chunks = []
-        for n, g in enumerate(named):
+        for g in named:
             its = groups[g]
-            verb = _verb(g, its, "en")
+            verb = own_verb(g, its, "en")
+            before, after = hedge(its, verb, "en")
+            verb = before + verb
             total = totals[g]
-            noun = _plan_noun(total, label, "en") if total and label else \
-                (label[3] if len(its) > 1 else label[2]) if label else ""
-            count = f" {total.quantity if total else len(its)} {noun}" if label else ""
             marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
-            names = _join_en([i.name_en for i in its])
-            if total and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4 pocket parks": the counted thing
-                chunks.append(f"{verb} {total.quantity} {its[0].name_en}{marks}")
-            elif self._open(its) and not total:  # an open list: "plots such as …", no count
-                chunks.append(f"{verb} {label[3] + ' such as ' if label else ''}{names}{'' if label else ', among others'}"
+            names = join_en([i.name_en for i in its])
+            if total and label and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4 pocket parks": the thing
+                chunks.append(f"{verb} {total.quantity} {its[0].name_en}{after}{marks}")
+            elif total and label:  # "carry out 10 road projects, including …": the count's own verb
+                count = f"{total.quantity} {plan_noun(total, label, 'en')}"
+                chunks.append(f"{before}{total.action_en or verb} {count}{after}, including {names}{marks}")
+            elif counts[g]:
+                chunks.append(f"{verb} {len(its)} {label[3]}{after}: {names}{marks}")
+            elif self._open(its):  # an open list: "plots such as …", no count
+                such = f"{label[3]} such as " if label and "such as" not in verb and takes_count(verb) else ""
+                chunks.append(f"{verb} {such}{names}{'' if such or 'such as' in verb else ', among others'}{after}"
                               f"{marks}")
-            elif len(its) == 1 and not total:  # one item: named, not counted ("support Enen Technology")
-                chunks.append(f"{verb} {names}{marks}")
-            else:
-                chunks.append(f"{verb}{count}, including {names}{marks}" if total else f"{verb}{count}: {names}{marks}")
+            else:  # one item, or kinds of thing ("speed up the building of chest pain treatment units and …")
+                chunks.append(f"{verb} {names}{after}{marks}")
         body = "; ".join(chunks[:-1]) + ("; and " if len(chunks) > 2 else " and ") + chunks[-1] if len(chunks) > 1 \
             else chunks[0]
         if rest and label:
-            body += "; it also plans to " + _join_en([f"{_verb(g, groups[g], 'en')} {counted(g)}"
-                                                      for g in rest])
+            body += "; it also plans to " + join_en(
+                [f"{own_verb(g, groups[g], 'en')} {counted(g)} other {label[2] if counted(g) == '1' else label[3]}"
+                 for g in rest])
         end = f" [{cite[pool[0].sentence]}]" if single else ""
-        return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=focus,
-                    derived={str(len(g)) for g in groups.values()})
+        return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=focus, derived=derived)
 
     def _open(self, its: list[PlanItem]) -> bool:
         """Whether the plan names these items as an open list ("A、B等"): they are examples, not a count."""
@@ -448,7 +400,7 @@ class DirectAnswer:
         if not item.action_zh and not item.action_en:
             return None
         n = cite[item.sentence]
-        total = _total([item], items or [], self.texts)
+        total = plan_total([item], items or [], self.texts)
         counted = total is not None and item.name_zh in total.name_zh  # "54个老旧小区": the item is what is counted
         action = item.action_zh or ""
         certainty = item.certainty_zh if item.certainty_zh and not action.startswith(item.certainty_zh) else ""
@@ -461,7 +413,7 @@ class DirectAnswer:
         name = item.name_en
         if total is not None and not counted:
             verb = total.action_en or verb
-            noun = _plan_noun(total, KIND_LABEL.get(item.kind, KIND_LABEL["project"]), "en")
+            noun = plan_noun(total, KIND_LABEL.get(item.kind, KIND_LABEL["project"]), "en")
             name = f"{total.quantity} {noun}, including {name}"
         elif counted and total is not None:
             name = f"{total.quantity} {name}"
@@ -471,8 +423,8 @@ class DirectAnswer:
             name = name.split(" ", 1)[1] if " " in name else name
             name = re.sub(r"^of\s+", "of ", name)
             verb = verb + "" if name.startswith("of ") else verb
-        hedge = f" {item.certainty_en}" if item.certainty_en and not verb.startswith(item.certainty_en) else ""
-        text = f"In {self.plan_year} the plan will{hedge} {verb} {name} [{n}]."
+        before, after = hedge([item], verb, "en")
+        text = f"In {self.plan_year} the plan will {before}{verb} {name}{after} [{n}]."
         return Lead(text, kind="statement", focus=focus)
 
     @staticmethod

@@ -147,7 +147,7 @@ def test_what_the_plan_lacks_is_said_and_not_answered_with_another_figure(assist
 def test_list_answer_groups_items_by_the_plans_actions(assistant) -> None:  # type: ignore[no-untyped-def]
     zh = assistant.ask("今年有哪些学校建成？")
     first = zh.answer.splitlines()[0]
-    assert first.startswith("2024年计划建成2所学校：六马路地块小学、战备楼地块中学") and "新开工3所" in first
+    assert first.startswith("2024年计划建成2所学校：六马路地块小学、战备楼地块中学") and "新开工3所学校" in first
     en = assistant.ask("Which schools open this year?")
     first = en.answer.splitlines()[0]
     assert first.startswith("In 2024 the plan will complete 2 schools: the primary school on the Liumalu plot")
@@ -259,3 +259,40 @@ def test_an_open_list_is_given_as_examples_not_counted(assistant) -> None:  # ty
     assert "8358所老院区、原中电科46所等" in zh.direct and "2个地块" not in zh.direct, zh.direct
     en = assistant.ask("Which plots in the Tiankai park core area get refined construction plans?", channel="eval")
     assert "2 plots" not in en.direct, en.direct
+
+
+def test_a_list_of_kinds_of_thing_is_named_not_counted(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"加快胸痛救治单元、糖尿病规范化管理中心建设" gives no number of units or centres: not "2 facilities"."""
+    en = assistant.ask("Which health facilities will the district speed up?", channel="eval")
+    assert "speed up the building of chest pain treatment units and standardised diabetes management centres" \
+        in en.direct and "2 facilities" not in en.direct, en.direct
+    zh = assistant.ask("哪些健康设施加快建设？", channel="eval")
+    assert "加快胸痛救治单元、糖尿病规范化管理中心" in zh.direct and "2个" not in zh.direct, zh.direct
+
+
+def test_a_list_keeps_the_items_word_of_certainty(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Both Tianjin University projects start construction 尽快 "as soon as possible"; the list must say so."""
+    en = assistant.ask("Which projects at Tianjin University will start construction?", channel="eval")
+    assert "2 projects as soon as possible:" in en.direct, en.direct
+    zh = assistant.ask("天津大学哪些项目尽快开工？", channel="eval")
+    assert "尽快开工2个项目" in zh.direct, zh.direct
+
+
+def test_the_other_actions_counted_after_a_list_say_what_they_count(assistant) -> None:  # type: ignore[no-untyped-def]
+    """The counts after the named items carry their noun ("3 other schools"), never a bare number."""
+    en = assistant.ask("Which schools open this year?", channel="eval")
+    assert "it also plans to start construction of 3 other schools" in en.direct, en.direct
+    assert not re.search(r"\b(to|and) [a-z ]+ \d+( \[\d+\])?[.;]", en.direct), en.direct
+    zh = assistant.ask("今年有哪些学校建成？", channel="eval")
+    assert "另新开工3所学校" in zh.direct, zh.direct
+    verbs = assistant.ask("Which projects will the district push to start construction as soon as possible?",
+                          channel="eval")
+    assert not re.search(r"\b\d+ \[\d+\]\.", verbs.direct) and "as early as possible" in verbs.direct, verbs.direct
+
+
+def test_a_verb_that_carries_its_own_object_takes_no_count(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"help expand and strengthen the platform enterprise" cannot be followed by "3 companies" or "companies such
+    as"; the plan's own verb stays (not the group's generic "upgrade")."""
+    en = assistant.ask("Which platform enterprises will the district help grow bigger and stronger?", channel="eval")
+    assert "help expand and strengthen the platform enterprise" in en.direct and "upgrade" not in en.direct
+    assert "companies such as" not in en.direct and "3 companies" not in en.direct, en.direct
