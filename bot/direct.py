@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .phrasing import SEP, certainty_note, countable, group_of, hedge, join_en, own_verb, \
-    plan_noun, plan_total, takes_count
+    plan_noun, plan_total, shown_en, takes_count
 from .retrieve import Query
 from .text import en_tokens, zh_tokens
 from .understand import Asked
@@ -30,6 +30,7 @@ KIND_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("housing", re.compile(r"小区|住房|房子|楼房|老房|housing|homes?\b|flats?\b|apartments?|compounds?|estates?", re.I)),
     ("parcel", re.compile(r"地块|土地|plots?\b|land parcels?|\bland\b", re.I)),
     ("cluster", re.compile(r"产业集群|产业链|clusters?\b|industry chains?", re.I)),
+    ("brand", re.compile(r"品牌|\bbrands?\b", re.I)),
     ("facility", re.compile(r"设施|场馆|中心|站|facilit|venues?|stations?|centres?|centers?", re.I)),
     ("project", re.compile(r"项目|工程|projects?\b|schemes?\b|works\b", re.I)),
 ]
@@ -67,11 +68,24 @@ def _low(text: str) -> str:
     return text.lower()
 
 
+_WH = re.compile(r"哪些|哪几|哪个|哪所|哪条|哪家|几[个所条家座处项]|多少|\b(which|what|how many|any)\b", re.I)
+
+
 def asked_kind(text: str) -> str | None:
-    for kind, pattern in KIND_WORDS:
-        if pattern.search(text):
-            return kind
-    return None
+    """The kind of item asked for: the kind word nearest the question word ("Which plots in the Tiankai park …" asks
+    for plots, "公园旁边有哪些学校" for schools), else the first kind word by the list's order."""
+    found = [(kind, m) for kind, pattern in KIND_WORDS for m in pattern.finditer(text)]
+    if not found:
+        return None
+    wh = list(_WH.finditer(text))
+    if not wh:
+        return found[0][0]
+
+    def distance(m: re.Match[str]) -> int:
+        after = min((m.start() - w.end() for w in wh if m.start() >= w.end()), default=10**6)
+        before = min((w.start() - m.end() for w in wh if m.end() <= w.start()), default=10**6) + 1
+        return min(after, before if m.group(0).isascii() is False else 10**6)  # English names its thing after
+    return min(found, key=lambda f: distance(f[1]))[0]
 
 
 def asked_action(text: str) -> str | None:
@@ -292,8 +306,9 @@ class DirectAnswer:
                 elif total and label:  # "实施10条道路工程，包括文水路": the count's own verb
                     count = f"{total.quantity}{total.unit or label[0]}{plan_noun(total, label, 'zh')}"
                     chunks.append(f"{total.action_zh or verb}{count}，包括{names}{marks}")
-                elif counts[g]:
-                    chunks.append(f"{verb}{len(its)}{label[0]}{label[1] if n == 0 else ''}：{names}{marks}")
+                elif counts[g]:  # the kind's noun once, on the first count ("建成2所学校：…；新开工3所：…")
+                    noun = "" if any(counts[h] for h in named[:n]) else label[1]
+                    chunks.append(f"{verb}{len(its)}{label[0]}{noun}：{names}{marks}")
                 else:  # names, not counted: one item, kinds of thing, or an open list ("8358所老院区、原中电科46所等")
                     chunks.append(f"{verb}{names}{'等' if self._open(its) else ''}{marks}")
             if rest and label:
@@ -309,7 +324,7 @@ class DirectAnswer:
             verb = before + verb
             total = totals[g]
             marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
-            names = join_en([i.name_en for i in its])
+            names = join_en([shown_en(i) for i in its])
             if total and label and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4 pocket parks": the thing
                 chunks.append(f"{verb} {total.quantity} {its[0].name_en}{after}{marks}")
             elif total and label:  # "carry out 10 road projects, including …": the count's own verb
@@ -323,8 +338,9 @@ class DirectAnswer:
                               f"{marks}")
             else:  # one item, or kinds of thing ("speed up the building of chest pain treatment units and …")
                 chunks.append(f"{verb} {names}{after}{marks}")
-        body = "; ".join(chunks[:-1]) + ("; and " if len(chunks) > 2 else " and ") + chunks[-1] if len(chunks) > 1 \
-            else chunks[0]
+        # chunks that list names with their own "and" are kept apart by semicolons
+        apart = len(chunks) > 2 or any(" and " in c for c in chunks)
+        body = "; ".join(chunks[:-1]) + ("; and " if apart else " and ") + chunks[-1] if len(chunks) > 1 else chunks[0]
         if rest and label:
             body += "; it also plans to " + join_en(
                 [f"{own_verb(g, groups[g], 'en')} {counted(g)} other {label[2] if counted(g) == '1' else label[3]}"
@@ -369,7 +385,8 @@ class DirectAnswer:
             lead = self.statement(single, cite, lang, items)
             if lead is not None:
                 lead.named = _names(query, single)
-        if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)):
+        if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)
+                             or asked.attribute == "name"):  # "what is the consumption brand called": the items
             lead = self.listing(asked, query, items, cite, lang)
             excluded = [i for i in items if i.kind != "target" and _excluded(i, asked)]
             if excluded and [i for i in items if i.sentence == excluded[0].sentence and i.kind == excluded[0].kind
@@ -410,7 +427,7 @@ class DirectAnswer:
                 else f"{total.name_zh}，包括{item.name_zh}"
             return Lead(f"{self.plan_year}年计划{certainty}{action}{what} [{n}]。", kind="statement", focus=focus)
         verb = item.action_en or GROUP_EN.get(item.group, "advance")
-        name = item.name_en
+        name = shown_en(item)
         if total is not None and not counted:
             verb = total.action_en or verb
             noun = plan_noun(total, KIND_LABEL.get(item.kind, KIND_LABEL["project"]), "en")

@@ -85,3 +85,16 @@ def group_of(key: str) -> str:
 
 def join_en(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def shown_en(item: PlanItem) -> str:
+    """An item's English name as an answer prints it: a brand, whose English is a translator's rendering of a
+    Chinese name residents see on posters, keeps its Chinese in brackets ("the "Lucky to Have You · Happy All
+    Seasons" (‘南’得有你·‘开’心四季) consumption brand")."""
+    name = item.name_en or ""
+    if item.kind != "brand" or not item.name_zh or item.name_zh in name:
+        return name
+    quoted = re.search(r'"[^"]+"', name)
+    if quoted:
+        return f"{name[:quoted.end()]} ({item.name_zh}){name[quoted.end():]}"
+    return f"{name} ({item.name_zh})"

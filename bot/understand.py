@@ -22,7 +22,9 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("how_much", re.compile(r"多少钱|花多少|投资多少|多少资金|多少经费|多少预算|多大|多高|多少平方|百分之几|"
                             r"how much|what (percentage|share|proportion|rate)|how big|how large", re.I)),
     ("which", re.compile(r"哪些|哪几|有什么|有啥|有哪|包括什么|包含|都有|which|what (are|kinds?|types?|new|projects?|"
-                         r"schools?|parks?|roads?|things?|changes?|plans?|else|other)|list\b", re.I)),
+                         r"schools?|parks?|roads?|things?|changes?|plans?|else|other|brands?|events?|compan(y|ies)|"
+                         r"facilit(y|ies)|hospitals?|plots?|clusters?|industr(y|ies)|venues?|buildings?|platforms?)\b|"
+                         r"list\b", re.I)),
     ("how_many", re.compile(r"多少|(?<!哪)几(?![乎])|how many|number of|what number|how often", re.I)),
     ("whether", re.compile(r"吗[？?]?$|是否|有没有|会不会|能不能|是不是|可不可以|要不要|有无|"
                            r"^(is|are|was|were|will|would|does|do|did|can|could|has|have|should|shall)\b|"
@@ -34,7 +36,7 @@ _ATTRIBUTES: list[tuple[str, re.Pattern[str]]] = [
     ("money", re.compile(r"多少钱|(投资|资金|经费|预算|拨款|花费|费用|造价|投入)(是)?(多少|金额|规模|几)|投资额|"
                          r"资金(量|数额)|亿元|万元|花了?多少|补贴多少|税收|税收收入|"
                          r"how much (money|will .{0,30}cost|funding|is .{0,30}(invest|spent|budget))|\bcost\b|"
-                         r"\bbudget (for|of)\b|investment (in|of|for|amount)|\bfunding\b|\bspend(ing)?\b|yuan|\brmb\b|"
+                         r"\bbudget (for|of)\b|investment (in|of|for|amount)|\bfunding\b|\bspend(ing)? (on|for)\b|\b(government|public|district) spending\b|yuan|\brmb\b|"
                          r"tax revenue|\btaxes\b", re.I)),
     ("population", re.compile(r"人口|常住|户籍人口|多少人(住|生活)|居民有多少|"
                               r"population|how many (people|residents) (live|are there)|inhabitants", re.I)),

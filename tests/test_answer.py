@@ -296,3 +296,33 @@ def test_a_verb_that_carries_its_own_object_takes_no_count(assistant) -> None:  
     en = assistant.ask("Which platform enterprises will the district help grow bigger and stronger?", channel="eval")
     assert "help expand and strengthen the platform enterprise" in en.direct and "upgrade" not in en.direct
     assert "companies such as" not in en.direct and "3 companies" not in en.direct, en.direct
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("Which plots in the Tiankai park core area get refined construction plans?", "parcel"),
+    ("Which schools near the park open this year?", "school"),
+    ("公园旁边有哪些学校？", "school"),
+    ("天开园核心区要深化哪些地块的建设方案？", "parcel"),
+    ("What is the name of Nankai's consumption brand?", "brand"),
+])
+def test_the_kind_asked_for_is_the_one_the_question_word_names(question: str, kind: str) -> None:
+    from bot.direct import asked_kind
+
+    assert asked_kind(question) == kind
+
+
+def test_boosting_spending_is_not_a_question_about_money() -> None:
+    from bot.understand import understand
+
+    assert understand("Which big venue will be used to host sports events and boost spending?", 2024).attribute \
+        != "money"
+    assert understand("How much will the district spend on schools?", 2024).attribute == "money"
+    assert understand("What is the spending on parks?", 2024).attribute == "money"
+
+
+def test_a_brand_is_named_with_its_chinese(assistant) -> None:  # type: ignore[no-untyped-def]
+    en = assistant.ask("What is the name of Nankai's consumption brand?", channel="eval")
+    assert en.direct.startswith("In 2024 the plan will polish the \"Lucky to Have You · Happy All Seasons\" "
+                                "(‘南’得有你·‘开’心四季) consumption brand"), en.direct
+    service = assistant.ask("What brand will the district build for government services?", channel="eval")
+    assert "Nankai Service brand (南开服务)" in service.direct, service.direct
