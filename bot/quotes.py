@@ -114,6 +114,11 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
     while hi + 1 < len(pairs) and size + len(pairs[hi + 1][1]) <= budget:
         hi += 1  # what follows the topic ("improve its social assistance system") is its content
         size += len(pairs[hi][1])
-    span = re.sub(r"^(and|as well as|while|but|so as to)\s+", "",
-                  _slice(unit.en or "", pairs[lo][1], pairs[hi][1]).strip(" ;,"), flags=re.I)
-    return span[:1].upper() + span[1:], sum(scores[lo : hi + 1])
+    def piece(a: int, b: int) -> str:
+        text = re.sub(r"^(and|as well as|while|but|so as to)\s+", "",
+                      _slice(unit.en or "", pairs[a][1], pairs[b][1]).strip(" ;,"), flags=re.I)
+        return text[:1].upper() + text[1:]
+
+    if not kept and lo < best:  # a quote that is the answer opens with the segment that says most of it
+        return f"{sentence_end(piece(best, hi))} {piece(lo, best - 1)}", sum(scores[lo : hi + 1])
+    return piece(lo, hi), sum(scores[lo : hi + 1])

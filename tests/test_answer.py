@@ -326,3 +326,12 @@ def test_a_brand_is_named_with_its_chinese(assistant) -> None:  # type: ignore[n
                                 "(‘南’得有你·‘开’心四季) consumption brand"), en.direct
     service = assistant.ask("What brand will the district build for government services?", channel="eval")
     assert "Nankai Service brand (南开服务)" in service.direct, service.direct
+
+
+def test_a_quote_that_is_the_answer_opens_with_the_clause_that_says_most(assistant) -> None:  # type: ignore[no-untyped-def]
+    """The AI-models clause is the rendering's second task: the answer opens with it, and the first task follows
+    (moved, not dropped)."""
+    answer = assistant.ask("What application scenarios are the specialised large AI models for?", channel="eval")
+    assert answer.answer.startswith("For 2024 the plan says: Develop and build specialised large models for "
+                                    "application scenarios such as ports"), answer.answer[:200]
+    assert "leading companies in IT application innovation" in answer.answer
