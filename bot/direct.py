@@ -380,6 +380,13 @@ class DirectAnswer:
                         asked.attribute in ("share", "growth", "area"):
                     gap = (f"计划没有给出{subject or '这方面'}的具体数字。" if zh else
                            f"The plan does not give a figure for {subject or 'this'}.")
+        if lead is None and asked.kind == "when" and single is not None and gap is None:
+            # "when does X start?": the plan's word of time for X (尽快, 适时), or that it sets none for X
+            timed = bool(_DATE.search(single.certainty_zh or "") or _DATE_EN.search(single.certainty_en or ""))
+            lead = self.statement(single, cite, lang, items)
+            if lead is not None and not timed:
+                gap = (f"计划没有给出{subject}的具体时间，只说在{self.plan_year}年内推进。" if zh else
+                       f"The plan does not set a date for {subject}; it is part of the {self.plan_year} plan.")
         kind = asked_kind(query.text)
         if lead is None and asked.kind == "whether" and single is not None:
             lead = self.statement(single, cite, lang, items)

@@ -335,3 +335,12 @@ def test_a_quote_that_is_the_answer_opens_with_the_clause_that_says_most(assista
     assert answer.answer.startswith("For 2024 the plan says: Develop and build specialised large models for "
                                     "application scenarios such as ports"), answer.answer[:200]
     assert "leading companies in IT application innovation" in answer.answer
+
+
+def test_a_when_question_about_one_item_gets_its_word_of_time_or_is_told_there_is_none(assistant) -> None:  # type: ignore[no-untyped-def]
+    soon = assistant.ask("When does construction start on the Tianjin University smart IoT platform?", channel="eval")
+    assert soon.direct.startswith("In 2024 the plan will push for construction to start on the Tianjin University") \
+        and soon.direct.endswith("as soon as possible [1]."), soon.direct
+    zh = assistant.ask("六马路地块小学什么时候建成？", channel="eval")
+    assert zh.partial and zh.direct.startswith("计划没有给出六马路地块小学的具体时间") and "建成六马路地块小学" in zh.direct, \
+        zh.direct
