@@ -71,11 +71,15 @@ def _low(text: str) -> str:
 _WH = re.compile(r"哪些|哪几|哪个|哪所|哪条|哪家|几[个所条家座处项]|多少|\b(which|what|how many|any)\b", re.I)
 
 
+_HELP = re.compile(r"(有什么|有啥|有哪些|什么)(支持|帮助|扶持|政策|措施|举措|优惠|服务|补贴|说法)|"
+                   r"\b(what|which|any) (support|help|measures|policies|steps|benefits|assistance)\b", re.I)
+
+
 def asked_kind(text: str) -> str | None:
     """The kind of item asked for: the kind word nearest the question word ("Which plots in the Tiankai park …" asks
     for plots, "公园旁边有哪些学校" for schools), else the first kind word by the list's order."""
     found = [(kind, m) for kind, pattern in KIND_WORDS for m in pattern.finditer(text)]
-    if not found:
+    if not found or _HELP.search(text):  # "外贸企业有什么支持": the companies are who is helped, not what is asked
         return None
     wh = list(_WH.finditer(text))
     if not wh:
