@@ -87,9 +87,14 @@ def asked_kind(text: str) -> str | None:
 
     def distance(m: re.Match[str]) -> int:
         after = min((m.start() - w.end() for w in wh if m.start() >= w.end()), default=10**6)
-        before = min((w.start() - m.end() for w in wh if m.end() <= w.start()), default=10**6) + 1
-        return min(after, before if m.group(0).isascii() is False else 10**6)  # English names its thing after
-    return min(found, key=lambda f: distance(f[1]))[0]
+        if m.group(0).isascii():  # English names its thing after the question word
+            return after
+        before = min((w.start() - m.end() for w in wh if m.end() <= w.start()), default=10**6)
+        # Chinese names it right after (有哪些新学校) or right before (学校都有哪些); "投资项目的资金渠道有哪些"
+        # asks for channels, and the projects further back only qualify them
+        return min(after if after <= 4 else 10**6, before + 1 if before <= 2 else 10**6)
+    best = min(found, key=lambda f: distance(f[1]))
+    return best[0] if distance(best[1]) < 10**6 or best[1].group(0).isascii() else None
 
 
 def asked_action(text: str) -> str | None:

@@ -304,7 +304,9 @@ def test_a_verb_that_carries_its_own_object_takes_no_count(assistant) -> None:  
     ("公园旁边有哪些学校？", "school"),
     ("天开园核心区要深化哪些地块的建设方案？", "parcel"),
     ("What is the name of Nankai's consumption brand?", "brand"),
-    ("外贸企业有什么支持？", None),  # the companies are who is helped: the question asks for the support
+    ("外贸企业有什么支持？", None),
+    ("投资项目的资金渠道有哪些？", None),  # channels are asked; the projects only qualify them
+    ("学校都有哪些？", "school"),  # the companies are who is helped: the question asks for the support
     ("What support is there for private enterprises?", None),
 ])
 def test_the_kind_asked_for_is_the_one_the_question_word_names(question: str, kind: str | None) -> None:
