@@ -811,3 +811,18 @@ def test_printed_measures_have_no_colon_of_their_own() -> None:
             if ":" in re.sub(r"\[[^\]]*\]", "", printed or ""):
                 problems.append(f"{name} {rec['id']}: {printed!r} + ': <value>' has two colons")
     assert not problems, "\n".join(problems)
+
+
+# The twelfth review (2026-12-01) read "In 2024 the plan will proactively receive relocation of Beijing's non-capital
+# functions": an item's name is printed straight after its verb ("will <action_en> <name_en>"), so a name that opens
+# with a bare noun of action and its "of" ("relocation of …", "construction of …") has no article and makes the verb
+# act on the action rather than its object (the rendering: "receive non-capital functions relocated from Beijing").
+_BARE_ACTION_NOUN = re.compile(r"^[a-z]+(?:tion|sion|ment|ance|ence)\s+of\b")
+
+
+def test_item_names_do_not_open_with_a_bare_noun_of_action() -> None:
+    problems = [f"{rec['id']}: 'will {rec.get('action_en')} {rec['name_en']}'"
+                for rec in _data_records("items.jsonl") if _BARE_ACTION_NOUN.match(rec["name_en"] or "")]
+    assert _BARE_ACTION_NOUN.match("relocation of Beijing's non-capital functions")
+    assert not _BARE_ACTION_NOUN.match("the relocation of Beijing's non-capital functions")
+    assert not problems, "\n".join(problems)
