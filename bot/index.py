@@ -23,7 +23,7 @@ from .errors import IndexNotReady, VectorStoreUnavailable
 from .text import en_tokens, zh_tokens
 from .vectors import VectorStore, unreachable
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 ENTRY_SEP = "|"
 

@@ -76,8 +76,13 @@ def zh_tokens(text: str) -> list[str]:
     return out
 
 
+_WHOLE = frozenset({"parking", "parkings"})  # words whose stem would be another word ("parking" is not a park)
+
+
 def _stem(word: str) -> str:
     """A light English stemmer: enough to match school/schools, park/parks, complete/completed."""
+    if word in _WHOLE:
+        return "parking"
     for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             return word[: -len(suffix)] + keep

@@ -37,3 +37,9 @@ def test_small_numbers_written_as_words_are_read_as_digits() -> None:
     assert spelled_numbers("the three paired counties in Gansu") == ["3"]
     assert spelled_numbers("全力推进甘肃三个结对县乡村振兴，两所学校") == ["3", "2"]
     assert spelled_numbers("“十四五”规划，十二届四次全会") == []  # names and ordinals of sessions, not counts
+
+
+def test_parking_is_not_a_park() -> None:
+    from bot.text import en_tokens
+
+    assert en_tokens("parks park") == ["park", "park"] and en_tokens("parking spaces")[0] == "parking"
