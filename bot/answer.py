@@ -4,6 +4,7 @@ question's own terms (``bot.direct``), numbered citations, and a clear abstentio
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import re
 from dataclasses import dataclass, field
@@ -11,7 +12,7 @@ from typing import Any
 
 from .bilingual import Figure, Glossary
 from .confidence import Calibration
-from .direct import DirectAnswer, Lead
+from .direct import KIND_WORDS, DirectAnswer, Lead, asked_kind
 from .documents import DocumentInfo, glossary_names, label_topic_en
 from .enumerations import list_lead
 from .framing import NO_RENDERING, abstention, lead_in, target_and_result
@@ -33,6 +34,8 @@ _QUANTITY = re.compile(r"多少|(?<!哪)几个|(?<!哪)几[条家处所项宗]|�
 _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补贴|救助金|低保|身份证|办证|办理|证明|维权|"
                       r"hukou|household registration|complain|complaint|apply|application|benefit|subsid|"
                       r"allowance|welfare|id card|permit|certificate|report a", re.I)
+KIND_WORDS_OF = dict(KIND_WORDS)
+KIND_FIRST_WITHIN, KIND_FIRST_SHARE = 4, 0.8  # of the top hits, how far down and how close a kind's sentence may be
 EN_QUOTE_BUDGET_AFTER_FIGURE = 160  # less English quote when the direct answer already gives the figure
 LEADS_THAT_ANSWER = {"figure", "list", "statement"}  # direct answers that carry the figure or the items themselves
 MAX_TERMS = 4  # glossary names given for a quoted passage that has no English rendering
@@ -191,6 +194,8 @@ class ExtractiveAnswerer:
         if elsewhere:
             return self.abstain(question, retrieval, elsewhere=elsewhere)
         pair = retrieval.target_result
+        if not pair:
+            retrieval = self._kind_first(retrieval, asked_kind(query.text, strict=True))
         chosen = list(pair) if pair else select(retrieval)  # a target and its result: cite both, target first
         citations = self._citations(chosen, query)
         year = self._year(citations, retrieval)
@@ -237,6 +242,23 @@ class ExtractiveAnswerer:
             answer = self._compose(question, lang, None, self._citations(chosen, query), words, year, notes,
                                    order=query.zh_tokens)
         return answer
+
+    def _kind_first(self, retrieval: Retrieval, kind: str | None) -> Retrieval:
+        """A question asking for a kind of item ("any new parks?") is answered first by a sentence nearly as good as
+        the top one that names items of that kind, when the top one names none but has the kind's word."""
+        hits = retrieval.hits
+        if not kind or not hits or self._names_kind(hits[0], kind) or not KIND_WORDS_OF[kind].search(
+                f"{hits[0].unit.zh} {hits[0].unit.en or ''}"):
+            return retrieval  # only a top sentence that has the kind's word inside other names ("Tiankai Park core
+            # area") gives way; one reached by the question's other words stands
+        for n, hit in enumerate(hits[1:KIND_FIRST_WITHIN], start=1):
+            if hit.score >= KIND_FIRST_SHARE * hits[0].score and self._names_kind(hit, kind) \
+                    and hit.unit.paragraph_id != hits[0].unit.paragraph_id:  # within a paragraph the run answers
+                return dataclasses.replace(retrieval, hits=[hit] + hits[:n] + hits[n + 1:])
+        return retrieval
+
+    def _names_kind(self, hit: Hit, kind: str) -> bool:
+        return any(i.kind == kind for i in self.direct.by_sentence.get(hit.unit.id, []))
 
     def _year(self, citations: list[Citation], retrieval: Retrieval) -> int:
         """The plan year an answer speaks of: its first citation's, when that is a plan; else what 今年 means."""

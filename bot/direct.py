@@ -75,15 +75,15 @@ _HELP = re.compile(r"(有什么|有啥|有哪些|什么)(支持|帮助|扶持|�
                    r"\b(what|which|any) (support|help|measures|policies|steps|benefits|assistance)\b", re.I)
 
 
-def asked_kind(text: str) -> str | None:
+def asked_kind(text: str, strict: bool = False) -> str | None:
     """The kind of item asked for: the kind word nearest the question word ("Which plots in the Tiankai park …" asks
-    for plots, "公园旁边有哪些学校" for schools), else the first kind word by the list's order."""
+    for plots, "公园旁边有哪些学校" for schools), else (not ``strict``) the first kind word by the list's order."""
     found = [(kind, m) for kind, pattern in KIND_WORDS for m in pattern.finditer(text)]
     if not found or _HELP.search(text):  # "外贸企业有什么支持": the companies are who is helped, not what is asked
         return None
     wh = list(_WH.finditer(text))
     if not wh:
-        return found[0][0]
+        return None if strict else found[0][0]
 
     def distance(m: re.Match[str]) -> int:
         after = min((m.start() - w.end() for w in wh if m.start() >= w.end()), default=10**6)
@@ -94,6 +94,8 @@ def asked_kind(text: str) -> str | None:
         # asks for channels, and the projects further back only qualify them
         return min(after if after <= 4 else 10**6, before + 1 if before <= 2 else 10**6)
     best = min(found, key=lambda f: distance(f[1]))
+    if strict:  # the kind word right at the question word: "any new parks", "哪些学校"
+        return best[0] if distance(best[1]) <= 12 else None
     return best[0] if distance(best[1]) < 10**6 or best[1].group(0).isascii() else None
 
 

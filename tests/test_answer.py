@@ -348,3 +348,12 @@ def test_a_when_question_about_one_item_gets_its_word_of_time_or_is_told_there_i
     zh = assistant.ask("六马路地块小学什么时候建成？", channel="eval")
     assert zh.partial and zh.direct.startswith("计划没有给出六马路地块小学的具体时间") and "建成六马路地块小学" in zh.direct, \
         zh.direct
+
+
+def test_a_question_for_a_kind_is_not_answered_by_a_name_that_only_contains_its_word(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"any new parks?" ranked the urban-renewal sentence ("the Tiankai Park core area") first; the parks sentence,
+    nearly as good and naming parks, answers."""
+    answer = assistant.ask("any new parks for my kids?", channel="eval")
+    assert "4 pocket parks" in answer.direct and "Changhong Park" in answer.direct, answer.direct
+    zh = assistant.ask("积水点改造包括哪些小区？", channel="eval")  # reached by its other words: it stands
+    assert "金庄花园" in zh.answer, zh.answer
