@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .phrasing import SEP, certainty_note, countable, group_of, hedge, join_en, own_verb, \
-    plan_noun, plan_total, shown_en, takes_count
+    GAP, fill, plan_noun, plan_total, shown_en, takes_count
 from .retrieve import Query
 from .text import en_tokens, zh_tokens
 from .understand import Asked
@@ -313,17 +313,19 @@ class DirectAnswer:
                 marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
                 names = "、".join(i.name_zh for i in its)
                 if total and label and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4个口袋公园": the thing
-                    chunks.append(f"{verb}{total.quantity}{total.unit or label[0]}{its[0].name_zh}{marks}")
+                    chunks.append(fill(verb, f"{total.quantity}{total.unit or label[0]}{its[0].name_zh}") + marks)
                 elif total and label:  # "实施10条道路工程，包括文水路": the count's own verb
                     count = f"{total.quantity}{total.unit or label[0]}{plan_noun(total, label, 'zh')}"
-                    chunks.append(f"{total.action_zh or verb}{count}，包括{names}{marks}")
+                    chunks.append(fill(total.action_zh or verb, f"{count}，包括{names}") + marks)
                 elif counts[g]:  # the kind's noun once, on the first count ("建成2所学校：…；新开工3所：…")
                     noun = "" if any(counts[h] for h in named[:n]) else label[1]
-                    chunks.append(f"{verb}{len(its)}{label[0]}{noun}：{names}{marks}")
+                    count = f"{len(its)}{label[0]}{noun}"
+                    chunks.append(fill(verb, f"{count}（{names}）") + marks if GAP in verb else
+                                  f"{verb}{count}：{names}{marks}")
                 else:  # names, not counted: one item, kinds of thing, or an open list ("8358所老院区、原中电科46所等")
-                    chunks.append(f"{verb}{names}{'等' if self._open(its) else ''}{marks}")
+                    chunks.append(fill(verb, f"{names}{'等' if self._open(its) else ''}") + marks)
             if rest and label:
-                chunks.append("另" + "、".join(f"{own_verb(g, groups[g], 'zh')}{counted(g)}{label[0]}{label[1]}"
+                chunks.append("另" + "、".join(fill(own_verb(g, groups[g], "zh"), f"{counted(g)}{label[0]}{label[1]}")
                                                for g in rest))
             end = f" [{cite[pool[0].sentence]}]" if single else ""
             return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=focus, derived=derived)
@@ -438,12 +440,12 @@ class DirectAnswer:
         total = plan_total([item], items or [], self.texts)
         counted = total is not None and item.name_zh in total.name_zh  # "54个老旧小区": the item is what is counted
         action = item.action_zh or ""
-        certainty = item.certainty_zh if item.certainty_zh and not action.startswith(item.certainty_zh) else ""
+        certainty = item.certainty_zh if item.certainty_zh and item.certainty_zh not in action else ""
         focus = _focus([item]) + ([total.quantity] if total and total.quantity else [])
         if lang == "zh":
             what = item.name_zh if total is None else f"{total.quantity}{total.unit or ''}{item.name_zh}" if counted \
                 else f"{total.name_zh}，包括{item.name_zh}"
-            return Lead(f"{self.plan_year}年计划{certainty}{action}{what} [{n}]。", kind="statement", focus=focus)
+            return Lead(f"{self.plan_year}年计划{certainty}{fill(action, what)} [{n}]。", kind="statement", focus=focus)
         verb = item.action_en or GROUP_EN.get(item.group, "advance")
         name = shown_en(item)
         if total is not None and not counted:

@@ -98,3 +98,11 @@ def shown_en(item: PlanItem) -> str:
     if quoted:
         return f"{name[:quoted.end()]} ({item.name_zh}){name[quoted.end():]}"
     return f"{name} ({item.name_zh})"
+
+
+GAP = "…"  # in an action_zh, where the item's name goes: "促进…尽早开工" prints "促进符合条件的项目尽早开工"
+
+
+def fill(action: str, what: str) -> str:
+    """The plan's Chinese action on ``what``: the name in its place ("促进…尽早开工"), else after the verb."""
+    return action.replace(GAP, what, 1) if GAP in action else f"{action}{what}"

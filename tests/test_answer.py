@@ -357,3 +357,12 @@ def test_a_question_for_a_kind_is_not_answered_by_a_name_that_only_contains_its_
     assert "4 pocket parks" in answer.direct and "Changhong Park" in answer.direct, answer.direct
     zh = assistant.ask("积水点改造包括哪些小区？", channel="eval")  # reached by its other words: it stands
     assert "金庄花园" in zh.answer, zh.answer
+
+
+def test_a_chinese_action_can_frame_the_name_as_the_plan_does(assistant) -> None:  # type: ignore[no-untyped-def]
+    """action_zh "促进…尽早开工" puts the name where the plan has it: not "尽早开工符合条件的项目" (促进 dropped)."""
+    zh = assistant.ask("符合条件的项目能尽早开工吗？", channel="eval")
+    assert "2024年计划促进符合条件的项目尽早开工" in zh.direct, zh.direct
+    from bot.phrasing import fill
+
+    assert fill("促进…尽早开工", "A、B") == "促进A、B尽早开工" and fill("建成", "A") == "建成A"

@@ -27,10 +27,19 @@ def test_every_item_name_and_value_occurs_in_its_sentence(sentences: dict[str, s
         if text is None:
             problems.append(f"{item.id}: no sentence {item.sentence}")
             continue
-        for field in ("name_zh", "action_zh", "quantity", "certainty_zh"):
+        for field in ("name_zh", "quantity", "certainty_zh"):
             value = getattr(item, field)
             if value and value not in text:
                 problems.append(f"{item.id}: {field} {value!r} is not in {item.sentence}")
+        action = item.action_zh or ""
+        if "…" in action:  # "促进…尽早开工": the verb before the name, the rest after it, as the sentence has them
+            head, tail = action.split("…", 1)
+            before = text.find(head)
+            at = text.find(item.name_zh, max(before, 0))
+            if before < 0 or at < 0 or not tail or text.find(tail, at + len(item.name_zh)) < 0 or "…" in tail:
+                problems.append(f"{item.id}: action_zh {action!r} does not frame {item.name_zh!r} in {item.sentence}")
+        elif action and action not in text:
+            problems.append(f"{item.id}: action_zh {action!r} is not in {item.sentence}")
         if not all("\u4e00" > c or c > "\u9fff" for c in item.name_en + (item.value_en or "")):
             problems.append(f"{item.id}: Chinese in the English name or value")
     assert not problems, "\n".join(problems[:20])
