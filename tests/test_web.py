@@ -795,11 +795,17 @@ def _reached(router: Any, path: str, method: str) -> tuple[str, Any]:
 
     scope = {"type": "http", "path": path, "method": method, "headers": [], "query_string": b"", "root_path": ""}
 
+    from bot.web.gradio_guard import HotPaths
+
     def walk(routes: list[Any]) -> tuple[Match, Any]:
         partial = None
         for route in routes:
             inner = getattr(route, "original_router", None)
-            match, found = walk(inner.routes) if inner is not None else (route.matches(dict(scope))[0], route)
+            if isinstance(route, HotPaths):  # its own answer, then the route its included router reaches
+                match = route.matches(dict(scope))[0]
+                found = walk(route.included.original_router.routes)[1] if match != Match.NONE else None
+            else:
+                match, found = walk(inner.routes) if inner is not None else (route.matches(dict(scope))[0], route)
             if match == Match.FULL:
                 return match, found
             if match == Match.PARTIAL and partial is None:
@@ -811,14 +817,15 @@ def _reached(router: Any, path: str, method: str) -> tuple[str, Any]:
 
 
 def test_gradios_hot_routes_first_reach_the_same_route_for_every_request() -> None:
-    """The join and data routes of every chat question move to the front of Gradio's routes; every path Gradio
-    serves, its variants and the hot paths themselves reach the same route, partial (405) or full, as before."""
+    """The join and data routes of every chat question move to the front of Gradio's routes (and their included
+    router is reached first for them); every path Gradio serves, its variants and the hot paths themselves reach
+    the same route, partial (405) or full, as before."""
     import re as _re
 
     import gradio as gr
     from gradio.routes import App
 
-    from bot.web.gradio_guard import HOT_ROUTES, GradioGuard, hot_routes_first
+    from bot.web.gradio_guard import HOT_ROUTES, GradioGuard, HotPaths, hot_routes_first
 
     with gr.Blocks() as demo:
         box = gr.Textbox()
@@ -838,9 +845,13 @@ def test_gradios_hot_routes_first_reach_the_same_route_for_every_request() -> No
     GradioGuard(app, demo, refusals=lambda _: 0.0, calls=lambda _: 0.0)  # what the app does with Gradio's app
     included = next(r.original_router for r in app.router.routes if getattr(r, "original_router", None))
     assert [r.path for r in included.routes[:2]] == list(HOT_ROUTES)
+    assert isinstance(app.router.routes[0], HotPaths)  # their included router, before Gradio's other routes
     assert {(p, m): _reached(app.router, p, m) for p in sorted(paths) for m in methods} == before
     assert sorted(hot_routes_first(app.router)) == sorted(HOT_ROUTES)  # again: nothing else moves
     assert [r.path for r in included.routes[:2]] == list(HOT_ROUTES)
+    assert sum(isinstance(r, HotPaths) for r in app.router.routes) == 1
+    under = {"type": "http", "path": HOT_ROUTES[0], "method": "POST", "headers": [], "root_path": "/x"}
+    assert app.router.routes[0].matches(under)[0].name == "NONE"  # under a root path: the walk decides
     with TestClient(app) as client:  # FastAPI's own routing after the move
         assert client.get("/gradio_api/queue/join").status_code == 405
         assert client.post("/gradio_api/queue/join", json={}).status_code == 422

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import BaseRoute, Match, Mount, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from ..config import Settings
@@ -31,6 +32,8 @@ FOLLOW_EVERY_S = 1.0  # how often the serving process looks for a build made by 
 GRADIO_CALLS_PER_MINUTE = 10  # times the API's per-client budget: Gradio POSTs (several per question and page)
 UI_AFTER_INDEX_S = 3.0  # the chat is built once the index is loaded, or after this long (while a build runs)
 UI_WAIT_S = 120.0  # how long a request for the chat waits for it at start-up (then 503)
+GRADIO_PATHS = "/gradio_api/"  # Gradio's own API: the two requests of every chat question, its files and events
+ROOT_URLS = 64  # root URLs of the chat kept (one per host name the app is reached by, normally one or two)
 
 log = logging.getLogger("bot.web")
 
@@ -111,6 +114,90 @@ class LazyUI:
         if self._guarded is None:
             raise AttributeError(name)
         return getattr(self._guarded, name)
+
+
+class GradioPathsFirst(Mount):
+    """The mount at / (the chat) reached first for paths under ``/gradio_api/``: for those, our ~12 routes and any
+    staff routes were each tried before the mount on every request (none can match them: ``gradio_paths_first``
+    checks), two requests per chat question. The same mount, the same scope for the app; any other path, and
+    any request under a root path, walks the routes as before."""
+
+    def __init__(self, mount: Mount, prefix: str = GRADIO_PATHS) -> None:
+        super().__init__(mount.path or "/", app=mount.app)
+        self.prefix = prefix
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope.get("root_path") or not str(scope.get("path", "")).startswith(self.prefix):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        raise NoMatchFound(name, path_params)  # names nothing: url_for finds each route where it stands
+
+
+def _may_reach(route: BaseRoute, prefix: str, outer: str = "") -> bool:
+    """Whether ``route`` (or a route of an included router) could match a path starting with ``prefix``; True
+    when unsure."""
+    included = getattr(route, "original_router", None)
+    if included is not None:  # FastAPI's included router: its routes, under its prefix
+        extra = getattr(getattr(route, "include_context", None), "prefix", None)
+        return not isinstance(extra, str) or any(_may_reach(r, prefix, outer + extra) for r in included.routes)
+    path = getattr(route, "path", None)
+    if not isinstance(path, str):
+        return True
+    path = outer + path
+    if "{" not in path and not isinstance(route, Mount):  # a fixed path: only itself
+        return path.startswith(prefix)
+    literal = (path + "/" if isinstance(route, Mount) else path).split("{", 1)[0]
+    return literal.startswith(prefix) or prefix.startswith(literal)
+
+
+def gradio_paths_first(app: FastAPI, prefix: str = GRADIO_PATHS) -> bool:
+    """Put ``GradioPathsFirst`` before every route of ``app`` when its last route is the mount at / and no route
+    before it can match a path under ``prefix``. Returns whether it did (once)."""
+    routes = app.router.routes
+    mount = routes[-1] if routes else None
+    if (not isinstance(mount, Mount) or mount.path != "" or any(isinstance(r, GradioPathsFirst) for r in routes)
+            or any(_may_reach(r, prefix) for r in routes[:-1])):
+        return False
+    routes.insert(0, GradioPathsFirst(mount, prefix))
+    return True
+
+
+def remembered_root_urls() -> None:
+    """Gradio's queue works out the chat's public root URL from each question's request (``get_root_url``: the
+    request's URL, host and forwarding headers, parsed twice by httpx, ~45 µs); the same request fields give the
+    same URL, so each answer is kept, keyed by every field it reads (at most ``ROOT_URLS``: a Host header is the
+    client's to choose). A request that is not Starlette's is worked out each time."""
+    from gradio import route_utils
+    from starlette.requests import Request
+
+    compute = route_utils.get_root_url
+    if getattr(compute, "remembered", False):
+        return
+    known: dict[tuple[Any, ...], str] = {}
+
+    def get_root_url(request: Any, route_path: str, root_path: str | None) -> str:
+        if not isinstance(request, Request):
+            return compute(request, route_path, root_path)
+        scope, headers = request.scope, request.headers
+        server = scope.get("server")
+        key = (route_path, root_path, scope.get("scheme"), tuple(server) if isinstance(server, list) else server,
+               scope.get("root_path"), scope["path"],
+               scope.get("query_string"), headers.get("host"), headers.get("x-forwarded-host"),
+               headers.get("x-gradio-server"), headers.get("x-forwarded-proto"))
+        url = known.get(key)
+        if url is None:
+            url = compute(request, route_path, root_path)
+            if len(known) >= ROOT_URLS:
+                known.clear()
+            known[key] = url
+        return url
+
+    get_root_url.remembered = True  # type: ignore[attr-defined]
+    get_root_url.computed = compute  # type: ignore[attr-defined]  # Gradio's own, for the tests' comparison
+    get_root_url.known = known  # type: ignore[attr-defined]
+    route_utils.get_root_url = get_root_url  # type: ignore[assignment]
 
 
 def without_monitoring(blocks: Any) -> None:
@@ -248,6 +335,7 @@ def _build_ui(app: FastAPI, ui: LazyUI, assistant: Assistant, store: FeedbackSto
                             pwa=False, mcp_server=False)
         without_monitoring(blocks)
         without_deep_link_state()
+        remembered_root_urls()
         inline_login_check(parent.mounted)
         guarded = GradioGuard(parent.mounted, blocks, refusals=limiter,
                               calls=RateLimiter(settings.rate_limit_per_minute * GRADIO_CALLS_PER_MINUTE))
@@ -285,6 +373,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_api(assistant, store, limiter, backoff=backoff)
     ui = LazyUI()
     app.mount("/", ui)
+    gradio_paths_first(app)  # the chat's own API paths skip the walk through ours
     app.state.ui = ui
     lifespan = app.router.lifespan_context
 

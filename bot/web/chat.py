@@ -7,6 +7,7 @@ counts characters near the limit and keeps <html lang> in step with the interfac
 
 from __future__ import annotations
 
+import inspect
 import logging
 import typing
 from typing import Any, Callable
@@ -245,9 +246,11 @@ def build_ui(assistant: Assistant, store: FeedbackStore | None = None,
                 history += chat.postprocess(added).model_dump()
             return box.postprocess(typed), history, recs, ask_hint.postprocess(note)
 
-        # Gradio reads the ask event's function's type hints on every question (to find its gr.Request): given as
-        # objects, not as this module's postponed strings, they need no evaluating each time
+        # Gradio reads the ask event's function's type hints and signature on every question (to find its
+        # gr.Request): the hints given as objects, not as this module's postponed strings, need no evaluating each
+        # time, and the signature is read once (~8 µs a question; inspect.signature answers __signature__ as it is)
         respond.__annotations__ = typing.get_type_hints(respond)
+        respond.__signature__ = inspect.signature(respond)  # type: ignore[attr-defined]
 
         def on_like(data: gr.LikeData, recs: dict, ui_lang: str, request: gr.Request) -> tuple[Any, ...]:
             key = data.index if isinstance(data.index, int) else data.index[0]

@@ -13,7 +13,8 @@ sits between our app and Gradio's (``guard_gradio``) and
   (``refusals``);
 - turns anything Gradio still raises on a request into a 400 with one log line, and the tracebacks Gradio prints
   for a failed event into one log line (a traceback stays when the failure is in our own code);
-- puts the two routes of every chat question (``HOT_ROUTES``) first in Gradio's router (``hot_routes_first``).
+- puts the two routes of every chat question (``HOT_ROUTES``) first in Gradio's router (``hot_routes_first``,
+  ``HotPaths``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from starlette.requests import Request
+from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from .http import error, replay_body
@@ -196,7 +198,8 @@ def hot_routes_first(router: Any, paths: tuple[str, ...] = HOT_ROUTES) -> list[s
     it includes), where that cannot change what any request reaches: such a route has no path parameters, so it
     matches its own path only, and it moves only when no route before it matches that path (else it stays). Gradio
     lists them ~36th of 63, and FastAPI walks the list twice per request (to match, then to handle), ~1.5 µs a route
-    each time: ~0.1 ms per request, two requests per question. Returns the paths moved."""
+    each time: ~0.1 ms per request, two requests per question. When they sit in an included router, that router is
+    also reached first for those paths (``HotPaths``). Returns the paths moved."""
     moved: list[str] = []
     lists = [router] + [r.original_router for r in getattr(router, "routes", [])
                         if getattr(r, "original_router", None) is not None]  # FastAPI's included routers
@@ -207,14 +210,57 @@ def hot_routes_first(router: Any, paths: tuple[str, ...] = HOT_ROUTES) -> list[s
         before = len(moved)
         for path in reversed(paths):  # each to the front: they end in the order of ``paths``
             at = next((i for i, r in enumerate(routes) if getattr(r, "path", None) == path), None)
-            if at is None or "{" in path or not all(
-                    getattr(r, "path_regex", None) is not None and not r.path_regex.match(path) for r in routes[:at]):
+            if at is None or "{" in path or not _none_match(routes[:at], path):
                 continue
             routes.insert(0, routes.pop(at))
             moved.append(path)
         if len(moved) > before and hasattr(owner, "_mark_routes_changed"):  # FastAPI caches included routes
             owner._mark_routes_changed()
+    _included_first(router, tuple(p for p in paths if p in moved))
     return moved
+
+
+def _none_match(routes: list[Any], path: str) -> bool:
+    """True when none of ``routes`` (each with a path pattern) can match ``path``, fully or partly."""
+    return all(getattr(r, "path_regex", None) is not None and not r.path_regex.match(path) for r in routes)
+
+
+class HotPaths(BaseRoute):
+    """The first route of Gradio's router, for the two requests of every chat question: their included router,
+    reached for exactly those paths (before Gradio's ~21 routes, none of which matches them, and FastAPI's
+    bookkeeping for each), by the same match and handle FastAPI gives it where it stands; every other request
+    walks the routes as before. A request under a root path is left to the walk."""
+
+    def __init__(self, included: Any, paths: tuple[str, ...]) -> None:
+        self.included = included
+        self.paths = frozenset(paths)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope.get("path") in self.paths and not scope.get("root_path"):
+            match, child_scope = self.included.matches(scope)
+            return match, child_scope
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.included.handle(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> Any:
+        raise NoMatchFound(name, path_params)  # names nothing: url_for finds each route where it stands
+
+
+def _included_first(router: Any, paths: tuple[str, ...]) -> None:
+    """Put ``HotPaths`` first in ``router`` for the included router that holds ``paths`` (once), when no route
+    before that included router can match any of them."""
+    routes = getattr(router, "routes", None)
+    if not paths or not isinstance(routes, list) or any(isinstance(r, HotPaths) for r in routes):
+        return
+    at = next((i for i, r in enumerate(routes) if getattr(r, "original_router", None) is not None
+               and all(any(getattr(x, "path", None) == p for x in r.original_router.routes) for p in paths)), None)
+    if at is None or not all(_none_match(routes[:at], p) for p in paths):
+        return
+    routes.insert(0, HotPaths(routes[at], paths))
+    if hasattr(router, "_mark_routes_changed"):
+        router._mark_routes_changed()
 
 
 def guard_gradio(app: Any, blocks: Any, refusals: Callable[[str], float], calls: Callable[[str], float]) -> None:
