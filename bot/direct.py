@@ -62,6 +62,16 @@ class Lead:
     derived: set[str] = field(default_factory=set)  # numbers not quoted but derived: counts of listed items,
     # the year a question asked about
     named: bool = False  # a statement about the very item the question names (a yes/no answered by it alone)
+    hedged: bool = False  # the plan's words for it are not a commitment (预计, 适时, 争创, 努力 …): no plain "yes"
+
+
+# the plan's words of certainty that do not commit it ("expect", "when the time is right", "strive to become"): a
+# yes/no question is answered with what the plan says, not a plain "yes"
+HEDGES = frozenset({"预计", "适时", "适时推动", "争创", "申创", "争取", "努力", "力争", "探索"})
+
+
+def hedged(items: list[PlanItem]) -> bool:
+    return any(i.certainty_zh in HEDGES for i in items if i.certainty_zh)
 
 
 def _low(text: str) -> str:
@@ -328,7 +338,8 @@ class DirectAnswer:
                 chunks.append("另" + "、".join(fill(own_verb(g, groups[g], "zh"), f"{counted(g)}{label[0]}{label[1]}")
                                                for g in rest))
             end = f" [{cite[pool[0].sentence]}]" if single else ""
-            return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=focus, derived=derived)
+            return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=focus, derived=derived,
+                        hedged=hedged([i for g in named for i in groups[g]]))
         chunks = []
         for g in named:
             its = groups[g]
@@ -359,7 +370,8 @@ class DirectAnswer:
                 [f"{own_verb(g, groups[g], 'en')} {counted(g)} other {label[2] if counted(g) == '1' else label[3]}"
                  for g in rest])
         end = f" [{cite[pool[0].sentence]}]" if single else ""
-        return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=focus, derived=derived)
+        return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=focus, derived=derived,
+                    hedged=hedged([i for g in named for i in groups[g]]))
 
     def _open(self, its: list[PlanItem]) -> bool:
         """Whether the plan names these items as an open list ("A、B等"): they are examples, not a count."""
@@ -424,7 +436,7 @@ class DirectAnswer:
         if gap:
             return Lead(gap + ((" " if lang == "en" else "") + lead.text if lead else ""), partial=True, kind="gap",
                         focus=lead.focus if lead else [], derived=(lead.derived if lead else set()) | asked_years)
-        if lead and asked.kind == "whether":
+        if lead and asked.kind == "whether" and not lead.hedged:
             lead = Lead(("是的。" if lang == "zh" else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
                         named=lead.named, derived=lead.derived)
         return lead
@@ -445,7 +457,8 @@ class DirectAnswer:
         if lang == "zh":
             what = item.name_zh if total is None else f"{total.quantity}{total.unit or ''}{item.name_zh}" if counted \
                 else f"{total.name_zh}，包括{item.name_zh}"
-            return Lead(f"{self.plan_year}年计划{certainty}{fill(action, what)} [{n}]。", kind="statement", focus=focus)
+            return Lead(f"{self.plan_year}年计划{certainty}{fill(action, what)} [{n}]。", kind="statement", focus=focus,
+                        hedged=hedged([item]))
         verb = item.action_en or GROUP_EN.get(item.group, "advance")
         name = shown_en(item)
         if total is not None and not counted:
@@ -462,7 +475,7 @@ class DirectAnswer:
             verb = verb + "" if name.startswith("of ") else verb
         before, after = hedge([item], verb, "en")
         text = f"In {self.plan_year} the plan will {before}{verb} {name}{after} [{n}]."
-        return Lead(text, kind="statement", focus=focus)
+        return Lead(text, kind="statement", focus=focus, hedged=hedged([item]))
 
     @staticmethod
     def _single(query: Query, items: list[PlanItem]) -> PlanItem | None:

@@ -84,7 +84,10 @@ def en_items(segment: str, count: int) -> tuple[str, tuple[str, ...]] | None:
     if len(parts) < count - 1:
         return None
     pair = re.split(r"\s+and\s+", parts[count - 2], maxsplit=1)
-    if len(pair) == 2:  # "A, B, C and D": the last two share a piece
+    if len(parts) >= count and re.match(r"(?:and|or)\s+\S+(\s+\S+){0,2}$", parts[count - 1].split(", ")[0]) \
+            and len(pair) == 2:  # "A, B and C, and D": a serial comma before a short last item, not a new clause
+        items = parts[:count]
+    elif len(pair) == 2:  # "A, B, C and D": the last two share a piece
         items = parts[: count - 2] + pair
     elif len(parts) >= count:  # "A, B, and C"
         items = parts[:count]
@@ -168,7 +171,8 @@ def list_lead(asked: Asked, query: Query, units: list[Unit], segments: dict[str,
             and e in without(en, asked.exclusions)]
     if not kept:
         return None
-    listed = ", ".join(kept[:-1]) + (" and " if len(kept) > 1 else "") + kept[-1]
+    serial = len(kept) > 2 and any(" and " in k for k in kept)  # "bidding and tendering, and government procurement"
+    listed = ", ".join(kept[:-1]) + ((", and " if serial else " and ") if len(kept) > 1 else "") + kept[-1]
     return Lead(f"For {year} the plan lists {head or 'these'}, such as {listed} [{n}].", kind="list",  # an open list
                 focus=list(enum.items))
 

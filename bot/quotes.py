@@ -40,7 +40,26 @@ def clauses_en(sentence: str, tokens: set[str]) -> str:
     if not marks or len(marks) == len(parts):
         return sentence
     span = " ".join(parts[marks[0] : marks[-1] + 1]).rstrip(";:")
-    return span[:1].upper() + span[1:]
+    return voiced(sentence, span)
+
+
+_SUBJECT = "The district will "
+_NOT_A_VERB = re.compile(r"^(to|in|on|by|with|for|of|at|from|while|including|such|focusing|centring|building|"
+                         r"based|through|as|so|which|where|when|the|a|an)\b", re.I)
+
+
+def voiced(rendering: str, part: str) -> str:
+    """A part of a rendering quoted as a sentence in the rendering's voice: its start as it is; a later task of
+    "The district will A, B and C" with its subject ("The district will carry out 10 road projects"), not as a
+    bare command; a later part that is no task marked as cut ("… focusing on key areas such as …")."""
+    part = part.strip()
+    if not part or rendering.startswith(part) or part[:1].isupper():
+        return part
+    if _NOT_A_VERB.search(part):
+        return "… " + part
+    if rendering.startswith(_SUBJECT):
+        return _SUBJECT + part
+    return part[:1].upper() + part[1:]  # a rendering that is itself a list of tasks keeps their voice
 
 
 def sentence_end(text: str) -> str:
@@ -115,9 +134,9 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
         hi += 1  # what follows the topic ("improve its social assistance system") is its content
         size += len(pairs[hi][1])
     def piece(a: int, b: int) -> str:
-        text = re.sub(r"^(and|as well as|while|but|so as to)\s+", "",
+        text = re.sub(r"^(and|as well as|while|but|so as to)\b[\s,]*", "",
                       _slice(unit.en or "", pairs[a][1], pairs[b][1]).strip(" ;,"), flags=re.I)
-        return text[:1].upper() + text[1:]
+        return voiced(unit.en or "", text)
 
     if not kept and lo < best:  # a quote that is the answer opens with the segment that says most of it
         return f"{sentence_end(piece(best, hi))} {piece(lo, best - 1)}", sum(scores[lo : hi + 1])
