@@ -656,8 +656,9 @@ def _item_clause(rec: dict, segments: list[dict]) -> list[dict]:
     """The clause (segment) of the item's sentence that names it; by its action_zh where the name is in several."""
     name = (rec.get("name_zh") or "").strip("“”")
     clause = [seg for seg in segments if name and name in seg["zh"]]
-    if len(clause) > 1 and rec.get("action_zh"):
-        clause = [seg for seg in clause if rec["action_zh"] in seg["zh"]] or clause
+    if len(clause) > 1 and rec.get("action_zh"):  # "促进…尽早开工": each part of a framed action is in the clause
+        parts = [part for part in rec["action_zh"].split("…") if part]
+        clause = [seg for seg in clause if all(part in seg["zh"] for part in parts)] or clause
     return clause
 
 
@@ -825,4 +826,62 @@ def test_item_names_do_not_open_with_a_bare_noun_of_action() -> None:
                 for rec in _data_records("items.jsonl") if _BARE_ACTION_NOUN.match(rec["name_en"] or "")]
     assert _BARE_ACTION_NOUN.match("relocation of Beijing's non-capital functions")
     assert not _BARE_ACTION_NOUN.match("the relocation of Beijing's non-capital functions")
+    assert not problems, "\n".join(problems)
+
+
+# The twelfth review (2026-12-01) read the Chinese lines answers print for items, "2024年计划<certainty_zh><action_zh
+# with name_zh filled in>" (bot.phrasing.fill: the name at the action's "…", else after it), and most dropped the
+# plan's words of effort, manner or role, because action_zh held only the clause's bare main verb: "谋划…" for 加紧谋划,
+# "推进" for 稳步推进, "尽早开工符合条件的项目" for 促进符合条件的项目尽早开工, "市场化开发黄河剧院" for 推动黄河剧院等场所市场化
+# 开发. An effort word right before the item's verb, or before the name when the verb comes after the name, is part of
+# the printed action (its certainty_zh included, which is printed before it). Longest first: 更高标准 before 高标准.
+_EFFORT_ZH = tuple(sorted({
+    "加紧", "稳步", "促进", "推动", "全力", "持续", "积极", "加快", "深化", "深入", "纵深", "大力", "着力", "努力",
+    "主动", "不断", "进一步", "扎实", "切实", "全面", "认真", "严格", "精心组织", "广泛", "坚决", "逐步", "有效",
+    "依法", "精准", "常态化", "高标准", "更高标准", "更大力度", "更深层次", "稳妥有序", "积极稳妥", "倾力", "奋力",
+    "聚力", "全速", "助推", "力促", "坚定不移", "持之以恒", "精雕细琢", "优先", "集中财力", "深度", "不遗余力",
+    "适时推动", "加速", "提速", "尽快", "尽早"}, key=len, reverse=True))
+
+
+def _effort_before_verb(verb: str, name: str, clause: str) -> str:
+    """The effort word that governs the item's printed verb in its clause and that the verb leaves out, if any: the
+    one the clause has right before the verb (its part before "…", found before the name, else after it), or, when
+    the verb comes after the name (推动外资外贸加快好转), any one before the name."""
+    at = clause.find(name)
+    head = verb.split("…", 1)[0]
+    if at < 0:
+        return ""
+    pos = clause.rfind(head, 0, at) if head else at
+    if pos >= 0:
+        before = clause[:pos]
+        return next((w for w in _EFFORT_ZH if before.endswith(w)), "")
+    return next((w for w in _EFFORT_ZH if w in clause[:at] and w not in verb), "")
+
+
+def test_item_actions_keep_the_effort_words_before_their_verb(records: list[dict]) -> None:
+    """No exemptions: an item whose verb the plan qualifies (加紧谋划, 稳步推进, 严格执行, 常态化开展) or governs from
+    before its name (促进…尽早开工, 推动…提速施工) prints those words, in its action or in the certainty printed
+    before it (努力 + 打造)."""
+    by_id = {rec["id"]: rec for rec in records}
+    problems, checked = [], 0
+    for rec in _data_records("items.jsonl"):
+        action = rec.get("action_zh")
+        if not action:  # no action: no statement is printed, the quote answers
+            continue
+        clause = _item_clause(rec, by_id[rec["sentence"]]["segments"])
+        if len(clause) != 1:
+            problems.append(f"{rec['id']}: named in {len(clause)} clauses of {_key(rec['sentence'])}")
+            continue
+        checked += 1
+        certainty = rec.get("certainty_zh") or ""
+        verb = (certainty if certainty not in action else "") + action  # as bot.direct prints it: 努力 + 打造
+        word = _effort_before_verb(verb, rec["name_zh"].strip("“”"), clause[0]["zh"])
+        if word:
+            problems.append(f"{rec['id']}: {verb!r} (certainty_zh + action_zh) leaves out {word} of "
+                            f"{clause[0]['zh']!r}")
+    assert _effort_before_verb("谋划", "五金城西", "加紧谋划长虹公园西片区、五金城西等新项目") == "加紧"
+    assert _effort_before_verb("尽早开工", "符合条件的项目", "促进符合条件的项目尽早开工") == "促进"
+    assert not _effort_before_verb("促进…尽早开工", "符合条件的项目", "促进符合条件的项目尽早开工")
+    assert not _effort_before_verb("积极稳妥推进", "环卫一体化改革", "积极稳妥推进环卫一体化改革")
+    assert checked >= 300
     assert not problems, "\n".join(problems)
