@@ -31,6 +31,7 @@ KIND_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("parcel", re.compile(r"地块|土地|plots?\b|land parcels?|\bland\b", re.I)),
     ("cluster", re.compile(r"产业集群|产业链|clusters?\b|industry chains?", re.I)),
     ("brand", re.compile(r"品牌|\bbrands?\b", re.I)),
+    ("institution", re.compile(r"研究院|研究所|院所|科研机构|institutes?\b|institutions?\b", re.I)),
     ("facility", re.compile(r"设施|场馆|中心|站|facilit|venues?|stations?|centres?|centers?", re.I)),
     ("project", re.compile(r"项目|工程|projects?\b|schemes?\b|works\b", re.I)),
 ]
@@ -326,7 +327,7 @@ class DirectAnswer:
                     chunks.append(fill(verb, f"{total.quantity}{total.unit or label[0]}{its[0].name_zh}") + marks)
                 elif total and label:  # "实施10条道路工程，包括文水路": the count's own verb
                     count = f"{total.quantity}{total.unit or label[0]}{plan_noun(total, label, 'zh')}"
-                    chunks.append(fill(total.action_zh or verb, f"{count}，包括{names}") + marks)
+                    chunks.append(fill(total.action_zh or verb, count) + f"，包括{names}{marks}")  # "推动3宗土地出让，包括…"
                 elif counts[g]:  # the kind's noun once, on the first count ("建成2所学校：…；新开工3所：…")
                     noun = "" if any(counts[h] for h in named[:n]) else label[1]
                     count = f"{len(its)}{label[0]}{noun}"
@@ -455,9 +456,11 @@ class DirectAnswer:
         certainty = item.certainty_zh if item.certainty_zh and item.certainty_zh not in action else ""
         focus = _focus([item]) + ([total.quantity] if total and total.quantity else [])
         if lang == "zh":
-            what = item.name_zh if total is None else f"{total.quantity}{total.unit or ''}{item.name_zh}" if counted \
-                else f"{total.name_zh}，包括{item.name_zh}"
-            return Lead(f"{self.plan_year}年计划{certainty}{fill(action, what)} [{n}]。", kind="statement", focus=focus,
+            if total is not None and not counted:  # "完成39个积水点改造，包括金庄花园": the count in its own phrase
+                body = f"{fill(total.action_zh or action, total.name_zh)}，包括{item.name_zh}"
+            else:
+                body = fill(action, item.name_zh if total is None else f"{total.quantity}{total.unit or ''}{item.name_zh}")
+            return Lead(f"{self.plan_year}年计划{certainty}{body} [{n}]。", kind="statement", focus=focus,
                         hedged=hedged([item]))
         verb = item.action_en or GROUP_EN.get(item.group, "advance")
         name = shown_en(item)

@@ -209,7 +209,7 @@ def test_a_list_the_plan_counts_gives_the_plans_count_not_the_names_it_gives(ass
     first = en.answer.splitlines()[0]
     assert re.search(r"3 plots, including (the )?Shuichang South plot", first) and "6 plots, including" in first, first
     zh = assistant.ask("金庄花园门口一下大雨就淹，今年能治一治吗？", channel="eval")
-    assert "39个积水点，包括金庄花园" in zh.direct and "417" not in zh.direct, zh.direct  # its own count, not the next
+    assert "39个积水点改造，包括金庄花园" in zh.direct and "417" not in zh.direct, zh.direct  # its own count, not the next
     road = assistant.ask("Is anything being done to Wenshui Road?", channel="eval")
     assert "10 road projects, including Wenshui Road" in road.direct, road.direct
 
