@@ -13,6 +13,8 @@ from .bilingual import Rendering
 _ABOUT = re.compile(r"(这份|这个|该|本)?(计划|文件|通知|文)(是)?(由|被)?.{0,8}(发布|印发|发的|下发|出台|签发|落款|审议|通过|批准|发给|公开)|"
                     r"(谁|哪个部门|哪个单位|什么部门|哪个机关|哪家单位)(发布|印发|发的|出的|制定|下发)|落款|印发.{0,6}(日期|时间|哪天)|"
                     r"审议通过|哪次会议|主动公开|发给哪些|"
+                    r"^(was|is|has|had|when was|who)\b.{0,20}\b(plan|document|notice)\b.{0,12}\b(approved|adopted|"
+                    r"passed|issued|published)\b|"
                     r"\b(who|which (government )?(office|body|department|agency|authority))\b.{0,40}\b(issue|issued|publish|"
                     r"published|put out|release|released|sign|signed|wrote|write)|\b(issued|published|released|approved|dated)\b"
                     r".{0,30}\b(when|which|what|by whom)\b|\b(when|what date)\b.{0,40}\b(issued|published|released|approved|"

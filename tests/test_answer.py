@@ -167,6 +167,12 @@ def test_notice_facts_are_answered_and_cited(assistant) -> None:  # type: ignore
     assert "5th Session" in both.direct and "15 January 2024" in both.direct
     public = assistant.ask("这份计划文件是公开的吗？")  # no fact of the four: the whole notice, 主动公开 with it
     assert "主动公开" in public.answer
+    was = assistant.ask("Was the plan approved by the district People's Congress?")  # a yes/no on the notice's fact
+    assert was.direct.startswith("The Nankai District 2024 National Economic and Social Development Plan was approved "
+                                 "at the 5th Session"), was.direct
+    from bot.notice import about_document
+
+    assert not about_document("Which projects in the plan are approved?")  # a question about the plan's content
 
 
 @pytest.mark.parametrize("question", [
