@@ -19,6 +19,7 @@ from .understand import Asked
 # items joined by 、 (two or more separators), then an optional 等 + the head noun that names them
 _ITEM = r"[^，,；;。：:、（）()“”\"等]{1,16}"
 _ZH_LIST = re.compile(rf"(?P<list>{_ITEM}(?:、{_ITEM}){{2,}})(?P<etc>等(?P<head>[^，,；;。、（）()]{{0,16}}))?")
+_MANNER = frozenset({"整体", "全面", "集中", "统一", "系统", "常态化", "分类", "精细化"})  # nouns used as adverbs
 _NOT_NAMING = ("v", "p", "d", "c", "u", "r", "m", "q", "a")  # parts of speech that end a head noun
 # the plan's verbs and adverbs that open a clause ahead of its first item ("着力引育概念认证" → 概念认证)
 _OPENING = re.compile(r"^(?:着力|聚力|大力|全力|积极|持续|继续|深入|加快|加速|全面|重点|新开工|开工|建设|引育|引进|培育|"
@@ -67,7 +68,7 @@ def _head(text: str) -> str:
     """The noun after 等 that names the items ("重点行业领域排查整治" → 重点行业领域)."""
     out = []
     for word, flag in _words(text):
-        if flag.startswith(_NOT_NAMING) and out:
+        if (flag.startswith(_NOT_NAMING) or word in _MANNER) and out:  # "载体整体打造": 整体 says how, not what
             break
         out.append(word)
     return "".join(out)

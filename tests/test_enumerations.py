@@ -64,3 +64,9 @@ def test_besides_one_of_a_list_gives_the_rest_of_the_list(assistant) -> None:  #
     first = answer.answer.split("\n")[0]
     assert "education" in first and "legal services" in first and "ports" not in first, answer.answer
     assert not answer.partial
+
+
+def test_a_chinese_list_head_stops_before_a_noun_used_as_an_adverb() -> None:
+    """"天拖街区、海光MALL、世贸城等载体整体打造": the list is of 载体; 整体 says how they are developed."""
+    heads = [e.head for e in zh_lists("持续推进天拖街区、海光MALL、世贸城等载体整体打造和高端商业导入。")]
+    assert heads == ["载体"], heads
