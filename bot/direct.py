@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .phrasing import SEP, certainty_note, countable, group_of, hedge, join_en, own_verb, \
@@ -86,6 +87,7 @@ _HELP = re.compile(r"(有什么|有啥|有哪些|什么)(支持|帮助|扶持|�
                    r"\b(what|which|any) (support|help|measures|policies|steps|benefits|assistance)\b", re.I)
 
 
+@lru_cache(maxsize=256)  # asked once per ask by the answerer and again by each lead tried
 def asked_kind(text: str, strict: bool = False) -> str | None:
     """The kind of item asked for: the kind word nearest the question word ("Which plots in the Tiankai park …" asks
     for plots, "公园旁边有哪些学校" for schools), else (not ``strict``) the first kind word by the list's order."""

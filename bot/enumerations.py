@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .direct import Lead
 from .index import Unit
+from .phrasing import join_en
 from .retrieve import Query
 from .text import en_tokens
 from .understand import Asked
@@ -172,8 +173,7 @@ def list_lead(asked: Asked, query: Query, units: list[Unit], segments: dict[str,
             and e in without(en, asked.exclusions)]
     if not kept:
         return None
-    serial = len(kept) > 2 and any(" and " in k for k in kept)  # "bidding and tendering, and government procurement"
-    listed = ", ".join(kept[:-1]) + ((", and " if serial else " and ") if len(kept) > 1 else "") + kept[-1]
+    listed = join_en(kept, serial=any(" and " in k for k in kept))  # "bidding and tendering, and government procurement"
     return Lead(f"For {year} the plan lists {head or 'these'}, such as {listed} [{n}].", kind="list",  # an open list
                 focus=list(enum.items))
 

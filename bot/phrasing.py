@@ -83,8 +83,11 @@ def group_of(key: str) -> str:
     return key.split(SEP, 1)[0]
 
 
-def join_en(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def join_en(names: list[str], serial: bool = False) -> str:
+    """"A, B and C"; with ``serial``, "A, B, and C" (when a name has its own "and": "bidding and tendering, and …")."""
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + (", and " if serial and len(names) > 2 else " and ") + names[-1]
 
 
 def shown_en(item: PlanItem) -> str:
