@@ -12,7 +12,8 @@ from typing import Any
 
 from .bilingual import Figure, Glossary
 from .confidence import Calibration
-from .direct import KIND_WORDS, DirectAnswer, Lead, asked_kind
+from .direct import DirectAnswer
+from .kinds import KIND_WORDS, Lead, asked_kind
 from .documents import DocumentInfo, glossary_names, label_topic_en
 from .enumerations import list_lead
 from .framing import NO_RENDERING, abstention, lead_in, target_and_result

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .direct import Lead
+from .kinds import Lead
 from .index import Unit
 from .phrasing import join_en
 from .retrieve import Query

@@ -316,7 +316,7 @@ def test_a_verb_that_carries_its_own_object_takes_no_count(assistant) -> None:  
     ("What support is there for private enterprises?", None),
 ])
 def test_the_kind_asked_for_is_the_one_the_question_word_names(question: str, kind: str | None) -> None:
-    from bot.direct import asked_kind
+    from bot.kinds import asked_kind
 
     assert asked_kind(question) == kind
 

@@ -1,0 +1,143 @@
+"""What a question asks for in plan items — the kind of thing (schools, parks, plots …), the plan's action on it
+(starts, completes, renovates), how clearly it names an item — and the lead an answer opens with.
+
+Shared by the direct answer (``bot.direct``) and the list composer (``bot.lists``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .items import PlanItem
+from .retrieve import Query
+from .text import en_tokens, zh_tokens
+from .understand import Asked
+
+# question words naming a kind of item (how residents say it), in both languages
+KIND_WORDS: list[tuple[str, re.Pattern[str]]] = [
+    ("school", re.compile(r"学校|小学|中学|高中|幼儿园|上学|入学|读书|学位|school|kindergarten|pupil|classroom", re.I)),
+    ("hospital", re.compile(r"医院|诊所|卫生院|看病|就医|hospital|clinic|medical cent", re.I)),
+    ("park", re.compile(r"公园|绿地|遛|散步|park\b|parks\b|green space|garden", re.I)),
+    ("road", re.compile(r"道路|马路|修路|路段|堵车|通行|\broads?\b|street works|traffic", re.I)),
+    ("metro", re.compile(r"地铁|轨道交通|\bmetro\b|subway|underground|\blines?\b", re.I)),
+    ("company", re.compile(r"企业|公司|厂|\bcompan|\bfirms?\b|enterprises?\b|business(es)?\b", re.I)),
+    ("event", re.compile(r"活动|节日|展会|博览会|比赛|演出|events?\b|festivals?|expos?\b|fairs?\b|shows?\b", re.I)),
+    ("housing", re.compile(r"小区|住房|房子|楼房|老房|housing|homes?\b|flats?\b|apartments?|compounds?|estates?", re.I)),
+    ("parcel", re.compile(r"地块|土地|plots?\b|land parcels?|\bland\b", re.I)),
+    ("cluster", re.compile(r"产业集群|产业链|clusters?\b|industry chains?", re.I)),
+    ("brand", re.compile(r"品牌|\bbrands?\b", re.I)),
+    ("institution", re.compile(r"研究院|研究所|院所|科研机构|institutes?\b|institutions?\b", re.I)),
+    ("facility", re.compile(r"设施|场馆|中心|站|facilit|venues?|stations?|centres?|centers?", re.I)),
+    ("project", re.compile(r"项目|工程|projects?\b|schemes?\b|works\b", re.I)),
+]
+# a question's own verb for what happens to an item, mapped to the plan's action groups
+ACTION_WORDS: list[tuple[str, re.Pattern[str]]] = [
+    ("新开工", re.compile(r"开工|动工|开建|新建|start(s|ed)? (construction|building|work)|break(s)? ground|begin", re.I)),
+    ("建成", re.compile(r"建成|建好|完工|竣工|投用|开学|开放|\bopens?\b|\bopening\b|\bcompleted?\b|\bfinished\b|ready", re.I)),
+    ("完成", re.compile(r"完成|\bfinish", re.I)),
+    ("改造", re.compile(r"改造|翻新|升级|renovat|upgrad|refurbish", re.I)),
+    ("谋划", re.compile(r"谋划|规划中|筹备|planned|in the pipeline|being planned", re.I)),
+]
+DONE = frozenset({"建成", "完成"})  # the plan's two words for a finished project
+
+@dataclass
+class Lead:
+    """The direct answer's text (with [n] markers) and whether it says the plan lacks what was asked."""
+
+    text: str
+    partial: bool = False
+    kind: str = "clause"  # figure | list | clause | gap | statement | pair (a target and its result)
+    focus: list[str] = field(default_factory=list)  # Chinese words the supporting quotes must keep
+    derived: set[str] = field(default_factory=set)  # numbers not quoted but derived: counts of listed items,
+    # the year a question asked about
+    named: bool = False  # a statement about the very item the question names (a yes/no answered by it alone)
+    hedged: bool = False  # the plan's words for it are not a commitment (预计, 适时, 争创, 努力 …): no plain "yes"
+
+
+# the plan's words of certainty that do not commit it ("expect", "when the time is right", "strive to become"): a
+# yes/no question is answered with what the plan says, not a plain "yes"
+HEDGES = frozenset({"预计", "适时", "适时推动", "争创", "申创", "争取", "努力", "力争", "探索"})
+
+
+def hedged(items: list[PlanItem]) -> bool:
+    return any(i.certainty_zh in HEDGES for i in items if i.certainty_zh)
+
+
+def _low(text: str) -> str:
+    return text.lower()
+
+
+_WH = re.compile(r"哪些|哪几|哪个|哪所|哪条|哪家|几[个所条家座处项]|多少|\b(which|what|how many|any)\b", re.I)
+
+
+_HELP = re.compile(r"(有什么|有啥|有哪些|什么)(支持|帮助|扶持|政策|措施|举措|优惠|服务|补贴|说法)|"
+                   r"\b(what|which|any) (support|help|measures|policies|steps|benefits|assistance)\b", re.I)
+
+
+@lru_cache(maxsize=256)  # asked once per ask by the answerer and again by each lead tried
+def asked_kind(text: str, strict: bool = False) -> str | None:
+    """The kind of item asked for: the kind word nearest the question word ("Which plots in the Tiankai park …" asks
+    for plots, "公园旁边有哪些学校" for schools), else (not ``strict``) the first kind word by the list's order."""
+    found = [(kind, m) for kind, pattern in KIND_WORDS for m in pattern.finditer(text)]
+    if not found or _HELP.search(text):  # "外贸企业有什么支持": the companies are who is helped, not what is asked
+        return None
+    wh = list(_WH.finditer(text))
+    if not wh:
+        return None if strict else found[0][0]
+
+    def distance(m: re.Match[str]) -> int:
+        after = min((m.start() - w.end() for w in wh if m.start() >= w.end()), default=10**6)
+        if m.group(0).isascii():  # English names its thing after the question word
+            return after
+        before = min((w.start() - m.end() for w in wh if m.end() <= w.start()), default=10**6)
+        # Chinese names it right after (有哪些新学校) or right before (学校都有哪些); "投资项目的资金渠道有哪些"
+        # asks for channels, and the projects further back only qualify them
+        return min(after if after <= 4 else 10**6, before + 1 if before <= 2 else 10**6)
+    best = min(found, key=lambda f: distance(f[1]))
+    if strict:  # the kind word right at the question word: "any new parks", "哪些学校"
+        return best[0] if distance(best[1]) <= 12 else None
+    return best[0] if distance(best[1]) < 10**6 or best[1].group(0).isascii() else None
+
+
+def asked_action(text: str) -> str | None:
+    for group, pattern in ACTION_WORDS:
+        if pattern.search(text):
+            return group
+    return None
+
+
+def item_score(item: PlanItem, query: Query) -> float:
+    """How clearly the question is about this item: its keywords, its name, its words."""
+    text = _low(query.text)
+    score = 0.0
+    for word in item.keywords_zh + item.keywords_en:
+        if word and _low(word) in text:
+            score += 2.0
+    if item.name_zh in query.text:
+        score += 3.0
+    name_zh = set(zh_tokens(item.name_zh)) | set(zh_tokens(item.measure_zh or ""))
+    score += sum(1.0 for t in set(query.zh_tokens) if t in name_zh)
+    name_en = set(en_tokens(f"{item.name_en} {item.measure_en or ''}"))
+    score += sum(1.0 for t in set(query.en_tokens) if t in name_en and len(t) > 2)
+    return score
+
+
+def excluded(item: PlanItem, asked: Asked) -> bool:
+    for x in asked.exclusions:
+        xl = _low(x)
+        names = [item.name_zh, _low(item.name_en), *item.keywords_zh, *map(_low, item.keywords_en)]
+        if any(xl in n or (len(n) >= 2 and n in xl) for n in names if n):
+            return True
+        if set(en_tokens(x)) & set(en_tokens(item.name_en)) - {"the", "school", "park", "road", "district"}:
+            return True
+    return False
+
+
+
+CONCRETE = frozenset({"project", "school", "hospital", "park", "road", "metro", "parcel", "cluster", "carrier",
+                      "company", "institution", "place", "facility", "housing", "event", "brand"})
+
+def focus(items: list[PlanItem]) -> list[str]:
+    return [w for i in items for w in (i.name_zh, i.quantity) if w]

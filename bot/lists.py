@@ -1,0 +1,125 @@
+"""The list answer: the plan items of the kind asked for, grouped by the plan's own actions (新开工 / 建成 / 完成 /
+推进 / 谋划) and each item's own verb, counted where the plan counts them, in the question's language —
+"2024年计划建成2所学校：…；另新开工3所学校" / "In 2024 the plan will complete 2 schools: …; it also plans to …".
+"""
+
+from __future__ import annotations
+
+from .items import KIND_LABEL, PlanItem
+from .kinds import CONCRETE, DONE, Lead, asked_action, asked_kind, excluded, focus, hedged, item_score
+from .phrasing import GAP, SEP, countable, fill, group_of, hedge, join_en, own_verb, plan_noun, plan_total, \
+    shown_en, takes_count
+from .retrieve import Query
+from .understand import Asked
+
+
+def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, int], lang: str,
+            plan_year: int, texts: dict[str, str]) -> Lead | None:
+    """The list answer: the items of the kind asked, grouped by the plan's actions (the action asked first, by name;
+    the others counted after it), counted where the plan counts them or names a closed list."""
+    kind = asked_kind(query.text)
+    pool = [i for i in items if i.kind != "target" and not excluded(i, asked)]
+    if kind:
+        pool = [i for i in pool if i.kind == kind]
+    elif asked.is_list:  # "which … / what are …" without a kind word: concrete items the question names clearly
+        pool = [i for i in pool if i.kind in CONCRETE]
+        top = max((item_score(i, query) for i in pool), default=0.0)
+        pool = [i for i in pool if item_score(i, query) >= max(3.0, top - 1.0)]
+        if len(pool) < 2:
+            return None
+    else:
+        return None
+    if not pool:
+        return None
+    groups: dict[str, list[PlanItem]] = {}
+    for item in pool:  # by the plan's action group and, within it, each item's own verb ("加快…建设" / "提升…")
+        own = item.action_zh if lang == "zh" else item.action_en
+        groups.setdefault(f"{item.group}{SEP}{own or ''}", []).append(item)
+    first = asked_action(query.text)
+    order = sorted(groups, key=lambda g: (group_of(g) != first, list(groups).index(g)))
+    label = KIND_LABEL.get(kind or "", None)
+    # the action asked ("which schools open") is answered by name; the plan's other actions on the same kind of
+    # item are counted after it ("; it also finishes 2 and starts 3")
+    family = DONE if first in DONE else {first}  # residents say "finished" and "completed" for 建成 and 完成 alike
+    kinds = {group_of(g) for g in groups}
+    named = [g for g in order if group_of(g) in family] if first in kinds and len(kinds) > 1 and label else order
+    year = plan_year
+    single = len({cite[i.sentence] for i in pool}) == 1
+    totals = {g: plan_total(groups[g], items, texts) for g in groups}  # the plan's own count of each group
+    # a group is counted when the plan counts it, or when it names single things of a closed list (not kinds of
+    # thing, not "A、B等") and the verb can take the count
+    counts = {g: bool(label) and (totals[g] is not None or (
+        len(groups[g]) > 1 and not is_open(groups[g], texts) and all(countable(i) for i in groups[g])
+        and (lang == "zh" or takes_count(own_verb(g, groups[g], lang))))) for g in groups}
+
+    def counted(g: str) -> str:
+        total = totals[g]
+        return total.quantity or "" if total else str(len(groups[g]))
+
+    rest = [g for g in order if g not in named and counts[g]]
+    # the quote keeps the clauses of the items named (the groups only counted stay in the card)
+    keep = focus([i for g in named for i in groups[g]]) + [t.quantity for t in totals.values() if t and t.quantity]
+    derived = {str(len(g)) for g in groups.values()}
+    if lang == "zh":
+        chunks = []
+        for n, g in enumerate(named):
+            its = groups[g]
+            verb = own_verb(g, its, "zh")
+            verb = hedge(its, verb, "zh")[0] + verb
+            total = totals[g]
+            marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
+            names = "、".join(i.name_zh for i in its)
+            if total and label and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4个口袋公园": the thing
+                chunks.append(fill(verb, f"{total.quantity}{total.unit or label[0]}{its[0].name_zh}") + marks)
+            elif total and label:  # "实施10条道路工程，包括文水路": the count's own verb
+                count = f"{total.quantity}{total.unit or label[0]}{plan_noun(total, label, 'zh')}"
+                chunks.append(fill(total.action_zh or verb, count) + f"，包括{names}{marks}")  # "推动3宗土地出让，包括…"
+            elif counts[g]:  # the kind's noun once, on the first count ("建成2所学校：…；新开工3所：…")
+                noun = "" if any(counts[h] for h in named[:n]) else label[1]
+                count = f"{len(its)}{label[0]}{noun}"
+                chunks.append(fill(verb, f"{count}（{names}）") + marks if GAP in verb else
+                              f"{verb}{count}：{names}{marks}")
+            else:  # names, not counted: one item, kinds of thing, or an open list ("8358所老院区、原中电科46所等")
+                chunks.append(fill(verb, f"{names}{'等' if is_open(its, texts) else ''}") + marks)
+        if rest and label:
+            chunks.append("另" + "、".join(fill(own_verb(g, groups[g], "zh"), f"{counted(g)}{label[0]}{label[1]}")
+                                           for g in rest))
+        end = f" [{cite[pool[0].sentence]}]" if single else ""
+        return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=keep, derived=derived,
+                    hedged=hedged([i for g in named for i in groups[g]]))
+    chunks = []
+    for g in named:
+        its = groups[g]
+        verb = own_verb(g, its, "en")
+        before, after = hedge(its, verb, "en")
+        verb = before + verb
+        total = totals[g]
+        marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for i in its))
+        names = join_en([shown_en(i) for i in its])
+        if total and label and len(its) == 1 and its[0].name_zh in total.name_zh:  # "4 pocket parks": the thing
+            chunks.append(f"{verb} {total.quantity} {its[0].name_en}{after}{marks}")
+        elif total and label:  # "carry out 10 road projects, including …": the count's own verb
+            count = f"{total.quantity} {plan_noun(total, label, 'en')}"
+            chunks.append(f"{before}{total.action_en or verb} {count}{after}, including {names}{marks}")
+        elif counts[g]:
+            chunks.append(f"{verb} {len(its)} {label[3]}{after}: {names}{marks}")
+        elif is_open(its, texts):  # an open list: "plots such as …", no count
+            such = f"{label[3]} such as " if label and "such as" not in verb and takes_count(verb) else ""
+            chunks.append(f"{verb} {such}{names}{'' if such or 'such as' in verb else ', among others'}{after}"
+                          f"{marks}")
+        else:  # one item, or kinds of thing ("speed up the building of chest pain treatment units and …")
+            chunks.append(f"{verb} {names}{after}{marks}")
+    # chunks that list names with their own "and" are kept apart by semicolons
+    apart = len(chunks) > 2 or any(" and " in c for c in chunks)
+    body = "; ".join(chunks[:-1]) + ("; and " if apart else " and ") + chunks[-1] if len(chunks) > 1 else chunks[0]
+    if rest and label:
+        body += "; it also plans to " + join_en(
+            [f"{own_verb(g, groups[g], 'en')} {counted(g)} other {label[2] if counted(g) == '1' else label[3]}"
+             for g in rest])
+    end = f" [{cite[pool[0].sentence]}]" if single else ""
+    return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=keep, derived=derived,
+                hedged=hedged([i for g in named for i in groups[g]]))
+
+def is_open(its: list[PlanItem], texts: dict[str, str]) -> bool:
+    """Whether the plan names these items as an open list ("A、B等"): they are examples, not a count."""
+    return any(f"{i.name_zh}等" in texts.get(i.sentence, "") for i in its)
