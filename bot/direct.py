@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
-from .kinds import Lead, asked_kind, excluded, focus, hedged, item_score
+from .kinds import CONCRETE, KIND_WORDS, Lead, asked_kind, excluded, focus, hedged, item_score
 from .lists import listing
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
@@ -54,6 +54,21 @@ def _names(query: Query, item: PlanItem) -> bool:
         return True
     words = {w for w in en_tokens(item.name_en) if len(w) > 2} - {"the", "and", "for"}
     return bool(words) and len(words & set(en_tokens(query.text))) >= 0.5 * len(words)  # its own words only
+
+
+# "X是K吗" / "Is X one of the K": the copula before the kind word asks whether X is of that kind
+_IS_A = re.compile(r"(是|属于|算|列为|列入)(不是)?[^，,。？?]{0,12}$|\b(is|are)\b.*\b(an?|one of|among|part of|counted as|"
+                   r"listed as)\s+(\S+\s+){0,4}$", re.I)
+_ASKS_END = re.compile(r"[^，,。？?]{0,4}(吗|么|嘛)")  # "…是产业集群吗": the kind word ends the question
+KIND_WORDS_OF = dict(KIND_WORDS)
+
+
+def _mentions(query: Query, item: PlanItem) -> bool:
+    """Whether the question says the item's Chinese name or one of its keywords."""
+    text = query.text.lower()
+    return item.name_zh in query.text or any(w and (w in query.text if not w.isascii() else
+                                                    re.search(rf"\b{re.escape(w.lower())}\b", text))
+                                             for w in item.keywords_zh + item.keywords_en)
 
 
 def _is_place(item: PlanItem) -> bool:
@@ -179,6 +194,11 @@ class DirectAnswer:
                 gap = (f"计划没有给出{subject}的具体时间，只说在{self.plan_year}年内推进。" if zh else
                        f"The plan does not set a date for {subject}; it is part of the {self.plan_year} plan.")
         kind = asked_kind(query.text)
+        other = self._other_kind(query, items) if asked.kind == "whether" and lead is None else None
+        if other is not None:  # "生物医药是产业集群吗？": the plan names it, not as one of that kind — what it says, no yes
+            lead = self.statement(other, cite, lang, items)
+            if lead is not None:
+                lead.hedged = True
         if lead is None and asked.kind == "whether" and single is not None:
             lead = self.statement(single, cite, lang, items)
             if lead is not None:
@@ -245,6 +265,20 @@ class DirectAnswer:
         before, after = hedge([item], verb, "en")
         text = f"In {self.plan_year} the plan will {before}{verb} {name}{after} [{n}]."
         return Lead(text, kind="statement", focus=keep, hedged=hedged([item]))
+
+    @staticmethod
+    def _other_kind(query: Query, items: list[PlanItem]) -> PlanItem | None:
+        """The item a yes/no question names as a kind of thing ("Is biomedicine one of the clusters?") when the plan
+        names it as something else and none of that kind is mentioned: the answer is what the plan says of it."""
+        kind = asked_kind(query.text)
+        word = KIND_WORDS_OF[kind].search(query.text) if kind else None
+        if not kind or not word or not _IS_A.search(query.text[:word.start()]) or \
+                not (word.group(0).isascii() or _ASKS_END.match(query.text[word.end():])):
+            return None
+        mentioned = [i for i in items if i.kind != "target" and _mentions(query, i)]
+        if any(i.kind == kind or KIND_WORDS_OF[kind].search(f"{i.name_zh} {i.name_en}") for i in mentioned):
+            return None  # "区级品牌高中建设今年启动吗": a brand-name high school is a school
+        return next((i for i in mentioned if i.kind in CONCRETE or i.kind == "programme"), None)
 
     @staticmethod
     def _single(query: Query, items: list[PlanItem]) -> PlanItem | None:

@@ -75,13 +75,19 @@ def _head(text: str) -> str:
     return "".join(out)
 
 
+_ACTION_NOUN = re.compile(r"(ment|tion|sion|ing|ance|ence)$", re.I)  # the development / renovation / building of …
+
+
 def en_items(segment: str, count: int) -> tuple[str, tuple[str, ...]] | None:
     """(the head words, ``count`` items) of the list an English segment opens with "such as" / "including"."""
     m = _EN_OPEN.search(segment)
     if not m:
         return None
     before = segment[: m.start()].rstrip(" ,").split()
-    head = " ".join(before[-3:] if len(before) >= 3 and before[-2].lower() in _EN_PREP else before[-2:])
+    # "fields of science such as" keeps its three words; "the development of sites such as" lists sites
+    three = len(before) >= 3 and before[-2].lower() in _EN_PREP and not _ACTION_NOUN.search(before[-3])
+    head = " ".join(before[-3:] if three else before[-1:] if before and before[-2:-1] and
+                    before[-2].lower() in _EN_PREP else before[-2:])
     parts = re.split(r",\s+", segment[m.end():])
     if len(parts) < count - 1:
         return None

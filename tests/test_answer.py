@@ -397,3 +397,27 @@ def test_an_english_list_with_a_serial_comma_keeps_its_last_item() -> None:
     found = en_items("focusing on key areas such as market access, bidding and tendering, and government procurement, "
                      "regularly check for improper market intervention", 3)
     assert found is not None and found[1] == ("market access", "bidding and tendering", "government procurement")
+
+
+def test_a_thing_asked_as_a_kind_the_plan_does_not_call_it_gets_no_yes(assistant) -> None:  # type: ignore[no-untyped-def]
+    """生物医药 is one of Tianjin's leading industries the district focuses on, not one of its clusters: no "yes", and
+    not the list of clusters as if biomedicine were among them; e-sports is a cluster, and a brand-name high school
+    (品牌高中) a school, so they keep theirs."""
+    zh = assistant.ask("生物医药是南开区的产业集群吗？", channel="eval")
+    assert not zh.direct.startswith("是的") and "生物医药" in zh.direct, zh.direct
+    en = assistant.ask("Is biomedicine one of Nankai's industry clusters?", channel="eval")
+    assert not en.direct.startswith("Yes") and "biomedicine" in en.direct, en.direct
+    assert assistant.ask("Is e-sports one of the district's industry clusters?", channel="eval").direct.startswith("Yes")
+    assert assistant.ask("区级品牌高中建设今年启动吗？", channel="eval").direct.startswith("是的")
+
+
+def test_an_english_list_head_is_the_thing_listed_not_the_work_on_it() -> None:
+    """"the overall development of sites such as A, B and C" lists sites; "fields of science such as" keeps its
+    three words."""
+    from bot.enumerations import en_items
+
+    found = en_items("The district will keep advancing the overall development of sites such as the Tiantuo block, "
+                     "Haiguang Mall and World Trade City", 3)
+    assert found is not None and found[0] == "sites", found
+    kept = en_items("It supports fields of science such as physics, chemistry and biology", 3)
+    assert kept is not None and kept[0] == "fields of science", kept
