@@ -10,6 +10,7 @@ from .kinds import CONCRETE, DONE, Lead, asked_action, asked_kind, excluded, foc
 from .phrasing import GAP, SEP, countable, fill, group_of, hedge, join_en, own_verb, plan_noun, plan_total, \
     shown_en, takes_count
 from .retrieve import Query
+from .text import en_tokens
 from .understand import Asked
 
 
@@ -36,7 +37,10 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
         own = item.action_zh if lang == "zh" else item.action_en
         groups.setdefault(f"{item.group}{SEP}{own or ''}", []).append(item)
     first = asked_action(query.text)
-    order = sorted(groups, key=lambda g: (group_of(g) != first, list(groups).index(g)))
+    # the action asked first, then the groups the question names best ("platform companies": the platforms before
+    # the other companies of the sentence), then the plan's order
+    fit = {g: max(item_score(i, query) for i in groups[g]) + _verb_fit(groups[g][0], query) for g in groups}
+    order = sorted(groups, key=lambda g: (group_of(g) != first, -fit[g], list(groups).index(g)))
     label = KIND_LABEL.get(kind or "", None)
     # the action asked ("which schools open") is answered by name; the plan's other actions on the same kind of
     # item are counted after it ("; it also finishes 2 and starts 3")
@@ -123,3 +127,10 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
 def is_open(its: list[PlanItem], texts: dict[str, str]) -> bool:
     """Whether the plan names these items as an open list ("A、B等"): they are examples, not a count."""
     return any(f"{i.name_zh}等" in texts.get(i.sentence, "") for i in its)
+
+
+def _verb_fit(item: PlanItem, query: Query) -> int:
+    """How many of the question's words the item's own verb says ("help expand … the platform enterprise")."""
+    verb_en = set(en_tokens(item.action_en or ""))
+    return sum(1 for t in set(query.en_tokens) if len(t) > 2 and t in verb_en) + \
+        sum(1 for t in set(query.zh_tokens) if len(t) > 1 and t in (item.action_zh or ""))
