@@ -32,8 +32,9 @@ from .bilingual import Glossary
 from .config import Settings
 from .corpus import load_corpus
 from .embed import BotEmbeddings, EmbeddingCache, make_encoder
-from .errors import IndexNotReady, VectorStoreUnavailable
-from .index import FORMAT_VERSION, Index, Layout, Manifest, corpus_hash, corpus_units, passages
+from .errors import DataFileError, IndexNotReady, VectorStoreUnavailable
+from .index import FORMAT_VERSION, Index, Layout, Manifest, corpus_hash, corpus_units, item_keywords, passages
+from .items import PlanItem, load_items
 from .lease import Lease, held_builds
 from .vectors import BUILD_TIMEOUT_S, VectorStore, build_collections, check_server, connect, drop_collection
 
@@ -170,7 +171,7 @@ class IndexManager:
         collection = collection_name(name)
         try:
             say(f"{len(corpus.documents)} documents, {len(units)} sentences")
-            Index.save_tables(partial, units, glossary)
+            Index.save_tables(partial, units, glossary, item_keywords(self._items(say)))
             self._check_step("bm25", fail_after)
             entries = passages(units)
             before = self.embeddings.computed
@@ -234,6 +235,14 @@ class IndexManager:
         tmp = self.dir / f"CURRENT.{uuid.uuid4().hex}.tmp"
         tmp.write_text(name + "\n", encoding="utf-8")
         os.replace(tmp, self.dir / "CURRENT")
+
+    def _items(self, say: Callable[[str], None]) -> list[PlanItem]:
+        """The plan items whose keywords the BM25 indexes carry; a bad items file is reported and left out."""
+        try:
+            return load_items(self.settings.corpus_dir)
+        except DataFileError as e:
+            say(f"skipped: {e} (the index is built without the items' keywords)")
+            return []
 
     def _sweep_partials(self) -> None:
         for path in self.builds.glob("*.partial"):

@@ -20,10 +20,11 @@ from .bilingual import Glossary, load_renderings
 from .corpus import Corpus, Document, Paragraph
 from .embed import BotEmbeddings
 from .errors import IndexNotReady, VectorStoreUnavailable
+from .items import PlanItem
 from .text import en_tokens, zh_tokens
 from .vectors import VectorStore, unreachable
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 ENTRY_SEP = "|"
 
@@ -100,14 +101,30 @@ def corpus_units(corpus: Corpus, corpus_dir: Path) -> list[Unit]:
     return units
 
 
-def _zh_doc_tokens(unit: Unit) -> list[str]:
-    return zh_tokens(unit.zh) or ["∅"]
+Keywords = dict[str, tuple[list[str], list[str]]]  # sentence id -> its plan items' keywords (zh, en)
 
 
-def _en_doc_tokens(unit: Unit, glossary: Glossary) -> list[str]:
+def item_keywords(items: list[PlanItem]) -> Keywords:
+    """The words residents use for each sentence's plan items ("助餐", "seniors' meals"), by sentence."""
+    out: Keywords = {}
+    for item in items:
+        zh, en = out.setdefault(item.sentence, ([], []))
+        zh.extend(w for w in item.keywords_zh if w not in zh)
+        en.extend(w for w in item.keywords_en if w not in en)
+    return out
+
+
+def _zh_doc_tokens(unit: Unit, keywords: Keywords | None = None) -> list[str]:
+    # the sentence and its items' keywords not already in it: a resident's word for a thing reaches its sentence
+    extra = [w for w in (keywords or {}).get(unit.id, ([], []))[0] if w not in unit.zh]
+    return zh_tokens(" ".join([unit.zh, *extra])) or ["∅"]
+
+
+def _en_doc_tokens(unit: Unit, glossary: Glossary, keywords: Keywords | None = None) -> list[str]:
     # The rendering and every English name of the glossary terms in the sentence: residents' English words
     # reach a sentence whose rendering chose another name, and Chinese-only documents stay reachable at all.
-    text = f"{unit.en or ''} {' '.join(glossary.en_names_for_chinese(unit.zh))}"
+    extra = (keywords or {}).get(unit.id, ([], []))[1]
+    text = f"{unit.en or ''} {' '.join(glossary.en_names_for_chinese(unit.zh))} {' '.join(extra)}"
     return en_tokens(text) or ["∅"]
 
 
@@ -222,10 +239,11 @@ class Index:
 
     # -- writing and reading a build folder
     @staticmethod
-    def save_tables(layout: Layout, units: list[Unit], glossary: Glossary) -> Idf:
-        """Write the units, both BM25 indexes and the document frequencies of a new build; returns the IDF."""
-        _bm25([_zh_doc_tokens(u) for u in units]).save(str(layout.bm25_zh), show_progress=False)
-        _bm25([_en_doc_tokens(u, glossary) for u in units]).save(str(layout.bm25_en), show_progress=False)
+    def save_tables(layout: Layout, units: list[Unit], glossary: Glossary, keywords: Keywords | None = None) -> Idf:
+        """Write the units, both BM25 indexes (over each sentence and its items' keywords) and the document
+        frequencies of a new build; returns the IDF."""
+        _bm25([_zh_doc_tokens(u, keywords) for u in units]).save(str(layout.bm25_zh), show_progress=False)
+        _bm25([_en_doc_tokens(u, glossary, keywords) for u in units]).save(str(layout.bm25_en), show_progress=False)
         layout.units.write_text(json.dumps([asdict(u) for u in units], ensure_ascii=False), encoding="utf-8")
         idf = Idf.from_units(units, glossary)
         layout.df.write_text(json.dumps({"zh": idf.df_zh, "en": idf.df_en}, ensure_ascii=False), encoding="utf-8")

@@ -165,3 +165,24 @@ def test_a_replaced_index_is_closed_after_the_grace_period(fake_settings: Settin
     assistant.reload()  # loaded again from the same folder: Chroma's shared system must survive the close
     time.sleep(0.5)
     assert assistant.ask("口袋公园建多少个？").timings_ms
+
+
+def test_the_bm25_indexes_carry_the_items_keywords(corpus_copy: Path, tmp_path: Path) -> None:
+    """助餐 / "community dining" are residents' words for 老人家食堂 (items.jsonl keywords), not the plan's: they reach
+    its sentence through BM25; a bad items file is reported and the index is built without them."""
+    from bot import testing
+    from bot.text import en_tokens, zh_tokens
+
+    settings = testing.fake_settings(tmp_path / "a", corpus_dir=corpus_copy)
+    manager = IndexManager(settings)
+    manager.build()
+    index = manager.load()
+    canteen = "nankai-2024-plan/2.5.2.4"
+    for which, tokens in (("zh", zh_tokens("助餐")), ("en", en_tokens("community dining"))):
+        scores = index.bm25_scores(which, tokens)
+        assert index.units[int(scores.argmax())].id == canteen, which
+    (corpus_copy / "items.jsonl").write_text('{"id": "x"}\n', encoding="utf-8")
+    said: list[str] = []
+    rebuilt = IndexManager(settings).build(said.append)
+    assert rebuilt.built and any("items.jsonl" in s and "skipped" in s for s in said), said
+    assert float(IndexManager(settings).load().bm25_scores("zh", zh_tokens("助餐")).max()) == 0.0
