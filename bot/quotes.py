@@ -65,7 +65,16 @@ def voiced(rendering: str, part: str) -> str:
 def sentence_end(text: str) -> str:
     """A quoted span ends as a sentence does, so that spans of several sentences read apart."""
     text = text.strip().rstrip(";,:")
-    return text if text.endswith((".", "!", "?", '."', ".'")) or not text else text + "."
+    return text if text.endswith((".", "!", "?", '."', ".'", "…")) or not text else text + "."
+
+
+def cut_before_verb(rendering: str, part: str) -> str:
+    """A quoted opening that stops before the sentence's main verb ("Building on the district's advantages, …") is
+    marked as cut, not ended as if it were a sentence."""
+    rest = rendering[len(part):] if rendering.startswith(part) else ""
+    if rest.strip(" .;,") and not re.search(r"\bwill\b", part) and re.search(r"\bwill\b", rest):
+        return part.rstrip(" ,;") + " …"
+    return part
 
 
 def _slice(text: str, first: str, last: str) -> str:
@@ -136,7 +145,7 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
     def piece(a: int, b: int) -> str:
         text = re.sub(r"^(and|as well as|while|but|so as to)\b[\s,]*", "",
                       _slice(unit.en or "", pairs[a][1], pairs[b][1]).strip(" ;,"), flags=re.I)
-        return voiced(unit.en or "", text)
+        return cut_before_verb(unit.en or "", voiced(unit.en or "", text))
 
     if not kept and lo < best:  # a quote that is the answer opens with the segment that says most of it
         return f"{sentence_end(piece(best, hi))} {piece(lo, best - 1)}", sum(scores[lo : hi + 1])

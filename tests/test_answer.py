@@ -421,3 +421,39 @@ def test_an_english_list_head_is_the_thing_listed_not_the_work_on_it() -> None:
     assert found is not None and found[0] == "sites", found
     kept = en_items("It supports fields of science such as physics, chemistry and biology", 3)
     assert kept is not None and kept[0] == "fields of science", kept
+
+
+def test_a_quoted_opening_cut_before_its_main_verb_is_marked_as_cut() -> None:
+    """"Building on the district's advantages, …" is no sentence: a quote that stops there says it was cut."""
+    from bot.quotes import cut_before_verb, sentence_end
+
+    rendering = "Building on its advantages, such as rich cultural resources, the district will develop e-sports."
+    assert sentence_end(cut_before_verb(rendering, "Building on its advantages, such as rich cultural resources")) \
+        == "Building on its advantages, such as rich cultural resources …"
+    assert cut_before_verb(rendering, rendering) == rendering
+    whole = "The district will build parks, and improve roads."
+    assert cut_before_verb(whole, "The district will build parks") == "The district will build parks"
+
+
+def test_a_list_names_first_the_group_the_question_names() -> None:
+    """"Which platform companies …": the platform enterprises (the verb says "platform") before the sentence's
+    other companies."""
+    from bot.items import PlanItem
+    from bot.lists import listing
+    from bot.retrieve import Query
+    from bot.text import en_tokens
+    from bot.understand import understand
+
+    def item(n: str, name: str, verb: str) -> PlanItem:
+        return PlanItem(id=n, sentence="s", kind="company", name_zh=n, name_en=name, action_zh=f"{n}…", action_en=verb,
+                        group="提升", quantity=None, unit=None, unit_en=None, value_en=None, measure_zh=None,
+                        measure_en=None, certainty_zh=None, certainty_en=None, keywords_zh=(), keywords_en=())
+
+    items = [item("甲", "enterprises in the district", "promote cooperation between"),
+             item("乙", "Shuwu Zhilian", "help expand and strengthen the platform enterprise")]
+    question = "Which platform companies are named?"
+    query = Query(raw=question, text=question, lang="en", zh_terms=[], en_terms=[], zh_tokens=[],
+                  en_tokens=en_tokens(question))
+    lead = listing(understand(question), query, items, {"s": 1}, "en", 2024, {})
+    assert lead is not None and lead.text.startswith("In 2024 the plan will help expand and strengthen the platform "
+                                                      "enterprise Shuwu Zhilian"), lead.text
