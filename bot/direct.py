@@ -56,6 +56,10 @@ def _names(query: Query, item: PlanItem) -> bool:
     return bool(words) and len(words & set(en_tokens(query.text))) >= 0.5 * len(words)  # its own words only
 
 
+# a yes/no question about the effort itself ("在争创…吗", "Is Nankai applying to be …"): the plan's effort word answers
+# it yes; about the outcome ("Will the district win …") it does not
+_ASKS_EFFORT = re.compile(r"争创|申创|创建|申报|争取|努力|力争|探索|适时|预计|\b(apply|applying|strive|striving|"
+                          r"campaign\w*|bid\w*|try|trying|aim\w*|explor\w+|expect\w*|plan\w*)\b", re.I)
 # "X是K吗" / "Is X one of the K": the copula before the kind word asks whether X is of that kind
 _IS_A = re.compile(r"(是|属于|算|列为|列入)(不是)?[^，,。？?]{0,12}$|\b(is|are)\b.*\b(an?|one of|among|part of|counted as|"
                    r"listed as)\s+(\S+\s+){0,4}$", re.I)
@@ -147,10 +151,12 @@ class DirectAnswer:
         year = self.plan_year
         if lang == "zh":
             parts = [f"{self._measure_zh(i)}为{i.value_zh()} [{cite[i.sentence]}]" for i in chosen]
-            return Lead(f"{year}年计划中，" + "；".join(parts) + "。", kind="figure", focus=focus(chosen))
+            return Lead(f"{year}年计划中，" + "；".join(parts) + "。", kind="figure", focus=focus(chosen),
+                        hedged=hedged(chosen))
         parts = [f"{i.measure_en or i.name_en}{certainty_note(i)}: {i.value_en_text()} [{cite[i.sentence]}]"
                  for i in chosen]
-        return Lead(f"In the {year} plan, " + "; ".join(parts) + ".", kind="figure", focus=focus(chosen))
+        return Lead(f"In the {year} plan, " + "; ".join(parts) + ".", kind="figure", focus=focus(chosen),
+                    hedged=hedged(chosen))  # "预计 50万平方米" is expected, not a plain yes
 
     @staticmethod
     def _measure_zh(item: PlanItem) -> str:
@@ -223,7 +229,7 @@ class DirectAnswer:
         if gap:
             return Lead(gap + ((" " if lang == "en" else "") + lead.text if lead else ""), partial=True, kind="gap",
                         focus=lead.focus if lead else [], derived=(lead.derived if lead else set()) | asked_years)
-        if lead and asked.kind == "whether" and not lead.hedged:
+        if lead and asked.kind == "whether" and (not lead.hedged or _ASKS_EFFORT.search(query.text)):
             lead = Lead(("是的。" if lang == "zh" else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
                         named=lead.named, derived=lead.derived)
         return lead

@@ -61,8 +61,13 @@ class Lead:
 HEDGES = frozenset({"预计", "适时", "适时推动", "争创", "申创", "争取", "努力", "力争", "探索"})
 
 
+# an action that campaigns for a title or an outcome ("积极申创", "全力创建全国文明城区" "go all out to win the title")
+_STRIVES = re.compile("|".join(sorted(HEDGES, key=len, reverse=True)) + r"|(积极|全力)创建")
+
+
 def hedged(items: list[PlanItem]) -> bool:
-    return any(i.certainty_zh in HEDGES for i in items if i.certainty_zh)
+    """Whether the plan's words for these items do not commit it to the outcome: no plain yes."""
+    return any(_STRIVES.search(f"{i.certainty_zh or ''} {i.action_zh or ''}") for i in items)
 
 
 def _low(text: str) -> str:

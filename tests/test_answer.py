@@ -389,6 +389,17 @@ def test_a_plan_word_that_does_not_commit_gets_no_plain_yes(assistant) -> None: 
     """适时推动 "when the time is right" is not a yes: the answer says what the plan says."""
     answer = assistant.ask("Will the district build a new fixed emergency shelter in 2024?", channel="eval")
     assert not answer.direct.startswith("Yes") and "when the time is right" in answer.direct, answer.direct
+    # campaigning for a title (积极申创, 全力创建) and an expected figure (预计) are no plain yes either
+    for question, words in (("Will the district win a Beautiful Rivers and Lakes award?", "apply for recognition"),
+                            ("南开区今年会成为全国文明城区吗？", "全力创建"),
+                            ("Will the new construction floor area reach 500,000 square metres?", "500,000"),
+                            ("新开工面积会达到50万平方米吗？", "预计")):
+        lead = assistant.ask(question, channel="eval").direct
+        assert not lead.startswith(("Yes", "是的")) and words in lead, (question, lead)
+    assert assistant.ask("长虹公园今年会向市民开放吗？", channel="eval").direct.startswith("是的")
+    # asked about the effort itself, the plan's effort word is the yes
+    assert assistant.ask("南开区今年在争创全国文明城区吗？", channel="eval").direct.startswith("是的")
+    assert assistant.ask("Is Nankai trying to become a carbon peaking pilot?", channel="eval").direct.startswith("Yes")
 
 
 def test_an_english_list_with_a_serial_comma_keeps_its_last_item() -> None:
