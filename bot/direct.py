@@ -123,7 +123,8 @@ class DirectAnswer:
 
     def figure(self, asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, int],
                lang: str) -> Lead | None:
-        candidates = [i for i in items if (i.quantity or i.value_en) and _fits(i, asked)]
+        # the plan's own figures: a count only derived from names ("奥体中心、汾水道" → 2) is not one, the list counts it
+        candidates = [i for i in items if i.quantity and _fits(i, asked)]
         if not candidates:
             return None
         kind = asked_kind(query.text)
@@ -144,10 +145,15 @@ class DirectAnswer:
         if best <= 0 and len(candidates) > 1:
             return None
         top = scored[0][2]
+        twin = next((i for s, _, i in scored[1:] if i.sentence == top.sentence and i.value_zh() == top.value_zh()
+                     and i.measure_zh and s >= best - 1.0), None)
+        if twin is not None and not top.measure_zh:  # the same figure, with what it counts ("中央环保督察轮次"), not a
+            top = twin  # name that holds the number ("第三轮中央环保督察为第三轮")
         if asked.parts or _TWO_ASKS.search(query.text):
             chosen = [i for s, _, i in scored if s >= 1.0][:2] or [top]
         else:  # the figure asked for, and another figure of the same sentence about the same thing
-            chosen = [top] + [i for s, _, i in scored[1:2] if i.sentence == top.sentence and s >= max(1.0, best - 1.0)]
+            chosen = [top] + [i for s, _, i in scored[1:2] if i.sentence == top.sentence and s >= max(1.0, best - 1.0)
+                              and i.value_zh() != top.value_zh()]  # not the same "3 counties" twice
         year = self.plan_year
         if lang == "zh":
             parts = [f"{self._measure_zh(i)}为{i.value_zh()} [{cite[i.sentence]}]" for i in chosen]

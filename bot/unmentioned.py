@@ -10,6 +10,7 @@ from .index import Unit
 from .retrieve import Query
 from .text import EN_STOP, en_tokens, one_edit, zh_tokens
 
+_REDUP = re.compile(r"(\w)一\1")
 UNMENTIONED_COVERAGE = 0.6  # a best sentence saying this much of the question is about what was asked
 _OWN = {"my", "our", "your", "his", "her", "their"}
 _NOUN_FLAGS = {"n", "nz", "ns", "nt", "nl", "ng", "eng"}
@@ -55,7 +56,14 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
     if query.lang == "zh":
         import jieba.posseg
 
-        unknown = [w.word for w in jieba.posseg.cut(asked) if len(w.word) > 1 and w.flag in _NOUN_FLAGS
+        # a verb said twice ("能治一治", "看一看") is no thing, whatever jieba tags its pieces
+        redup = [m.span() for m in _REDUP.finditer(asked)]
+        words, at = [], 0
+        for w in jieba.posseg.cut(asked):
+            if not any(a < at + len(w.word) and at < b for a, b in redup):
+                words.append(w)
+            at += len(w.word)
+        unknown = [w.word for w in words if len(w.word) > 1 and w.flag in _NOUN_FLAGS
                    and w.word not in plan_text and w.word not in query.aliases
                    and not _near(w.word, near_zh)]
         return unknown[-1] if unknown else ""

@@ -179,7 +179,8 @@ def test_notice_facts_are_answered_and_cited(assistant) -> None:  # type: ignore
     "计划里提到新质生产力了吗？", "区级品牌高中建设今年启动吗？", "地贴7号线在建吗", "金庄花园门口一下大雨就淹，今年能治一治吗？",
     "Is Nankai trying to become a carbon peaking pilot?", "Will I be able to get government approvals done closer to home?",
     "is the Liumalu primery school finishd this yr", "Is the district setting up any top-tier high schools?",
-    "my kid starts primary school soon - any new schools opening?", "any new parks for my kids?"])
+    "my kid starts primary school soon - any new schools opening?", "any new parks for my kids?",
+    "老旧小区今年能修一修吗？"])
 def test_a_yes_no_question_is_not_told_its_own_words_are_missing(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
     answer = assistant.ask(question, channel="eval")
     assert "没有提到" not in answer.answer and "does not mention" not in answer.answer, answer.answer
@@ -468,3 +469,18 @@ def test_a_list_names_first_the_group_the_question_names() -> None:
     lead = listing(understand(question), query, items, {"s": 1}, "en", 2024, {})
     assert lead is not None and lead.text.startswith("In 2024 the plan will help expand and strengthen the platform "
                                                       "enterprise Shuwu Zhilian"), lead.text
+
+
+def test_a_figure_is_the_plans_own_and_said_once(assistant) -> None:  # type: ignore[no-untyped-def]
+    """A count the plan never writes ("奥体中心、汾水道消防站" is two only by counting) is no figure line with an empty
+    value; the same figure of two items of a sentence is given once, with what it counts; 'test results' are no
+    question about results achieved."""
+    zh = assistant.ask("南开区要提速建设几个消防站？", channel="eval").direct
+    assert "为 [" not in zh and "汾水道消防站" in zh, zh
+    twice = assistant.ask("今年要迎接第几轮中央环保督察？", channel="eval").direct
+    assert twice.count("第三轮") == 1 and "轮次" in twice, twice
+    gansu = assistant.ask("How many counties in Gansu will the district help with rural revitalisation?",
+                          channel="eval").direct
+    assert gansu.count("3 counties") == 1, gansu
+    tests = assistant.ask("Which test results will be mutually recognised in Beijing-Tianjin-Hebei?", channel="eval")
+    assert "does not report whether" not in tests.answer and "clinical test results" in tests.answer, tests.answer
