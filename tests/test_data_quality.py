@@ -829,6 +829,27 @@ def test_item_names_do_not_open_with_a_bare_noun_of_action() -> None:
     assert not problems, "\n".join(problems)
 
 
+# The thirteenth review (2026-12-01): items of one sentence that share an action are listed under it with all their
+# names ("<action_en> A, B and C"), so a shared action must not end in a class noun of its own after an article:
+# "help expand and strengthen the platform enterprise" printed "… the platform enterprise Shiqimai Dashouchang, Shuwu
+# Zhilian and Tianke Shuchuang, among others" (one enterprise, three names). It ends in a preposition, "such as" or a
+# verb, as the plan's clause does ("help expand and strengthen platform enterprises such as").
+_ENDS_IN_A_NOUN = re.compile(r"\b(?:the|a|an)(?:\s+[a-z-]+)+$")
+_PHRASE_ENDS = {"of", "for", "with", "to", "on", "in", "as", "by", "into", "from", "around", "between", "at", "and"}
+
+
+def test_shared_item_actions_do_not_end_in_a_noun_of_their_own() -> None:
+    shared: dict[tuple[str, str], list[str]] = {}
+    for rec in _data_records("items.jsonl"):
+        if rec.get("action_en"):
+            shared.setdefault((rec["sentence"], rec["action_en"]), []).append(rec["id"])
+    problems = [f"{sid}: '{action}' before the names of {', '.join(ids)}" for (sid, action), ids in shared.items()
+                if len(ids) > 1 and _ENDS_IN_A_NOUN.search(action) and action.split()[-1] not in _PHRASE_ENDS]
+    assert _ENDS_IN_A_NOUN.search("help expand and strengthen the platform enterprise")
+    assert not _ENDS_IN_A_NOUN.search("help expand and strengthen platform enterprises such as")
+    assert not problems, "\n".join(problems)
+
+
 # The twelfth review (2026-12-01) read the Chinese lines answers print for items, "2024年计划<certainty_zh><action_zh
 # with name_zh filled in>" (bot.phrasing.fill: the name at the action's "…", else after it), and most dropped the
 # plan's words of effort, manner or role, because action_zh held only the clause's bare main verb: "谋划…" for 加紧谋划,
