@@ -81,6 +81,9 @@ _HELP = re.compile(r"(有什么|有啥|有哪些|什么)(支持|帮助|扶持|�
                    r"\b(what|which|any) (support|help|measures|policies|steps|benefits|assistance)\b", re.I)
 
 
+_HEAD_NOUN = re.compile(r"[\u4e00-\u9fff]{2}(?<!是什)")  # a noun right after the question word: "哪些权益"
+
+
 @lru_cache(maxsize=256)  # asked once per ask by the answerer and again by each lead tried
 def asked_kind(text: str, strict: bool = False) -> str | None:
     """The kind of item asked for: the kind word nearest the question word ("Which plots in the Tiankai park …" asks
@@ -96,7 +99,9 @@ def asked_kind(text: str, strict: bool = False) -> str | None:
         after = min((m.start() - w.end() for w in wh if m.start() >= w.end()), default=10**6)
         if m.group(0).isascii():  # English names its thing after the question word
             return after
-        before = min((w.start() - m.end() for w in wh if m.end() <= w.start()), default=10**6)
+        # "民营企业的哪些权益" asks for rights: a kind word that only owns the thing after the question word is no answer
+        before = min((w.start() - m.end() for w in wh if m.end() <= w.start()
+                      and not ("的" in text[m.end():w.start()] and _HEAD_NOUN.match(text, w.end()))), default=10**6)
         # Chinese names it right after (有哪些新学校) or right before (学校都有哪些); "投资项目的资金渠道有哪些"
         # asks for channels, and the projects further back only qualify them
         return min(after if after <= 4 else 10**6, before + 1 if before <= 2 else 10**6)

@@ -315,6 +315,8 @@ def test_a_verb_that_carries_its_own_object_takes_no_count(assistant) -> None:  
     ("投资项目的资金渠道有哪些？", None),  # channels are asked; the projects only qualify them
     ("学校都有哪些？", "school"),  # the companies are who is helped: the question asks for the support
     ("What support is there for private enterprises?", None),
+    ("要依法维护民营企业的哪些权益？", None),  # rights are asked: the enterprises only own them
+    ("南开区的学校有哪些？", "school"),
 ])
 def test_the_kind_asked_for_is_the_one_the_question_word_names(question: str, kind: str | None) -> None:
     from bot.kinds import asked_kind
