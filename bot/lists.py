@@ -108,7 +108,8 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
         elif counts[g]:
             chunks.append(f"{verb} {len(its)} {label[3]}{after}: {names}{marks}")
         elif is_open(its, texts):  # an open list: "plots such as …", no count
-            such = f"{label[3]} such as " if label and "such as" not in verb and takes_count(verb) else ""
+            such = f"{open_noun(its, texts, label)} such as " if label and "such as" not in verb and \
+                takes_count(verb) else ""
             chunks.append(f"{verb} {such}{names}{'' if such or 'such as' in verb else ', among others'}{after}"
                           f"{marks}")
         else:  # one item, or kinds of thing ("speed up the building of chest pain treatment units and …")
@@ -134,3 +135,15 @@ def _verb_fit(item: PlanItem, query: Query) -> int:
     verb_en = set(en_tokens(item.action_en or ""))
     return sum(1 for t in set(query.en_tokens) if len(t) > 2 and t in verb_en) + \
         sum(1 for t in set(query.zh_tokens) if len(t) > 1 and t in (item.action_zh or ""))
+
+
+# what the plan calls an open list's things, by the word after its 等 ("…扩建等工程": projects, not schools)
+_NOUN_AFTER_DENG = {"工程": "projects", "项目": "projects", **{zh: en for _, zh, _, en in KIND_LABEL.values()}}
+
+
+def open_noun(its: list[PlanItem], texts: dict[str, str], label: tuple[str, str, str, str]) -> str:
+    """The English noun of an open list: the plan's own word after "A、B等" when it names one, else the kind's."""
+    text = texts.get(its[-1].sentence, "")
+    at = text.find(f"{its[-1].name_zh}等")
+    after = text[at + len(its[-1].name_zh) + 1:] if at >= 0 else ""
+    return next((en for zh, en in _NOUN_AFTER_DENG.items() if after.startswith(zh)), label[3])

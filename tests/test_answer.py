@@ -265,7 +265,10 @@ def test_an_open_list_is_given_as_examples_not_counted(assistant) -> None:  # ty
     zh = assistant.ask("天开园核心区要深化哪些地块的建设方案？", channel="eval")
     assert "8358所老院区、原中电科46所等" in zh.direct and "2个地块" not in zh.direct, zh.direct
     en = assistant.ask("Which plots in the Tiankai park core area get refined construction plans?", channel="eval")
-    assert "2 plots" not in en.direct, en.direct
+    assert "2 plots" not in en.direct and "plots such as" in en.direct, en.direct
+    # "完成二马路复建中学、西营门外小学扩建等工程": the plan's own noun after 等 — projects, not schools
+    schools = assistant.ask("Which schools open this year?", channel="eval")
+    assert "finish projects such as the rebuilt Ermalu middle school" in schools.direct, schools.direct
 
 
 def test_a_list_of_kinds_of_thing_is_named_not_counted(assistant) -> None:  # type: ignore[no-untyped-def]
