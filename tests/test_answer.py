@@ -301,10 +301,11 @@ def test_the_other_actions_counted_after_a_list_say_what_they_count(assistant) -
 
 
 def test_a_verb_that_carries_its_own_object_takes_no_count(assistant) -> None:  # type: ignore[no-untyped-def]
-    """"help expand and strengthen the platform enterprise" cannot be followed by "3 companies" or "companies such
-    as"; the plan's own verb stays (not the group's generic "upgrade")."""
+    """"help expand and strengthen platform enterprises such as" cannot be followed by "3 companies" or "companies
+    such as"; the plan's own verb stays (not the group's generic "upgrade")."""
     en = assistant.ask("Which platform enterprises will the district help grow bigger and stronger?", channel="eval")
-    assert "help expand and strengthen the platform enterprise" in en.direct and "upgrade" not in en.direct
+    assert "help expand and strengthen platform enterprises such as Shiqimai" in en.direct and \
+        "upgrade" not in en.direct, en.direct
     assert "companies such as" not in en.direct and "3 companies" not in en.direct, en.direct
 
 
