@@ -320,7 +320,7 @@ class ExtractiveAnswerer:
         quoted = citations[:MAX_QUOTED]
         if lead is not None and lead.kind in LEADS_THAT_ANSWER:  # the direct answer gave it: quote what it cites
             marked = {int(n) for n in re.findall(r"\[(\d+)\]", lead.text)}
-            quoted = [c for c in quoted if c.n in marked] or quoted[:1]
+            quoted = ([c for c in citations if c.n in marked] or citations[:1])[:MAX_QUOTED]  # [3] alone: quote [3]
         if lang == "en" and terms is not None and len(quoted) > 1 and not (lead and lead.kind == "pair"):
             # a second quote only when it says more (a target and its result are both quoted)
 

@@ -45,7 +45,8 @@ def clauses_en(sentence: str, tokens: set[str]) -> str:
 
 _SUBJECT = "The district will "
 _NOT_A_VERB = re.compile(r"^(to|in|on|by|with|for|of|at|from|while|including|such|focusing|centring|building|"
-                         r"based|through|as|so|which|where|when|the|a|an)\b", re.I)
+                         r"based|through|as|so|which|where|when|the|a|an|it|its|they|their|this|these)\b", re.I)
+# (a pronoun too: "… it is a crucial year" keeps the cut that lost its referent, 2024)
 
 
 def voiced(rendering: str, part: str) -> str:
@@ -57,7 +58,7 @@ def voiced(rendering: str, part: str) -> str:
         return part
     if _NOT_A_VERB.search(part):
         return "… " + part
-    if rendering.startswith(_SUBJECT):
+    if rendering.startswith(_SUBJECT) or _SUBJECT.lower() in rendering:  # "To optimise …, the district will A, B"
         return _SUBJECT + part
     return part[:1].upper() + part[1:]  # a rendering that is itself a list of tasks keeps their voice
 

@@ -390,6 +390,11 @@ def test_a_later_task_of_a_rendering_is_quoted_in_its_voice() -> None:
     assert voiced(rendering, "focusing on key areas, act") == "… focusing on key areas, act"
     assert voiced(rendering, "The district will keep roads clear") == "The district will keep roads clear"
     assert voiced("Build 4 pocket parks; open Changhong Park.", "open Changhong Park.") == "Open Changhong Park."
+    # the district's voice after an opening phrase; a pronoun whose referent was cut is marked as cut
+    assert voiced("To optimise the layout, the district will revitalise assets, give priority to large projects.",
+                  "give priority to large projects") == "The district will give priority to large projects"
+    assert voiced("2024 marks the 75th anniversary, and it is a crucial year.", "it is a crucial year") == \
+        "… it is a crucial year"
 
 
 def test_a_plan_word_that_does_not_commit_gets_no_plain_yes(assistant) -> None:  # type: ignore[no-untyped-def]
@@ -490,3 +495,13 @@ def test_a_figure_is_the_plans_own_and_said_once(assistant) -> None:  # type: ig
     assert gansu.count("3 counties") == 1, gansu
     tests = assistant.ask("Which test results will be mutually recognised in Beijing-Tianjin-Hebei?", channel="eval")
     assert "does not report whether" not in tests.answer and "clinical test results" in tests.answer, tests.answer
+
+
+def test_the_quote_after_a_lead_is_of_the_sentences_the_lead_cites(assistant) -> None:  # type: ignore[no-untyped-def]
+    """A lead citing only [3] is followed by [3]'s words, not by [1]'s (thirteenth review); the companies cultivated
+    in tiers include the "Eaglet–Gazelle–Leader" enterprises."""
+    answer = assistant.ask("Which facilities will the district speed up construction of?", channel="eval")
+    lead, _, quote = answer.answer.partition("\nIn the plan's words: ")
+    assert set(re.findall(r"\[\d+\]", quote)) <= set(re.findall(r"\[\d+\]", lead)), answer.answer
+    tiers = assistant.ask("要梯度培育哪些企业？", channel="eval").direct
+    assert "雏鹰—瞪羚—领军" in tiers and "国家高新技术企业" in tiers, tiers

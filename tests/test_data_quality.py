@@ -906,3 +906,12 @@ def test_item_actions_keep_the_effort_words_before_their_verb(records: list[dict
     assert not _effort_before_verb("积极稳妥推进", "环卫一体化改革", "积极稳妥推进环卫一体化改革")
     assert checked >= 300
     assert not problems, "\n".join(problems)
+
+
+def test_an_item_named_as_enterprises_is_of_the_company_kind() -> None:
+    """"Eaglet–Gazelle–Leader" enterprises are companies: a list of the companies cultivated in tiers must not drop
+    them as a "programme" (thirteenth review); "liaison services for enterprises" is a service, not companies."""
+    head = re.compile(r"\b(?<!for )(?<!of )(enterprises|companies|firms)\b[\"”]?(\s*\(.*\))?$")
+    wrong = [(i.id, i.kind, i.name_en) for i in load_items(CORPUS)
+             if head.search(i.name_en) and i.kind not in ("company", "target")]
+    assert not wrong, wrong
