@@ -32,6 +32,9 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
         return None
     if not pool:
         return None
+    # the plan's order: by sentence, then where each name stands in it ("西营门片区、天拖片区")
+    where = {sid: n for n, sid in enumerate(dict.fromkeys(i.sentence for i in pool))}
+    pool.sort(key=lambda i: (where[i.sentence], _at(texts.get(i.sentence, ""), i.name_zh)))
     groups: dict[str, list[PlanItem]] = {}
     for item in pool:  # by the plan's action group and, within it, each item's own verb ("加快…建设" / "提升…")
         own = item.action_zh if lang == "zh" else item.action_en
@@ -147,3 +150,8 @@ def open_noun(its: list[PlanItem], texts: dict[str, str], label: tuple[str, str,
     at = text.find(f"{its[-1].name_zh}等")
     after = text[at + len(its[-1].name_zh) + 1:] if at >= 0 else ""
     return next((en for zh, en in _NOUN_AFTER_DENG.items() if after.startswith(zh)), label[3])
+
+
+def _at(text: str, name: str) -> int:
+    at = text.find(name)
+    return at if at >= 0 else len(text)

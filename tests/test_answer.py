@@ -304,7 +304,7 @@ def test_a_verb_that_carries_its_own_object_takes_no_count(assistant) -> None:  
     """"help expand and strengthen platform enterprises such as" cannot be followed by "3 companies" or "companies
     such as"; the plan's own verb stays (not the group's generic "upgrade")."""
     en = assistant.ask("Which platform enterprises will the district help grow bigger and stronger?", channel="eval")
-    assert "help expand and strengthen platform enterprises such as Shiqimai" in en.direct and \
+    assert "help expand and strengthen platform enterprises such as Shuwu Zhilian" in en.direct and \
         "upgrade" not in en.direct, en.direct
     assert "companies such as" not in en.direct and "3 companies" not in en.direct, en.direct
 
@@ -505,3 +505,12 @@ def test_the_quote_after_a_lead_is_of_the_sentences_the_lead_cites(assistant) ->
     assert set(re.findall(r"\[\d+\]", quote)) <= set(re.findall(r"\[\d+\]", lead)), answer.answer
     tiers = assistant.ask("要梯度培育哪些企业？", channel="eval").direct
     assert "雏鹰—瞪羚—领军" in tiers and "国家高新技术企业" in tiers, tiers
+
+
+def test_a_list_names_its_items_in_the_plans_order(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"稳步推进西营门片区、天拖片区城市更新项目": the names in the order the plan gives them."""
+    zh = assistant.ask("要推进哪些城市更新项目？", channel="eval").direct
+    assert "西营门片区" in zh and zh.index("西营门片区") < zh.index("天拖片区"), zh
+    en = assistant.ask("Which platform enterprises will the district help grow bigger and stronger?",
+                       channel="eval").direct
+    assert en.index("Shuwu Zhilian") < en.index("Shiqimai Dashouchang") < en.index("Tianke Shuchuang"), en
