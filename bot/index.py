@@ -114,18 +114,24 @@ def item_keywords(items: list[PlanItem]) -> Keywords:
     return out
 
 
+def _with_new_words(tokens: list[str], extra: list[str]) -> list[str]:
+    """The sentence's tokens and, once each, the keyword tokens it does not have: keywords add a resident's words
+    for a thing, not weight to the words the sentence already says."""
+    have = set(tokens)
+    return tokens + [t for t in dict.fromkeys(extra) if t not in have]
+
+
 def _zh_doc_tokens(unit: Unit, keywords: Keywords | None = None) -> list[str]:
-    # the sentence and its items' keywords not already in it: a resident's word for a thing reaches its sentence
-    extra = [w for w in (keywords or {}).get(unit.id, ([], []))[0] if w not in unit.zh]
-    return zh_tokens(" ".join([unit.zh, *extra])) or ["∅"]
+    extra = [t for w in (keywords or {}).get(unit.id, ([], []))[0] for t in zh_tokens(w)]
+    return _with_new_words(zh_tokens(unit.zh), extra) or ["∅"]
 
 
 def _en_doc_tokens(unit: Unit, glossary: Glossary, keywords: Keywords | None = None) -> list[str]:
     # The rendering and every English name of the glossary terms in the sentence: residents' English words
     # reach a sentence whose rendering chose another name, and Chinese-only documents stay reachable at all.
-    extra = (keywords or {}).get(unit.id, ([], []))[1]
-    text = f"{unit.en or ''} {' '.join(glossary.en_names_for_chinese(unit.zh))} {' '.join(extra)}"
-    return en_tokens(text) or ["∅"]
+    extra = [t for w in (keywords or {}).get(unit.id, ([], []))[1] for t in en_tokens(w)]
+    text = f"{unit.en or ''} {' '.join(glossary.en_names_for_chinese(unit.zh))}"
+    return _with_new_words(en_tokens(text), extra) or ["∅"]
 
 
 def _passage_texts(unit: Unit) -> list[tuple[str, str]]:
