@@ -159,9 +159,10 @@ class DirectAnswer:
             parts = [f"{self._measure_zh(i)}为{i.value_zh()} [{cite[i.sentence]}]" for i in chosen]
             return Lead(f"{year}年计划中，" + "；".join(parts) + "。", kind="figure", focus=focus(chosen),
                         hedged=hedged(chosen))
-        parts = [f"{i.measure_en or i.name_en}{certainty_note(i)}: {i.value_en_text()} [{cite[i.sentence]}]"
+        # the figure first, then what it counts: on a phone the number asked for is the first thing read
+        parts = [f"{i.value_en_text()} — {i.measure_en or i.name_en}{certainty_note(i)} [{cite[i.sentence]}]"
                  for i in chosen]
-        return Lead(f"In the {year} plan, " + "; ".join(parts) + ".", kind="figure", focus=focus(chosen),
+        return Lead(f"In the {year} plan: " + "; ".join(parts) + ".", kind="figure", focus=focus(chosen),
                     hedged=hedged(chosen))  # "预计 50万平方米" is expected, not a plain yes
 
     @staticmethod

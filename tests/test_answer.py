@@ -51,6 +51,10 @@ def test_figure_leads_the_answer(assistant) -> None:  # type: ignore[no-untyped-
     answer = assistant.ask("How many waterlogging spots will be fixed?")
     first = answer.answer.splitlines()[0]
     assert "39" in first and "2024" in first and first.endswith("[1].")
+    # the figures first, then what they count: both numbers of a two-part question on a phone's first lines
+    two = assistant.ask("How much floor area will start construction and how much will be completed in 2024?",
+                        channel="eval").direct
+    assert two.startswith("In the 2024 plan: 500,000 square metres — floor area") and two.index("700,000") < 200, two
 
 
 @pytest.mark.parametrize("question, lang", [("今天股市行情如何", "zh"), ("Recommend a good restaurant", "en"),
