@@ -64,6 +64,9 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
         return total.quantity or "" if total else str(len(groups[g]))
 
     rest = [g for g in order if g not in named and counts[g]]
+    # the counted groups cite their sentences too when the list has several ("另稳步推进2个项目 [2]")
+    rest_marks = "" if single else "".join(f" [{c}]" for c in dict.fromkeys(cite[i.sentence] for g in rest
+                                                                            for i in groups[g]))
     # the quote keeps the clauses of the items named (the groups only counted stay in the card)
     keep = focus([i for g in named for i in groups[g]]) + [t.quantity for t in totals.values() if t and t.quantity]
     derived = {str(len(g)) for g in groups.values()}
@@ -90,7 +93,7 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
                 chunks.append(fill(verb, f"{names}{'等' if is_open(its, texts) else ''}") + marks)
         if rest and label:
             chunks.append("另" + "、".join(fill(own_verb(g, groups[g], "zh"), f"{counted(g)}{label[0]}{label[1]}")
-                                           for g in rest))
+                                           for g in rest) + rest_marks)
         end = f" [{cite[pool[0].sentence]}]" if single else ""
         return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=keep, derived=derived,
                     hedged=hedged([i for g in named for i in groups[g]]))
@@ -123,7 +126,7 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
     if rest and label:
         body += "; it also plans to " + join_en(
             [f"{own_verb(g, groups[g], 'en')} {counted(g)} other {label[2] if counted(g) == '1' else label[3]}"
-             for g in rest])
+             for g in rest]) + rest_marks
     end = f" [{cite[pool[0].sentence]}]" if single else ""
     return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=keep, derived=derived,
                 hedged=hedged([i for g in named for i in groups[g]]))
