@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from .items import PlanItem
 from .text import en_tokens, zh_tokens
 from .vectors import VectorStore, unreachable
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 ENTRY_SEP = "|"
 
@@ -42,6 +42,7 @@ class Unit:
     topic: str
     label: str
     label_en: str
+    keywords: str = ""  # its plan items' keywords, both languages: residents' words for the things it names
 
 
 # ---------------------------------------------------------------- units from the corpus
@@ -250,6 +251,8 @@ class Index:
         frequencies of a new build; returns the IDF."""
         _bm25([_zh_doc_tokens(u, keywords) for u in units]).save(str(layout.bm25_zh), show_progress=False)
         _bm25([_en_doc_tokens(u, glossary, keywords) for u in units]).save(str(layout.bm25_en), show_progress=False)
+        units = [replace(u, keywords=" ".join(w for side in (keywords or {}).get(u.id, ([], [])) for w in side))
+                 for u in units]
         layout.units.write_text(json.dumps([asdict(u) for u in units], ensure_ascii=False), encoding="utf-8")
         idf = Idf.from_units(units, glossary)
         layout.df.write_text(json.dumps({"zh": idf.df_zh, "en": idf.df_en}, ensure_ascii=False), encoding="utf-8")

@@ -25,7 +25,8 @@ FOLLOWUP_OWN = (0.5, 1.0, 1.0)  # a follow-up's own search: pointing back / nami
 FOLLOWUP_FULL = 0.5  # the search of a follow-up together with its context
 MAX_EMBED_CHARS = 200
 # How-to, personal and schedule questions: the plan states intentions, not procedures or timetables.
-PROCEDURAL = re.compile(r"怎么(申请|办|迁|投诉|报名)|如何(申请|办理|投诉|报名)|需要什么材料|几点|开放时间|营业时间|哪天|"
+PROCEDURAL = re.compile(r"(怎么|如何)[^，,。？?]{0,8}?(申请|办理|迁|投诉|报名|登记)|怎么办(?!法)|"
+                        r"(准备|需要|带|提交)(哪些|什么|啥)(材料|证件|手续|资料)|几点|开放时间|营业时间|哪天|"
                         r"电话|地址|推荐|哪家|好吃|好玩|\bhow (do|can|should) i\b|\bwhere (do|can) i\b|opening hours|what date|what time|"
                         r"phone number|address of|recommend|suggest", re.I)
 # Attempts to steer the assistant instead of asking about the plan.
@@ -140,8 +141,9 @@ def _own_tokens(query: Query) -> list[tuple[str, str]]:
     return zh + en
 
 
-def coverage(query: Query, unit: Unit, idf: "Idf") -> float:
-    """IDF-weighted share of the question's own words that the sentence (or its rendering) contains.
+def coverage(query: Query, unit: Unit, idf: "Idf", keywords: bool = False) -> float:
+    """IDF-weighted share of the question's own words that the sentence (or its rendering; with ``keywords``, also
+    its items' keywords: residents' words for what it names) contains.
 
     An English word also counts when the glossary maps it to Chinese that the sentence contains,
     so Chinese-only documents can be matched from English.
@@ -149,7 +151,8 @@ def coverage(query: Query, unit: Unit, idf: "Idf") -> float:
     tokens = _own_tokens(query)
     if not tokens:
         return 0.0
-    en_side = set(en_tokens(unit.en or ""))
+    said = unit.keywords if keywords else ""  # the keywords denote the sentence's items
+    en_side = set(en_tokens(f"{unit.en or ''} {said}"))
     for zh in query.zh_terms:
         if zh in unit.zh:
             en_side.update(query.term_tokens.get(zh, ()))
@@ -158,7 +161,7 @@ def coverage(query: Query, unit: Unit, idf: "Idf") -> float:
         weight = idf.zh(tok) if side == "zh" else idf.en(tok)
         total += weight
         if side == "zh":
-            hit = tok in unit.zh or any(term in unit.zh for term in query.aliases.get(tok, ()))
+            hit = tok in unit.zh or tok in said or any(term in unit.zh for term in query.aliases.get(tok, ()))
         else:
             hit = tok in en_side or tok in unit.zh.lower()
         if hit:
@@ -406,7 +409,9 @@ class HybridSearch:
         signals = {
             "dense": top_dense,
             "dense_z": (top_dense - float(found.mean())) / spread if spread > 0 else 0.0,
-            "coverage": max(top.coverage, coverage(asked, top.unit, self.index.idf)) if top else 0.0,
+            # whether the plan answers: the best sentence's words, and its items' keywords (what residents call them)
+            "coverage": max(coverage(query, top.unit, self.index.idf, keywords=True),
+                            coverage(asked, top.unit, self.index.idf, keywords=True)) if top else 0.0,
             "known": known_share(asked, self.index.idf),
             "grams": gram_overlap(asked, top.unit) if top else 0.0,
             "rare": max((rare_hit(asked, h.unit, self.index.idf) for h in hits[:3]), default=0.0),

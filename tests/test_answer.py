@@ -521,3 +521,33 @@ def test_a_list_names_its_items_in_the_plans_order(assistant) -> None:  # type: 
     en = assistant.ask("Which platform enterprises will the district help grow bigger and stronger?",
                        channel="eval").direct
     assert en.index("Shuwu Zhilian") < en.index("Shiqimai Dashouchang") < en.index("Tianke Shuchuang"), en
+
+
+def test_residents_words_for_a_thing_count_as_the_plan_saying_it(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"雨水管跟污水管接反了" is how residents say 雨污混接点 (an item keyword): the plan answers it, the abstention
+    model reads the keywords as said; a procedure ("户口怎么从外地迁过来", "入学要带哪些证件") is still not the plan's."""
+    pipes = assistant.ask("雨水管跟污水管接反了，区里会改吗？", channel="eval")
+    assert not pipes.abstained and "417个雨污混接点" in pipes.answer, pipes.answer
+    meals = assistant.ask("老人在家做不动饭了，社区有饭堂吗？", channel="eval")
+    assert not meals.abstained and "老人家食堂" in meals.answer, meals.answer
+    for question in ("户口怎么从外地迁过来？", "孩子入学要带哪些证件？"):
+        assert assistant.ask(question, channel="eval").abstained, question
+
+
+def test_coverage_reads_the_items_keywords_only_when_asked() -> None:
+    from bot.bilingual import Glossary
+    from bot.index import Unit
+    from bot.retrieve import coverage, prepare
+    from bot.testing import CORPUS
+
+    class Flat:  # every word weighs the same
+        def zh(self, token: str) -> float:
+            return 1.0
+
+        def en(self, token: str) -> float:
+            return 1.0
+
+    unit = Unit(id="s", doc_id="d", paragraph_id="p", n=1, zh="完成417个雨污混接点改造", en=None, topic="", label="",
+                label_en="", keywords="雨水污水管接错 下水道冒水")
+    query = prepare("下水道冒水", Glossary.load(CORPUS), "zh")
+    assert coverage(query, unit, Flat(), keywords=True) > coverage(query, unit, Flat())  # type: ignore[arg-type]
