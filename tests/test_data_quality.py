@@ -915,3 +915,22 @@ def test_an_item_named_as_enterprises_is_of_the_company_kind() -> None:
     wrong = [(i.id, i.kind, i.name_en) for i in load_items(CORPUS)
              if head.search(i.name_en) and i.kind not in ("company", "target")]
     assert not wrong, wrong
+
+
+# The fourteenth review (2026-12-01) read "Yes. In 2024 the plan will encourage private capital taking part in the
+# construction, operation and maintenance of infrastructure": a name printed after a verb that takes an object and
+# what it is to do (encourage, attract) must not be a noun with a participle clause ("private capital taking part in",
+# "projects locating in"), which reads as capital already taking part; the renderings say "encourage private capital
+# to take part in …" and "attract more high-quality projects to Nankai".
+_PARTICIPLE_AFTER_NOUN = re.compile(
+    r"^(?:the |a |an |more )?(?:[\w-]+ ){1,3}(?:taking|locating|joining|participating|settling|moving|coming|investing)"
+    r" (?:part|in|into|to)\b")
+
+
+def test_item_names_after_a_verb_do_not_hang_a_participle_on_a_noun() -> None:
+    problems = [f"{rec['id']}: 'will {rec.get('action_en')} {rec['name_en']}'"
+                for rec in _data_records("items.jsonl") if _PARTICIPLE_AFTER_NOUN.match(rec["name_en"] or "")]
+    assert _PARTICIPLE_AFTER_NOUN.match("private capital taking part in the construction of infrastructure")
+    assert not _PARTICIPLE_AFTER_NOUN.match("private capital to take part in the construction of infrastructure")
+    assert not _PARTICIPLE_AFTER_NOUN.match("municipal funding for preliminary work")
+    assert not problems, "\n".join(problems)
