@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
-from .kinds import CONCRETE, KIND_WORDS, Lead, asked_kind, excluded, focus, hedged, item_score
+from .kinds import CONCRETE, KIND_WORDS, Lead, asked_action, asked_kind, excluded, focus, hedged, item_score
 from .lists import listing
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
@@ -65,6 +65,21 @@ _IS_A = re.compile(r"(是|属于|算|列为|列入)(不是)?[^，,。？?]{0,12}
                    r"listed as)\s+(\S+\s+){0,4}$", re.I)
 _ASKS_END = re.compile(r"[^，,。？?]{0,4}(吗|么|嘛)")  # "…是产业集群吗": the kind word ends the question
 KIND_WORDS_OF = dict(KIND_WORDS)
+
+
+def _other_action(item: PlanItem, action: str | None) -> bool:
+    """An item the plan does something else to than the question asks ("要谋划几个新项目" vs 54 compounds renovated)."""
+    return bool(action) and item.group in ACTION_GROUPS and item.group != action and action not in (item.action_zh or "")
+
+
+ACTION_GROUPS = frozenset({"新开工", "建成", "完成", "改造", "谋划"})
+
+
+def _says_value(text: str, item: PlanItem) -> bool:
+    """Whether the question names the item's own figure ("700,000", "70万"), as a whole number."""
+    plain = text.replace(",", "")
+    return any(re.search(rf"(?<![\d.]){re.escape(v.replace(',', ''))}(?![\d.])", plain)
+               for v in (item.quantity, item.value_en) if v and any(c.isdigit() for c in v))
 
 
 def _mentions(query: Query, item: PlanItem) -> bool:
@@ -130,6 +145,8 @@ class DirectAnswer:
         kind = asked_kind(query.text)
         label = KIND_LABEL.get(kind or "")
 
+        # the action asked, when the question asks one thing ("… start construction and … be completed" asks two)
+        action = None if asked.parts or _TWO_ASKS.search(query.text) else asked_action(query.text)
         counted = _COUNTED.search(query.text)
         noun = (counted.group("noun") or counted.group("zh") or "").lower() if counted else ""
 
@@ -138,11 +155,13 @@ class DirectAnswer:
                                or (item.unit == label[0] and kind not in ("project", "programme", "policy")))
             what = f"{item.unit or ''} {item.unit_en or ''} {item.measure_zh or ''} {item.measure_en or ''}".lower()
             asked_noun = bool(noun) and (noun in what or noun.rstrip("s") in what)
-            return item_score(item, query) + (2.0 if named else 0.0) + (3.0 if asked_noun else 0.0)
+            return item_score(item, query) + (2.0 if named else 0.0) + (3.0 if asked_noun else 0.0) + \
+                (3.0 if _says_value(query.text, item) else 0.0) - (10.0 if _other_action(item, action) else 0.0)
+        # "… reach 700,000 square metres?": that figure; "要谋划几个新项目": not a count of what is renovated
 
         scored = sorted(((score(i), n, i) for n, i in enumerate(candidates)), key=lambda s: (-s[0], s[1]))
         best = scored[0][0]
-        if best <= 0 and len(candidates) > 1:
+        if best < 0 or (best <= 0 and len(candidates) > 1):  # a figure of another action is no answer
             return None
         top = scored[0][2]
         twin = next((i for s, _, i in scored[1:] if i.sentence == top.sentence and i.value_zh() == top.value_zh()

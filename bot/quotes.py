@@ -60,6 +60,8 @@ def voiced(rendering: str, part: str) -> str:
         return "… " + part
     if rendering.startswith(_SUBJECT) or _SUBJECT.lower() in rendering:  # "To optimise …, the district will A, B"
         return _SUBJECT + part
+    if re.search(r"\bthe district [a-z]+s\b", rendering, re.I) and re.match(r"[a-z]+s\b", part):
+        return "The district " + part  # "…, the district expects A and expects B": "The district expects B"
     return part[:1].upper() + part[1:]  # a rendering that is itself a list of tasks keeps their voice
 
 
@@ -73,7 +75,8 @@ def cut_before_verb(rendering: str, part: str) -> str:
     """A quoted opening that stops before the sentence's main verb ("Building on the district's advantages, …") is
     marked as cut, not ended as if it were a sentence."""
     rest = rendering[len(part):] if rendering.startswith(part) else ""
-    if rest.strip(" .;,") and not re.search(r"\bwill\b", part) and re.search(r"\bwill\b", rest):
+    if rest.strip(" .;,") and not re.search(r"\bwill\b|\bthe district\b", part, re.I) and \
+            re.search(r"\bwill\b|\bthe district\b", rest):
         return part.rstrip(" ,;") + " …"
     return part
 

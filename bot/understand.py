@@ -36,14 +36,16 @@ _ATTRIBUTES: list[tuple[str, re.Pattern[str]]] = [
     ("money", re.compile(r"多少钱|(投资|资金|经费|预算|拨款|花费|费用|造价|投入)(是)?(多少|金额|规模|几)|投资额|"
                          r"资金(量|数额)|亿元|万元|花了?多少|补贴多少|税收|税收收入|"
                          r"how much (money|will .{0,30}cost|funding|is .{0,30}(invest|spent|budget))|\bcost\b|"
-                         r"\bbudget (for|of)\b|investment (in|of|for|amount)|\bfunding\b|\bspend(ing)? (on|for)\b|\b(government|public|district) spending\b|yuan|\brmb\b|"
+                         r"\bbudget (for|of)\b|investment amount|\bamount of (money|funding|investment)\b|\bhow much .{0,30}\bspend|"
+                         r"\bwhat (is|will) (the district|it|nankai) (be )?spend(ing)? on\b|yuan|\brmb\b|"
                          r"tax revenue|\btaxes\b", re.I)),
     ("population", re.compile(r"人口|常住|户籍人口|多少人(住|生活)|居民有多少|"
                               r"population|how many (people|residents) (live|are there)|inhabitants", re.I)),
     ("date", re.compile(r"什么时候|何时|哪天|几月|几号|日期|哪一?年(?!级)|几时|开工时间|完工时间|开放时间|通车时间|哪一天|具体时间|"
                         r"\bwhen\b|what date|which date|what day|by when|opening date|deadline|which month", re.I)),
     ("share", re.compile(r"比例|百分之|占比|\d+%|率|percent|percentage|share of|proportion|\brate\b", re.I)),
-    ("area", re.compile(r"面积|平方米|平米|多大|square (metres|meters)|\barea\b|how big|how large|floor space", re.I)),
+    ("area", re.compile(r"面积|平方米|平米|多大|square (metres|meters)|\b(floor|land|total|built|green) area\b|\bhow much area\b|"
+                        r"\barea (of|covered)\b|how big|how large|floor space", re.I)),  # not "the Tiantuo area"
     ("count", re.compile(r"多少(个|所|家|条|处|项|宗|座|户|名|只|批|场)|几(个|所|家|条|处|项|宗|座|户|名|批|场)|数量|"
                          r"how many|number of", re.I)),
     ("place", re.compile(r"哪里|在哪(?![次个一些年种届])|哪儿|什么地方|位置|地址|\bwhere\b|location", re.I)),

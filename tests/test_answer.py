@@ -551,3 +551,19 @@ def test_coverage_reads_the_items_keywords_only_when_asked() -> None:
                 label_en="", keywords="雨水污水管接错 下水道冒水")
     query = prepare("下水道冒水", Glossary.load(CORPUS), "zh")
     assert coverage(query, unit, Flat(), keywords=True) > coverage(query, unit, Flat())  # type: ignore[arg-type]
+
+
+def test_fourteenth_review_figures_and_words(assistant) -> None:  # type: ignore[no-untyped-def]
+    """The figure the question names is the one answered; a count of another action is no answer ('要谋划几个新项目'
+    is not told 54 renovated compounds); 'the Tiantuo area' is no question about floor area; 'funding sources' is no
+    question about an amount; a later part of '…, the district expects A and expects B' keeps its subject."""
+    done = assistant.ask("Does the district expect to complete 700,000 square metres of floor area?", channel="eval")
+    assert "700,000" in done.direct.split("[1]")[0], done.direct
+    planned = assistant.ask("要谋划几个新项目？", channel="eval").direct
+    assert "54" not in planned and "可口可乐厂区" in planned, planned
+    tiantuo = assistant.ask("Will the Tiantuo area urban renewal project go ahead?", channel="eval").direct
+    assert "square metres" not in tiantuo and "Tiantuo area urban renewal project" in tiantuo, tiantuo
+    sources = assistant.ask("Which funding sources will the district seek support from?", channel="eval")
+    assert "amount of money" not in sources.answer, sources.answer
+    expects = assistant.ask("Will the completed floor area reach 700,000 square metres this year?", channel="eval")
+    assert "The district expects the completed floor area" in expects.answer, expects.answer
