@@ -87,12 +87,16 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
             elif counts[g]:  # the kind's noun once, on the first count ("建成2所学校：…；新开工3所：…")
                 noun = "" if any(counts[h] for h in named[:n]) else label[1]
                 count = f"{len(its)}{label[0]}{noun}"
-                chunks.append(fill(verb, f"{count}（{names}）") + marks if GAP in verb else
-                              f"{verb}{count}：{names}{marks}")
+                if _says_noun(verb, label):  # "稳步推进…城市更新项目" says the noun itself
+                    chunks.append(f"{fill(verb, names)}（{len(its)}{label[0]}）{marks}")
+                else:
+                    chunks.append(fill(verb, f"{count}（{names}）") + marks if GAP in verb else
+                                  f"{verb}{count}：{names}{marks}")
             else:  # names, not counted: one item, kinds of thing, or an open list ("8358所老院区、原中电科46所等")
                 chunks.append(fill(verb, f"{names}{'等' if is_open(its, texts) else ''}") + marks)
         if rest and label:
-            chunks.append("另" + "、".join(fill(own_verb(g, groups[g], "zh"), f"{counted(g)}{label[0]}{label[1]}")
+            chunks.append("另" + "、".join(fill(own_verb(g, groups[g], "zh"), f"{counted(g)}{label[0]}"
+                                                f"{'' if _says_noun(own_verb(g, groups[g], 'zh'), label) else label[1]}")
                                            for g in rest) + rest_marks)
         end = f" [{cite[pool[0].sentence]}]" if single else ""
         return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=keep, derived=derived,
@@ -158,3 +162,8 @@ def open_noun(its: list[PlanItem], texts: dict[str, str], label: tuple[str, str,
 def _at(text: str, name: str) -> int:
     at = text.find(name)
     return at if at >= 0 else len(text)
+
+
+def _says_noun(verb: str, label: tuple[str, str, str, str]) -> bool:
+    """Whether the verb's frame names the kind's noun after the gap ("稳步推进…城市更新项目")."""
+    return GAP in verb and label[1] in verb.split(GAP, 1)[1]

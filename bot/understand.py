@@ -37,7 +37,8 @@ _ATTRIBUTES: list[tuple[str, re.Pattern[str]]] = [
                          r"资金(量|数额)|亿元|万元|花了?多少|补贴多少|税收|税收收入|"
                          r"how much (money|will .{0,30}cost|funding|is .{0,30}(invest|spent|budget))|\bcost\b|"
                          r"\bbudget (for|of)\b|investment amount|\bamount of (money|funding|investment)\b|\bhow much .{0,30}\bspend|"
-                         r"\bwhat (is|will) (the district|it|nankai) (be )?spend(ing)? on\b|yuan|\brmb\b|"
+                         r"\bwhat (is|will) (the district|it|nankai) (be )?spend(ing)? on\b|\bwhat (is|are) the (spending|funding|"
+                         r"investment|budget)s? (on|for)\b|yuan|\brmb\b|"
                          r"tax revenue|\btaxes\b", re.I)),
     ("population", re.compile(r"人口|常住|户籍人口|多少人(住|生活)|居民有多少|"
                               r"population|how many (people|residents) (live|are there)|inhabitants", re.I)),

@@ -515,9 +515,10 @@ def test_a_list_names_its_items_in_the_plans_order(assistant) -> None:  # type: 
     """"稳步推进西营门片区、天拖片区城市更新项目": the names in the order the plan gives them."""
     zh = assistant.ask("要推进哪些城市更新项目？", channel="eval").direct
     assert "西营门片区" in zh and zh.index("西营门片区") < zh.index("天拖片区"), zh
+    assert "稳步推进西营门片区、天拖片区城市更新项目（2个）" in zh and "项目）城市更新项目" not in zh, zh
     # a group only counted after the names still cites its sentence when the list cites several
     plans = assistant.ask("要谋划哪些城市更新项目？", channel="eval").direct
-    assert re.search(r"另稳步推进2个项目 \[\d\]。$", plans), plans
+    assert re.search(r"另稳步推进2个城市更新项目 \[\d\]。$", plans), plans
     en = assistant.ask("Which platform enterprises will the district help grow bigger and stronger?",
                        channel="eval").direct
     assert en.index("Shuwu Zhilian") < en.index("Shiqimai Dashouchang") < en.index("Tianke Shuchuang"), en
