@@ -19,11 +19,11 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
     """The list answer: the items of the kind asked, grouped by the plan's actions (the action asked first, by name;
     the others counted after it), counted where the plan counts them or names a closed list."""
     kind = asked_kind(query.text)
-    pool = [i for i in items if i.kind != "target" and not excluded(i, asked)]
+    every = [i for i in items if i.kind != "target" and not excluded(i, asked)]
     if kind:
-        pool = [i for i in pool if i.kind == kind]
+        pool = [i for i in every if i.kind == kind]
     elif asked.is_list:  # "which … / what are …" without a kind word: concrete items the question names clearly
-        pool = [i for i in pool if i.kind in CONCRETE]
+        pool = [i for i in every if i.kind in CONCRETE]
         top = max((item_score(i, query) for i in pool), default=0.0)
         pool = [i for i in pool if item_score(i, query) >= max(3.0, top - 1.0)]
         if len(pool) < 2:
@@ -32,6 +32,9 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
         return None
     if not pool:
         return None
+    # and what the plan lists with them under the same verb ("聚力引育航运金融、航运科技、航运智库等")
+    frames = {(i.sentence, i.action_zh) for i in pool if i.action_zh}
+    pool = pool + [i for i in every if i not in pool and (i.sentence, i.action_zh) in frames and i.action_zh]
     # the plan's order: by sentence, then where each name stands in it ("西营门片区、天拖片区")
     where = {sid: n for n, sid in enumerate(dict.fromkeys(i.sentence for i in pool))}
     pool.sort(key=lambda i: (where[i.sentence], _at(texts.get(i.sentence, ""), i.name_zh)))

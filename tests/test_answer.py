@@ -568,3 +568,14 @@ def test_fourteenth_review_figures_and_words(assistant) -> None:  # type: ignore
     assert "amount of money" not in sources.answer, sources.answer
     expects = assistant.ask("Will the completed floor area reach 700,000 square metres this year?", channel="eval")
     assert "The district expects the completed floor area" in expects.answer, expects.answer
+
+
+def test_a_list_keeps_what_the_plan_lists_under_the_same_verb(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"聚力引育航运金融、航运科技、航运智库等": the think tanks are institutions, the others clusters, and the plan lists
+    all three together; "天拖街区、海光MALL、世贸城等载体" keeps 世贸城 (fourteenth review)."""
+    zh = assistant.ask("要聚力引育哪些航运经济？", channel="eval").direct
+    assert "航运金融、航运科技、航运智库等" in zh, zh
+    en = assistant.ask("Which parts of the shipping economy will the district attract and nurture?", channel="eval")
+    assert "shipping think tanks" in en.direct, en.direct
+    sites = assistant.ask("天拖街区、海光MALL、世贸城今年有什么安排？", channel="eval").direct
+    assert "世贸城" in sites, sites
