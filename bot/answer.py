@@ -13,7 +13,7 @@ from typing import Any
 from .bilingual import Figure, Glossary
 from .confidence import Calibration
 from .direct import DirectAnswer
-from .kinds import KIND_WORDS, Lead, asked_kind
+from .kinds import KIND_WORDS_OF, Lead, asked_kind
 from .documents import DocumentInfo, glossary_names, label_topic_en
 from .enumerations import list_lead
 from .framing import NO_RENDERING, abstention, lead_in, target_and_result
@@ -35,7 +35,6 @@ _QUANTITY = re.compile(r"多少|(?<!哪)几个|(?<!哪)几[条家处所项宗]|�
 _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补贴|救助金|低保|身份证|办证|办理|证明|维权|"
                       r"hukou|household registration|complain|complaint|apply|application|benefit|subsid|"
                       r"allowance|welfare|id card|permit|certificate|report a", re.I)
-KIND_WORDS_OF = dict(KIND_WORDS)
 KIND_FIRST_WITHIN, KIND_FIRST_SHARE = 4, 0.8  # of the top hits, how far down and how close a kind's sentence may be
 EN_QUOTE_BUDGET_AFTER_FIGURE = 160  # less English quote when the direct answer already gives the figure
 LEADS_THAT_ANSWER = {"figure", "list", "statement"}  # direct answers that carry the figure or the items themselves

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
-from .kinds import CONCRETE, KIND_WORDS, Lead, asked_action, asked_kind, excluded, focus, hedged, item_score
+from .kinds import ACTION_GROUPS, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
+    hedged, item_score
 from .lists import listing
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
@@ -64,15 +65,11 @@ _ASKS_EFFORT = re.compile(r"争创|申创|创建|申报|争取|努力|力争|探
 _IS_A = re.compile(r"(是|属于|算|列为|列入)(不是)?[^，,。？?]{0,12}$|\b(is|are)\b.*\b(an?|one of|among|part of|counted as|"
                    r"listed as)\s+(\S+\s+){0,4}$", re.I)
 _ASKS_END = re.compile(r"[^，,。？?]{0,4}(吗|么|嘛)")  # "…是产业集群吗": the kind word ends the question
-KIND_WORDS_OF = dict(KIND_WORDS)
 
 
 def _other_action(item: PlanItem, action: str | None) -> bool:
     """An item the plan does something else to than the question asks ("要谋划几个新项目" vs 54 compounds renovated)."""
     return bool(action) and item.group in ACTION_GROUPS and item.group != action and action not in (item.action_zh or "")
-
-
-ACTION_GROUPS = frozenset({"新开工", "建成", "完成", "改造", "谋划"})
 
 
 def _says_value(text: str, item: PlanItem) -> bool:

@@ -410,8 +410,8 @@ class HybridSearch:
             "dense": top_dense,
             "dense_z": (top_dense - float(found.mean())) / spread if spread > 0 else 0.0,
             # whether the plan answers: the best sentence's words, and its items' keywords (what residents call them)
-            "coverage": max(coverage(query, top.unit, self.index.idf, keywords=True),
-                            coverage(asked, top.unit, self.index.idf, keywords=True)) if top else 0.0,
+            "coverage": max(coverage(q, top.unit, self.index.idf, keywords=True)
+                            for q in ((query,) if asked is query else (query, asked))) if top else 0.0,
             "known": known_share(asked, self.index.idf),
             "grams": gram_overlap(asked, top.unit) if top else 0.0,
             "rare": max((rare_hit(asked, h.unit, self.index.idf) for h in hits[:3]), default=0.0),
