@@ -13,7 +13,7 @@ from typing import Any
 from .bilingual import Figure, Glossary
 from .confidence import Calibration
 from .direct import DirectAnswer
-from .kinds import KIND_WORDS_OF, Lead, asked_kind
+from .kinds import KIND_WORDS_OF, Lead, asked_kind, item_score
 from .documents import DocumentInfo, glossary_names, label_topic_en
 from .enumerations import list_lead
 from .framing import NO_RENDERING, abstention, lead_in, target_and_result
@@ -35,6 +35,7 @@ _QUANTITY = re.compile(r"多少|(?<!哪)几个|(?<!哪)几[条家处所项宗]|�
 _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补贴|救助金|低保|身份证|办证|办理|证明|维权|"
                       r"hukou|household registration|complain|complaint|apply|application|benefit|subsid|"
                       r"allowance|welfare|id card|permit|certificate|report a", re.I)
+KIND_GATHER_WITHIN, KIND_GATHER_SHARE = 8, 0.5  # of the top hits, where more sentences naming the kind asked may come from
 KIND_FIRST_WITHIN, KIND_FIRST_SHARE = 4, 0.8  # of the top hits, how far down and how close a kind's sentence may be
 EN_QUOTE_BUDGET_AFTER_FIGURE = 160  # less English quote when the direct answer already gives the figure
 LEADS_THAT_ANSWER = {"figure", "list", "statement"}  # direct answers that carry the figure or the items themselves
@@ -196,7 +197,8 @@ class ExtractiveAnswerer:
         pair = retrieval.target_result
         if not pair:
             retrieval = self._kind_first(retrieval, asked_kind(query.text, strict=True))
-        chosen = list(pair) if pair else select(retrieval)  # a target and its result: cite both, target first
+        chosen = list(pair) if pair else self._gather(select(retrieval), retrieval, asked_kind(
+            query.text, strict=True) if asked.is_list and not asked.wants_figure else None)
         citations = self._citations(chosen, query)
         year = self._year(citations, retrieval)
         direct = self._direct_for(year, retrieval.covered_years)
@@ -256,6 +258,20 @@ class ExtractiveAnswerer:
                     and hit.unit.paragraph_id != hits[0].unit.paragraph_id:  # within a paragraph the run answers
                 return dataclasses.replace(retrieval, hits=[hit] + hits[:n] + hits[n + 1:])
         return retrieval
+
+    def _gather(self, chosen: list[Hit], retrieval: Retrieval, kind: str | None) -> list[Hit]:
+        """A question asking for a kind of item ("哪些称号", "which titles") is answered by every well-ranked sentence
+        that names items of that kind, not only the sentences that say most of the question's other words."""
+        if not kind or not chosen or not any(self._names_kind(h, kind) for h in chosen):
+            return chosen
+        query = retrieval.query
+
+        def named(hit: Hit) -> bool:  # an item of the kind that the question's words name ("称号" is a title's keyword)
+            return any(i.kind == kind and item_score(i, query) >= 2 for i in self.direct.by_sentence.get(hit.unit.id, []))
+
+        more = [h for h in retrieval.hits[:KIND_GATHER_WITHIN] if h not in chosen and named(h)
+                and h.score >= KIND_GATHER_SHARE * chosen[0].score]
+        return chosen + more[:MAX_SENTENCES + 2 - len(chosen)]
 
     def _names_kind(self, hit: Hit, kind: str) -> bool:
         return any(i.kind == kind for i in self.direct.by_sentence.get(hit.unit.id, []))

@@ -307,7 +307,7 @@ class DirectAnswer:
         mentioned = [i for i in items if i.kind != "target" and _mentions(query, i)]
         if any(i.kind == kind or KIND_WORDS_OF[kind].search(f"{i.name_zh} {i.name_en}") for i in mentioned):
             return None  # "区级品牌高中建设今年启动吗": a brand-name high school is a school
-        return next((i for i in mentioned if i.kind in CONCRETE or i.kind == "programme"), None)
+        return next((i for i in mentioned if i.kind in CONCRETE or i.kind in ("programme", "title")), None)
 
     @staticmethod
     def _single(query: Query, items: list[PlanItem]) -> PlanItem | None:

@@ -12,7 +12,8 @@ from .errors import DataFileError
 
 ITEMS_FILE = "items.jsonl"
 KINDS = ("target", "project", "school", "hospital", "park", "road", "metro", "parcel", "cluster", "carrier",
-         "programme", "brand", "event", "company", "institution", "place", "facility", "housing", "service", "policy")
+         "programme", "brand", "event", "company", "institution", "place", "facility", "housing", "service", "policy",
+         "title")
 GROUPS = ("新开工", "建成", "完成", "推进", "谋划", "改造", "新建", "提升", "打造", "举办", "引育", "其他")
 GROUP_EN = {"新开工": "start construction on", "建成": "complete", "完成": "finish", "推进": "advance", "谋划": "plan",
             "改造": "renovate", "新建": "build", "提升": "upgrade", "打造": "develop", "举办": "hold", "引育": "attract",
@@ -28,7 +29,7 @@ KIND_LABEL = {  # (zh measure word, zh label, en singular, en plural) for counti
     "institution": ("家", "机构", "institution", "institutions"), "place": ("处", "地点", "place", "places"),
     "programme": ("项", "工作", "programme", "programmes"), "brand": ("个", "品牌", "brand", "brands"),
     "service": ("项", "服务", "service", "services"), "policy": ("项", "举措", "measure", "measures"),
-    "target": ("项", "指标", "target", "targets"),
+    "target": ("项", "指标", "target", "targets"), "title": ("个", "称号", "title", "titles"),
 }
 
 

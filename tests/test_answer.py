@@ -579,3 +579,15 @@ def test_a_list_keeps_what_the_plan_lists_under_the_same_verb(assistant) -> None
     assert "shipping think tanks" in en.direct, en.direct
     sites = assistant.ask("天拖街区、海光MALL、世贸城今年有什么安排？", channel="eval").direct
     assert "世贸城" in sites, sites
+
+
+def test_titles_the_district_strives_for_are_listed_from_every_sentence(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"南开区要争创哪些称号？" abstained and "Which titles …" named one of them: the titles the plan 争创 / 创建 are
+    items of their own kind, and a list of a kind gathers every well-ranked sentence naming one (fourteenth review,
+    finding 5)."""
+    zh = assistant.ask("南开区要争创哪些称号？", channel="eval")
+    assert not zh.abstained, zh.answer
+    assert all(t in zh.direct for t in ("市级碳达峰试点区", "全国就业创业服务示范城区", "全国文明城区")), zh.direct
+    en = assistant.ask("Which titles will the district strive for?", channel="eval").direct
+    assert "carbon peaking pilot district" in en and "employment and entrepreneurship services" in en, en
+    assert "Civilised District" in en, en

@@ -23,6 +23,7 @@ CATEGORIES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("industry", "产业和企业", "Industry and companies", ("cluster", "company", "brand", "institution")),
     ("event", "活动", "Events", ("event",)),
     ("programme", "工作和举措", "Programmes and measures", ("programme", "policy", "service")),
+    ("title", "称号", "Titles", ("title",)),
     ("place", "地点", "Places", ("place",)),
 ]
 _CATEGORY_OF = {kind: key for key, _, _, kinds in CATEGORIES for kind in kinds}
