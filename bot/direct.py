@@ -13,7 +13,7 @@ import re
 from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .kinds import ACTION_GROUPS, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
     hedged, item_score
-from .lists import listing
+from .lists import listing, targets
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
 from .text import en_tokens
@@ -248,6 +248,8 @@ class DirectAnswer:
                 gap = (f"除{asked.exclusions[0]}外，计划没有点名其他{label}。" if zh else
                        f"Besides {asked.exclusions[0]}, the plan names no other {KIND_LABEL[kind][3] if kind else 'items'}.")
                 lead = self.figure(Asked(kind="how_many", attribute="count"), query, items, cite, lang)
+        if lead is None and gap is None and asked.kind in ("what", "which"):  # "水质和空气质量的目标是什么"
+            lead = targets(query, items, cite, lang, self.plan_year, self.texts)
         asked_years = {str(y) for y in asked.years}
         if gap:
             return Lead(gap + ((" " if lang == "en" else "") + lead.text if lead else ""), partial=True, kind="gap",

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .items import KIND_LABEL, PlanItem
 from .kinds import CONCRETE, DONE, Lead, asked_action, asked_kind, excluded, focus, hedged, item_score
 from .phrasing import GAP, SEP, countable, fill, group_of, hedge, join_en, own_verb, plan_noun, plan_total, \
@@ -170,3 +172,34 @@ def _at(text: str, name: str) -> int:
 def _says_noun(verb: str, label: tuple[str, str, str, str]) -> bool:
     """Whether the verb's frame names the kind's noun after the gap ("稳步推进…城市更新项目")."""
     return GAP in verb and label[1] in verb.split(GAP, 1)[1]
+
+
+_TARGET = re.compile(r"目标|指标|\b(targets?|goals?)\b", re.I)
+
+
+def targets(query: Query, items: list[PlanItem], cite: dict[str, int], lang: str, plan_year: int,
+            texts: dict[str, str]) -> Lead | None:
+    """The plan's targets the question names ("水质和空气质量的目标"), every one of them with its value, and the
+    targets the plan sets under the same verb ("水质达标率和优良水体比例保持100%"); None for a single target (the
+    figure answers it)."""
+    if not _TARGET.search(query.text):
+        return None
+    valued = [i for i in items if i.kind == "target" and i.action_zh and i.quantity]
+    frames = {(i.sentence, i.action_zh) for i in valued if item_score(i, query) >= 2}
+    pool = [i for i in valued if (i.sentence, i.action_zh) in frames]
+    if len(pool) < 2:
+        return None
+    pool.sort(key=lambda i: (i.sentence, _at(texts.get(i.sentence, ""), i.name_zh)))
+    groups: dict[tuple[str, str], list[PlanItem]] = {}
+    for item in pool:
+        groups.setdefault((item.sentence, item.action_zh or ""), []).append(item)
+    single = len({cite[i.sentence] for i in pool}) == 1
+    marks = {key: "" if single else f" [{cite[key[0]]}]" for key in groups}
+    end = f" [{cite[pool[0].sentence]}]" if single else ""
+    if lang == "zh":
+        body = "，".join(fill(key[1], "、".join(i.name_zh for i in its)) + marks[key] for key, its in groups.items())
+        return Lead(f"{plan_year}年计划{body}{end}。", kind="list", focus=focus(pool), hedged=hedged(pool))
+    chunks = [f"{its[0].action_en} {join_en([shown_en(i) for i in its])}{marks[key]}" for key, its in groups.items()]
+    apart = len(chunks) > 2 or any(" and " in c for c in chunks)  # chunks with their own "and" apart by semicolons
+    body = "; ".join(chunks[:-1]) + "; and " + chunks[-1] if apart and len(chunks) > 1 else join_en(chunks)
+    return Lead(f"In {plan_year} the plan will {body}{end}.", kind="list", focus=focus(pool), hedged=hedged(pool))

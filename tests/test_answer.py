@@ -591,3 +591,14 @@ def test_titles_the_district_strives_for_are_listed_from_every_sentence(assistan
     en = assistant.ask("Which titles will the district strive for?", channel="eval").direct
     assert "carbon peaking pilot district" in en and "employment and entrepreneurship services" in en, en
     assert "Civilised District" in en, en
+
+
+def test_every_target_the_question_names_is_answered(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"南开区水质和空气质量的目标是什么？" was answered with one target of three (水质达标率 100%): the targets the question
+    names, and those the plan sets under the same verb, are all given with their values (fourteenth review, 6)."""
+    zh = assistant.ask("南开区水质和空气质量的目标是什么？", channel="eval").direct
+    assert all(t in zh for t in ("环境空气质量综合指数排名保持全市前列", "水质达标率", "优良水体比例保持100%")), zh
+    water = assistant.ask("南开区水质的目标是什么？", channel="eval").direct
+    assert "水质达标率、优良水体比例保持100%" in water and "空气" not in water, water
+    en = assistant.ask("What are the district's targets for water quality and air quality?", channel="eval").direct
+    assert "air quality composite index" in en and "good-quality water bodies" in en and "100%" in en, en
