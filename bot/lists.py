@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from .items import KIND_LABEL, PlanItem
-from .kinds import CONCRETE, DONE, Lead, asked_action, asked_kind, excluded, focus, hedged, item_score
+from .kinds import CONCRETE, DONE, KIND_WORDS, Lead, asked_action, asked_kind, excluded, focus, hedged, item_score
 from .phrasing import GAP, SEP, countable, fill, group_of, hedge, join_en, own_verb, plan_noun, plan_total, \
     shown_en, takes_count
 from .retrieve import Query
@@ -22,7 +22,11 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
     the others counted after it), counted where the plan counts them or names a closed list."""
     kind = asked_kind(query.text)
     every = [i for i in items if i.kind != "target" and not excluded(i, asked)]
-    if kind:
+    # "特色促消费活动围绕哪些经济": the holiday, night-time and first-store economy, not the events the kind word names
+    headed = _headed(every, query.text) if asked.is_list and kind else []
+    if headed:
+        pool, kind = headed, None
+    elif kind:
         pool = [i for i in every if i.kind == kind]
     elif asked.is_list:  # "which … / what are …" without a kind word: concrete items the question names clearly
         pool = [i for i in every if i.kind in CONCRETE]
@@ -172,6 +176,27 @@ def _at(text: str, name: str) -> int:
 def _says_noun(verb: str, label: tuple[str, str, str, str]) -> bool:
     """Whether the verb's frame names the kind's noun after the gap ("稳步推进…城市更新项目")."""
     return GAP in verb and label[1] in verb.split(GAP, 1)[1]
+
+
+_HEAD_ZH = re.compile(r"(?:哪些|哪几种|哪几类|哪种|哪类)([\u4e00-\u9fff]{2})")
+_HEAD_EN = re.compile(r"\bwhich (?:(?:kinds?|types?|sorts?) of )?([a-z-]+)|\bwhat (?:kinds?|types?|sorts?) of ([a-z-]+)",
+                      re.I)
+
+
+def _headed(items: list[PlanItem], text: str) -> list[PlanItem]:
+    """The items whose name is a kind of the noun the question asks for ("哪些经济" → 假日经济, "which kinds of
+    economy" → the night-time economy)."""
+    zh = _HEAD_ZH.search(text)
+    if zh and any(p.match(text, zh.start(1)) for _, p in KIND_WORDS):  # "哪些学校": the kind answers, 小学 and 中学 alike
+        return []
+    if zh:
+        return [i for i in items if i.name_zh.endswith(zh.group(1)) and len(i.name_zh) > len(zh.group(1))]
+    en = _HEAD_EN.search(text)
+    noun = en_tokens(en.group(1) or en.group(2)) if en else []
+    if not noun or any(p.match(text, (en.start(1) if en.group(1) else en.start(2))) for _, p in KIND_WORDS):
+        return []
+    heads = [en_tokens(re.sub(r"\([^)]*\)", "", i.name_en or "")) for i in items]
+    return [i for i, h in zip(items, heads) if len(h) > 1 and h[-1] == noun[-1]]
 
 
 _TARGET = re.compile(r"目标|指标|\b(targets?|goals?)\b", re.I)

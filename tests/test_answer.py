@@ -602,3 +602,15 @@ def test_every_target_the_question_names_is_answered(assistant) -> None:  # type
     assert "水质达标率、优良水体比例保持100%" in water and "空气" not in water, water
     en = assistant.ask("What are the district's targets for water quality and air quality?", channel="eval").direct
     assert "air quality composite index" in en and "good-quality water bodies" in en and "100%" in en, en
+
+
+def test_a_list_answers_the_noun_asked_not_the_kind_word_beside_it(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"特色促消费活动围绕哪些经济来办？" asks for economies, not for the events its kind word names (fourteenth review,
+    finding 8): the items whose names are kinds of the noun after the question word answer it."""
+    zh = assistant.ask("特色促消费活动围绕哪些经济来办？", channel="eval").direct
+    assert "假日经济、夜间经济、首店经济" in zh and "（3项）" not in zh, zh
+    en = assistant.ask("Which kinds of economy will the consumption-promotion events centre on?", channel="eval")
+    assert "the holiday economy, the night-time economy and the first-store economy" in en.direct, en.direct
+    assert "Centring on the holiday economy" in en.answer, en.answer
+    clusters = assistant.ask("除了搞生成式AI，南开还想发展哪些产业集群？", channel="eval").direct
+    assert "工业互联网产业集群" in clusters, clusters  # 产业集群 is a kind word: the kind answers
