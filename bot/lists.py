@@ -185,8 +185,8 @@ def _says_noun(verb: str, label: tuple[str, str, str, str]) -> bool:
 
 
 _HEAD_ZH = re.compile(r"(?:哪些|哪几种|哪几类|哪种|哪类)([\u4e00-\u9fff]{2})")
-_HEAD_EN = re.compile(r"\bwhich (?:(?:kinds?|types?|sorts?) of )?([a-z-]+)|\bwhat (?:kinds?|types?|sorts?) of ([a-z-]+)",
-                      re.I)
+# English names its head noun last ("which elderly care facilities"): only "which kinds of X" says it outright
+_HEAD_EN = re.compile(r"\b(?:which|what) (?:kinds?|types?|sorts?) of ([a-z-]+)", re.I)
 
 
 def _headed(items: list[PlanItem], text: str) -> list[PlanItem]:
@@ -198,8 +198,10 @@ def _headed(items: list[PlanItem], text: str) -> list[PlanItem]:
     if zh:
         return [i for i in items if i.name_zh.endswith(zh.group(1)) and len(i.name_zh) > len(zh.group(1))]
     en = _HEAD_EN.search(text)
-    noun = en_tokens(en.group(1) or en.group(2)) if en else []
-    if not noun or any(p.match(text, (en.start(1) if en.group(1) else en.start(2))) for _, p in KIND_WORDS):
+    if en is None or any(p.match(text, en.start(1)) for _, p in KIND_WORDS):
+        return []
+    noun = en_tokens(en.group(1))
+    if not noun:
         return []
     heads = [en_tokens(re.sub(r"\([^)]*\)", "", i.name_en or "")) for i in items]
     return [i for i, h in zip(items, heads) if len(h) > 1 and h[-1] == noun[-1]]
