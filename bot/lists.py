@@ -32,8 +32,9 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
         # ("elderly care facilities": the day care centres, not the chest pain units of the next sentence)
         best = {sid: max(item_score(i, query) + _verb_fit(i, query) for i in pool if i.sentence == sid)
                 for sid in {i.sentence for i in pool}}
-        if len(best) > 1 and max(best.values()) >= 3:
-            pool = [i for i in pool if best[i.sentence] >= 2 or cite.get(i.sentence) == 1]  # (not the best hit's)
+        top = max(best.values(), default=0.0)
+        if len(best) > 1 and top >= 2:  # (never the best hit's sentence)
+            pool = [i for i in pool if best[i.sentence] > max(0.0, top / 2) or cite.get(i.sentence) == 1]
     elif asked.is_list:  # "which … / what are …" without a kind word: concrete items the question names clearly
         pool = [i for i in every if i.kind in CONCRETE]
         top = max((item_score(i, query) for i in pool), default=0.0)

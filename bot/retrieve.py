@@ -27,7 +27,7 @@ MAX_EMBED_CHARS = 200
 # How-to, personal and schedule questions: the plan states intentions, not procedures or timetables.
 PROCEDURAL = re.compile(r"(怎么|如何)[^，,。？?]{0,8}?(申请|办理|迁|投诉|报名|登记)|怎么办(?!法)|"
                         r"(准备|需要|带|提交)(哪些|什么|啥)(材料|证件|手续|资料)|几点|开放时间|营业时间|哪天|"
-                        r"电话|地址|推荐|哪家|好吃|好玩|\bhow (do|can|should) i\b|\bwhere (do|can) i\b|opening hours|what date|what time|"
+                        r"电话|地址|推荐|哪家(?!企业|公司|单位|机构)|好吃|好玩|\bhow (do|can|should) i\b|\bwhere (do|can) i\b|opening hours|what date|what time|"
                         r"phone number|address of|recommend|suggest", re.I)
 # Attempts to steer the assistant instead of asking about the plan.
 INJECTION = re.compile(r"忽略|无视|别管|系统(通知|提示|指令)|管理员|提示词|密钥|后台|越狱|扮演|改为|"

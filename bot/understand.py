@@ -21,7 +21,7 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("where", re.compile(r"哪里|在哪(?![次个一些年种届])|哪儿|什么地方|什么位置|\bwhere\b|which (area|street|location|part of)", re.I)),
     ("how_much", re.compile(r"多少钱|花多少|投资多少|多少资金|多少经费|多少预算|多大|多高|多少平方|百分之几|"
                             r"how much|what (percentage|share|proportion|rate)|how big|how large", re.I)),
-    ("which", re.compile(r"哪些|哪几|有什么|有啥|有哪|包括什么|包含|都有|which|what (are|kinds?|types?|new|projects?|"
+    ("which", re.compile(r"哪些|哪几|哪[家所条座个项处](?![一-龥]{0,1}(时候|地方))|有什么|有啥|有哪|包括什么|包含|都有|which|what (are|kinds?|types?|new|projects?|"
                          r"schools?|parks?|roads?|things?|changes?|plans?|else|other|brands?|events?|compan(y|ies)|"
                          r"facilit(y|ies)|hospitals?|plots?|clusters?|industr(y|ies)|venues?|buildings?|platforms?)\b|"
                          r"list\b", re.I)),

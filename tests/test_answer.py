@@ -623,3 +623,11 @@ def test_a_list_of_a_kind_leaves_out_a_sentence_the_question_does_not_name(assis
     assert "day care centres" in en and "elderly care service complexes" in en and "chest pain" not in en, en
     zh = assistant.ask("要建设或提升哪些养老服务设施？", channel="eval").direct
     assert "日间照料中心" in zh and "胸痛" not in zh, zh
+
+
+def test_which_company_is_a_plan_question_not_a_recommendation(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"要深度对接哪家企业？" abstained (fourteenth review, finding 10): 哪家 before 企业 asks for a company the plan names,
+    and is a which-question; "哪家饭馆好吃" still asks for a recommendation."""
+    port = assistant.ask("要深度对接哪家企业？", channel="eval")
+    assert not port.abstained and "天津港集团" in port.direct and "恩恩科技" not in port.direct, port.direct
+    assert assistant.ask("南开哪家饭馆好吃？", channel="eval").abstained
