@@ -17,6 +17,10 @@ EN_GENERIC = {"plan", "nankai", "district", "2024", "year", "thi", "will", "what
 EN_QUOTE_BUDGET = 320  # characters of English quote per sentence when only part of it answers
 
 
+# a clause that opens with one of these leads into the clause after it ("以国家中医药传承创新发展试验区建设为契机，…")
+_LEADS_IN = re.compile(r"(以|围绕|依托|聚焦|立足|紧盯|对标|按照|结合|借助|通过|坚持|紧扣|瞄准|随着|为了?)[^，,；;。]*$")
+
+
 def clauses(sentence: str, tokens: list[str]) -> str:
     """The clauses of a long sentence that carry the question's words, as one contiguous span."""
     parts = CLAUSE_SPLIT.split(sentence)
@@ -25,6 +29,10 @@ def clauses(sentence: str, tokens: list[str]) -> str:
     marks = [i for i, part in enumerate(parts) if any(t in part for t in tokens)]
     if not marks or len(marks) == len(parts):
         return sentence
+    last = marks[-1]
+    while last + 1 < len(parts) and _LEADS_IN.match(parts[last].rstrip("，,")) and not parts[last].endswith(("。", "；", ";")):
+        last += 1  # "以…建设为契机，" has no main clause of its own: the clause it leads into is kept with it
+    marks.append(last)
     span = "".join(parts[marks[0] : marks[-1] + 1])
     return span.rstrip("，,") if marks[-1] < len(parts) - 1 else span
 

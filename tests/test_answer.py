@@ -631,3 +631,14 @@ def test_which_company_is_a_plan_question_not_a_recommendation(assistant) -> Non
     port = assistant.ask("要深度对接哪家企业？", channel="eval")
     assert not port.abstained and "天津港集团" in port.direct and "恩恩科技" not in port.direct, port.direct
     assert assistant.ask("南开哪家饭馆好吃？", channel="eval").abstained
+
+
+def test_a_chinese_clause_that_leads_into_the_next_is_quoted_with_it() -> None:
+    """"…以国家中医药传承创新发展试验区建设为契机 [1]。" ended a quote on a clause with no main clause (fourteenth review,
+    finding 11): a kept clause opening with 以 / 围绕 / 聚焦 … keeps the clause it leads into."""
+    from bot.quotes import clauses
+
+    run = ("做深做精智能制造产业，全速推进西营门智能制造产业园、天拖智创谷项目进度。做大做优医疗健康产业，强化龙头企业牵引带动作用，"
+           "以国家中医药传承创新发展试验区建设为契机，带动更多企业成龙配套、成链成群。")
+    assert clauses(run, ["智能制造", "发展"]).endswith("为契机，带动更多企业成龙配套、成链成群。")
+    assert clauses(run, ["智能制造", "龙头企业"]).endswith("强化龙头企业牵引带动作用")  # a clause with its own verb
