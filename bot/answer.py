@@ -30,6 +30,9 @@ from .unmentioned import missing_thing
 log = logging.getLogger("bot.answer")
 
 MAX_SENTENCES = 3
+# a question about what the district will do (the plan's content, not the notice that covers it)
+_DISTRICT_DOES = re.compile(r"\b(will|does|is|can|should) (the district|nankai)\b(?! (congress|people's congress))|"
+                            r"(南开区?|区里|我区|区政府)(今年|2024年)?(要|将|会|准备|打算)", re.I)
 _QUANTITY = re.compile(r"多少|(?<!哪)几个|(?<!哪)几[条家处所项宗]|多大|比例|百分|增长|目标|指标|how (many|much)|what percent|"
                        r"percentage|target|figure|number of|growth|rate", re.I)
 _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补贴|救助金|低保|身份证|办证|办理|证明|维权|"
@@ -191,6 +194,10 @@ class ExtractiveAnswerer:
         if not retrieval.hits or not self.calibration.confident(retrieval.signals):
             return self.abstain(question, retrieval)
         asked = understand(query.text, retrieval.plan_year)
+        if retrieval.hits[0].unit.topic == "通知" and _DISTRICT_DOES.search(query.text) and \
+                any(h.unit.topic != "通知" for h in retrieval.hits):
+            # what the district will do is in the plan, not in its covering notice ("Please implement it …")
+            retrieval = dataclasses.replace(retrieval, hits=[h for h in retrieval.hits if h.unit.topic != "通知"])
         elsewhere = self._other_place(query.text)
         if elsewhere:
             return self.abstain(question, retrieval, elsewhere=elsewhere)

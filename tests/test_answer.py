@@ -642,3 +642,13 @@ def test_a_chinese_clause_that_leads_into_the_next_is_quoted_with_it() -> None:
            "以国家中医药传承创新发展试验区建设为契机，带动更多企业成龙配套、成链成群。")
     assert clauses(run, ["智能制造", "发展"]).endswith("为契机，带动更多企业成龙配套、成链成群。")
     assert clauses(run, ["智能制造", "龙头企业"]).endswith("强化龙头企业牵引带动作用")  # a clause with its own verb
+
+
+def test_what_the_district_will_do_is_not_answered_by_the_covering_notice(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"Which plans will the district implement in 2024?" was answered "Please implement it conscientiously …", the
+    notice's instruction to its recipients (thirteenth and fourteenth reviews); questions about the document itself
+    still reach the notice."""
+    plans = assistant.ask("Which plans will the district implement in 2024?", channel="eval")
+    assert "Please implement it" not in plans.direct and plans.citations[0].id != "nankai-2024-plan/0.1", plans.answer
+    session = assistant.ask("南开区2024年计划是在哪次会议上审议通过的？", channel="eval")
+    assert "第十八届人民代表大会第五次会议" in session.answer, session.answer
