@@ -21,7 +21,7 @@ from .framing import notes as framing_notes
 from .index import Index, Unit
 from .items import PlanItem
 from .notice import NoticeFacts, about_document
-from .quotes import EN_GENERIC, EN_QUOTE_BUDGET, best_first, clauses, english_span, sentence_end, says
+from .quotes import EN_GENERIC, EN_QUOTE_BUDGET, best_first, clauses, english_span, sentence_end, says, zh_span
 from .retrieve import Hit, Query, Retrieval
 from .text import en_tokens, numbers_in, spelled_numbers, zh_tokens
 from .understand import understand
@@ -398,11 +398,20 @@ class ExtractiveAnswerer:
                     holds = [tight and bool(focus) and any(f in u.zh for f in focus or []) for u in span]
                     parts = [english_span(u, self.segments.get(u.id), quote, set(query.en_tokens), self.index.idf.en,
                                           budget or EN_QUOTE_BUDGET, focus, tight=any(holds)) for u in span]
+                    shown = list(span)
                     if any(holds):  # after a direct answer: its sentences, and any that says more of the question
                         top = max(said for (_, said), h in zip(parts, holds) if h)
+                        shown = [u for u, p, h in zip(shown, parts, holds) if h or p[1] > top]
                         parts = [p for p, h in zip(parts, holds) if h or p[1] > top]
                     # sentences of the run that say nothing of the question stay in the card, not in the answer
-                    kept = [text for text, said in parts if said > 0] or [t for t, _ in parts]
+                    said = [(u, text) for u, (text, s) in zip(shown, parts) if s > 0] or \
+                        [(u, text) for u, (text, _) in zip(shown, parts)]
+                    kept = [text for _, text in said]
+                    if not focus and said:  # the card's Chinese: what the English quotes, from its first clause to its last
+                        pieces = [zh_span(u, self.segments.get(u.id), text) for u, text in said]
+                        start, end = quote.find(pieces[0]), quote.rfind(pieces[-1])
+                        if start >= 0 and end >= start:
+                            quote = quote[start:end + len(pieces[-1])]
                     if not any(holds):  # a quote that is the answer: the sentence that says most of it first
                         best = max(range(len(kept)), key=lambda i: (says(kept[i], words, self.index.idf.en), -i))
                         kept = [kept[best]] + kept[:best] + kept[best + 1:]

@@ -162,3 +162,19 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
     if not kept and lo < best:  # a quote that is the answer opens with the segment that says most of it
         return f"{sentence_end(piece(best, hi))} {piece(lo, best - 1)}", sum(scores[lo : hi + 1])
     return piece(lo, hi), sum(scores[lo : hi + 1])
+
+
+def zh_span(unit: Unit, pairs: list[tuple[str, str]] | None, en_text: str) -> str:
+    """The Chinese of the aligned segments an English quote kept, from the first to the last (the card's Chinese
+    says what its English says, not the whole sentence over a cut rendering)."""
+    if not pairs or len(pairs) < 2:
+        return unit.zh
+    def core(en: str) -> str:  # a segment as a quote prints it: without its joining word, its first words
+        return re.sub(r"^(and|as well as|while|but|so as to)\b[\s,]*", "", en.strip(" ;,"), flags=re.I)[:40].lower()
+
+    text = en_text.lower()
+    kept = [zh for zh, en in pairs if zh and core(en) and core(en) in text]
+    if not kept or len(kept) == len(pairs):
+        return unit.zh
+    return _slice(unit.zh, kept[0], kept[-1]) if unit.zh.find(kept[0]) >= 0 else unit.zh
+

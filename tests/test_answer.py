@@ -652,3 +652,14 @@ def test_what_the_district_will_do_is_not_answered_by_the_covering_notice(assist
     assert "Please implement it" not in plans.direct and plans.citations[0].id != "nankai-2024-plan/0.1", plans.answer
     session = assistant.ask("南开区2024年计划是在哪次会议上审议通过的？", channel="eval")
     assert "第十八届人民代表大会第五次会议" in session.answer, session.answer
+
+
+def test_an_english_card_quotes_the_chinese_of_what_its_english_says(assistant) -> None:  # type: ignore[no-untyped-def]
+    """A card showed the whole Chinese sentence over an English quote cut to its later clauses (fourteenth review,
+    finding 12: "严格执行过紧日子标准，…" over "The district will fully implement budget performance management …"):
+    the card's Chinese is the aligned segments its English keeps, and the full rendering stays in text_en."""
+    answer = assistant.ask("Which plans will the district implement in 2024?", channel="eval")
+    card = next(c for c in answer.citations if c.id == "nankai-2024-plan/2.3.1")
+    assert "belt-tightening" not in (card.quote_en or "") and "过紧日子" not in card.quote, (card.quote, card.quote_en)
+    assert card.quote.startswith("全面实施预算绩效管理") and "belt-tightening" in (card.text_en or ""), card.quote
+    assert card.quote in card.text
