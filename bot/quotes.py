@@ -14,6 +14,7 @@ CLAUSE_SPLIT = re.compile(r"(?<=[，,；;。])")
 EN_CLAUSE_SPLIT = re.compile(r"(?<=[;:])\s+")  # the renderings separate the plan's tasks with semicolons
 # words every question about the plan may carry, stemmed as en_tokens stems them ("this" -> "thi")
 EN_GENERIC = {"plan", "nankai", "district", "2024", "year", "thi", "will", "what", "which", "how"}
+EN_WHOLE = 200  # characters of a rendering short enough to quote whole when it is the answer (no direct answer)
 EN_QUOTE_BUDGET = 320  # characters of English quote per sentence when only part of it answers
 
 
@@ -134,6 +135,9 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
         text = clauses_en(unit.en or "", en_words)
         return text, said(text)
     focused = quote_zh != unit.zh
+    if not focus and not focused and len(unit.en or "") <= EN_WHOLE:  # a short rendering that answers is quoted whole
+        text = unit.en or ""
+        return text, said(text)
     scores = [(2.0 if focused and zh and zh in quote_zh else 0.0) + said(en) for zh, en in pairs]
     if max(scores) <= 0:
         return unit.en or "", 0.0
@@ -148,8 +152,9 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
         lo, hi = min(lo, kept[0]), max(hi, kept[-1])
     size = sum(len(en) for _, en in pairs[lo : hi + 1])
     budget = 0 if tight and kept else budget or EN_QUOTE_BUDGET
-    while lo > 0 and scores[lo - 1] > 0 and size + len(pairs[lo - 1][1]) <= budget:
-        lo -= 1  # the segments before it that also say what was asked
+    while lo > 0 and size + len(pairs[lo - 1][1]) <= budget and (scores[lo - 1] > 0 or (
+            lo > 1 and scores[lo - 2] > 0 and size + len(pairs[lo - 1][1]) + len(pairs[lo - 2][1]) <= budget)):
+        lo -= 1  # the segments before it that also say what was asked (and one between two that do)
         size += len(pairs[lo][1])
     while hi + 1 < len(pairs) and size + len(pairs[hi + 1][1]) <= budget:
         hi += 1  # what follows the topic ("improve its social assistance system") is its content

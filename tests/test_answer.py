@@ -663,3 +663,13 @@ def test_an_english_card_quotes_the_chinese_of_what_its_english_says(assistant) 
     assert "belt-tightening" not in (card.quote_en or "") and "过紧日子" not in card.quote, (card.quote, card.quote_en)
     assert card.quote.startswith("全面实施预算绩效管理") and "belt-tightening" in (card.text_en or ""), card.quote
     assert card.quote in card.text
+
+
+def test_an_english_quote_that_is_the_answer_keeps_what_the_sentence_says_of_the_question(assistant) -> None:  # type: ignore[no-untyped-def]
+    """A short rendering that answers is quoted whole ("What is planned for street cleaning?" kept only its second task
+    and lost the sanitation reform), and the quote reaches back over one task to another that says the question's
+    words ("How will Nankai attract talent?" kept only the last task, not the "Haihe Talent" plan)."""
+    cleaning = assistant.ask("What is planned for street cleaning?", channel="eval").answer
+    assert "integrated sanitation reform" in cleaning and "street cleaning" in cleaning, cleaning
+    talent = assistant.ask("How will Nankai attract talent?", channel="eval").answer
+    assert "Haihe Talent" in talent and "high-end talent" in talent, talent
