@@ -8,6 +8,7 @@ figure in it comes from a cited sentence.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
@@ -89,6 +90,9 @@ def _mentions(query: Query, item: PlanItem) -> bool:
 
 def _is_place(item: PlanItem) -> bool:
     return item.kind in ("place", "parcel", "road") or bool(_PLACE_NAME.search(item.name_zh))
+
+
+_WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / streets …" asks for a list of places
 
 
 class DirectAnswer:
@@ -232,6 +236,8 @@ class DirectAnswer:
             lead = self.statement(single, cite, lang, items)
             if lead is not None:
                 lead.named = _names(query, single)
+        if lead is None and gap is None and asked.kind == "where" and _WHICH_PLACES.search(query.text):
+            asked = dataclasses.replace(asked, kind="which")  # "which areas have renewal projects": a list of them
         if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)
                              or asked.attribute == "name"):  # "what is the consumption brand called": the items
             lead = listing(asked, query, items, cite, lang, self.plan_year, self.texts)

@@ -673,3 +673,10 @@ def test_an_english_quote_that_is_the_answer_keeps_what_the_sentence_says_of_the
     assert "integrated sanitation reform" in cleaning and "street cleaning" in cleaning, cleaning
     talent = assistant.ask("How will Nankai attract talent?", channel="eval").answer
     assert "Haihe Talent" in talent and "high-end talent" in talent, talent
+
+
+def test_which_areas_is_answered_with_the_list_of_them(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"Which areas have urban renewal projects underway?" asks where, and for a list: the places' items are listed first
+    (it quoted the whole sentence, the areas 190 characters in)."""
+    direct = assistant.ask("Which areas have urban renewal projects underway?", channel="eval").direct
+    assert direct.startswith("In 2024 the plan will") and "Xiyingmen" in direct[:120] and "Tiantuo" in direct[:160], direct
