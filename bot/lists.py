@@ -24,10 +24,13 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
     every = [i for i in items if i.kind != "target" and not excluded(i, asked)]
     # "特色促消费活动围绕哪些经济": the holiday, night-time and first-store economy, not the events the kind word names
     headed = _headed(every, query.text) if asked.is_list and kind else []
+    narrowed = False
     if headed:
         pool, kind = headed, None
     elif kind:
-        pool = [i for i in every if i.kind == kind]
+        of_kind = [i for i in every if i.kind == kind]
+        pool = _qualified(of_kind, query.text, kind)
+        narrowed = len(pool) < len(of_kind)
         # of several sentences, one whose items the question names not at all is no answer when another's it names
         # ("elderly care facilities": the day care centres, not the chest pain units of the next sentence)
         best = {sid: max(item_score(i, query) + _verb_fit(i, query) for i in pool if i.sentence == sid)
@@ -46,8 +49,16 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
     if not pool:
         return None
     # and what the plan lists with them under the same verb ("聚力引育航运金融、航运科技、航运智库等")
-    frames = {(i.sentence, i.action_zh) for i in pool if i.action_zh}
+    frames = {(i.sentence, i.action_zh) for i in pool if i.action_zh and not narrowed}  # (not "middle schools")
     pool = pool + [i for i in every if i not in pool and (i.sentence, i.action_zh) in frames and i.action_zh]
+
+    def framed(its: list[PlanItem]) -> list[PlanItem]:  # with the items the plan names under the same verb
+        frame = {(i.sentence, i.action_zh) for i in its}
+        return [i for i in every if (i.sentence, i.action_zh) in frame] if narrowed else its
+
+    def opened(its: list[PlanItem]) -> bool:  # an open list, or part of one ("完成二马路复建中学、…等工程": the middle school)
+        return is_open(framed(its), texts)
+
     # the plan's order: by sentence, then where each name stands in it ("西营门片区、天拖片区")
     where = {sid: n for n, sid in enumerate(dict.fromkeys(i.sentence for i in pool))}
     pool.sort(key=lambda i: (where[i.sentence], _at(texts.get(i.sentence, ""), i.name_zh)))
@@ -65,14 +76,15 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
     # item are counted after it ("; it also finishes 2 and starts 3")
     family = DONE if first in DONE else {first}  # residents say "finished" and "completed" for 建成 and 完成 alike
     kinds = {group_of(g) for g in groups}
-    named = [g for g in order if group_of(g) in family] if first in kinds and len(kinds) > 1 and label else order
+    named = [g for g in order if group_of(g) in family] if first in kinds and len(kinds) > 1 and label and \
+        not narrowed else order  # (a qualified list names them all: "哪些中学" are few)
     year = plan_year
     single = len({cite[i.sentence] for i in pool}) == 1
     totals = {g: plan_total(groups[g], items, texts) for g in groups}  # the plan's own count of each group
     # a group is counted when the plan counts it, or when it names single things of a closed list (not kinds of
     # thing, not "A、B等") and the verb can take the count
     counts = {g: bool(label) and (totals[g] is not None or (
-        len(groups[g]) > 1 and not is_open(groups[g], texts) and all(countable(i) for i in groups[g])
+        len(groups[g]) > 1 and not opened(groups[g]) and all(countable(i) for i in groups[g])
         and (lang == "zh" or takes_count(own_verb(g, groups[g], lang))))) for g in groups}
 
     def counted(g: str) -> str:
@@ -109,7 +121,7 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
                     chunks.append(fill(verb, f"{count}（{names}）") + marks if GAP in verb else
                                   f"{verb}{count}：{names}{marks}")
             else:  # names, not counted: one item, kinds of thing, or an open list ("8358所老院区、原中电科46所等")
-                chunks.append(fill(verb, f"{names}{'等' if is_open(its, texts) else ''}") + marks)
+                chunks.append(fill(verb, f"{names}{'等' if opened(its) else ''}") + marks)
         if rest and label:
             chunks.append("另" + "、".join(fill(own_verb(g, groups[g], "zh"), f"{counted(g)}{label[0]}"
                                                 f"{'' if _says_noun(own_verb(g, groups[g], 'zh'), label) else label[1]}")
@@ -133,8 +145,8 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
             chunks.append(f"{before}{total.action_en or verb} {count}{after}, including {names}{marks}")
         elif counts[g]:
             chunks.append(f"{verb} {len(its)} {label[3]}{after}: {names}{marks}")
-        elif is_open(its, texts):  # an open list: "plots such as …", no count
-            such = f"{open_noun(its, texts, label)} such as " if label and "such as" not in verb and \
+        elif opened(its):  # an open list: "plots such as …", no count
+            such = f"{open_noun(framed(its), texts, label)} such as " if label and "such as" not in verb and \
                 takes_count(verb) else ""
             chunks.append(f"{verb} {such}{names}{'' if such or 'such as' in verb else ', among others'}{after}"
                           f"{marks}")
@@ -183,6 +195,21 @@ def _at(text: str, name: str) -> int:
 def _says_noun(verb: str, label: tuple[str, str, str, str]) -> bool:
     """Whether the verb's frame names the kind's noun after the gap ("稳步推进…城市更新项目")."""
     return GAP in verb and label[1] in verb.split(GAP, 1)[1]
+
+
+# the kinds whose question words may name a sort of them ("any middle schools", "哪些小学"): the items of that sort
+_SORTS: dict[str, list[re.Pattern[str]]] = {
+    "school": [re.compile(p, re.I) for p in (r"中学|初中|middle schools?|secondary schools?", r"小学|primary schools?",
+                                             r"高中|high schools?", r"幼儿园|kindergartens?")],
+}
+
+
+def _qualified(pool: list[PlanItem], text: str, kind: str) -> list[PlanItem]:
+    """Items of the sort of the kind the question asks for ("any middle schools", "哪些中学"): those whose names say
+    it, when some but not all do."""
+    sorts = [p for p in _SORTS.get(kind, []) if p.search(text)]
+    said = [i for i in pool if any(p.search(f"{i.name_zh} {i.name_en}") for p in sorts)]
+    return said if 0 < len(said) < len(pool) else pool
 
 
 _HEAD_ZH = re.compile(r"(?:哪些|哪几种|哪几类|哪种|哪类)([\u4e00-\u9fff]{2})")

@@ -680,3 +680,13 @@ def test_which_areas_is_answered_with_the_list_of_them(assistant) -> None:  # ty
     (it quoted the whole sentence, the areas 190 characters in)."""
     direct = assistant.ask("Which areas have urban renewal projects underway?", channel="eval").direct
     assert direct.startswith("In 2024 the plan will") and "Xiyingmen" in direct[:120] and "Tiantuo" in direct[:160], direct
+
+
+def test_a_list_of_a_sort_of_school_names_only_that_sort(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"Any middle schools?" / "今年有哪些中学开工或建成？" are answered with the middle schools, each under the plan's
+    own verb, and the open list they stand in keeps its "such as" / 等."""
+    en = assistant.ask("Are there any middle schools in the plan?", channel="eval").direct
+    assert "Tiantuo Middle School" in en and "Zhanbeilou" in en and "Ermalu" in en and "Primary" not in en, en
+    assert "projects such as the rebuilt Ermalu middle school" in en, en
+    zh = assistant.ask("今年有哪些中学开工或建成？", channel="eval").direct
+    assert "新开工天拖中学" in zh and "建成战备楼地块中学" in zh and "二马路复建中学等" in zh and "小学" not in zh, zh
