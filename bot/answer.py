@@ -20,7 +20,7 @@ from .framing import NO_RENDERING, abstention, lead_in, target_and_result
 from .framing import notes as framing_notes
 from .index import Index, Unit
 from .items import PlanItem
-from .notice import NoticeFacts, about_document
+from .notice import NoticeFacts, about_document, beside_the_notice
 from .quotes import EN_GENERIC, EN_QUOTE_BUDGET, best_first, clauses, english_span, sentence_end, says, zh_span
 from .retrieve import Hit, Query, Retrieval
 from .text import en_tokens, numbers_in, spelled_numbers, zh_tokens
@@ -30,9 +30,6 @@ from .unmentioned import missing_thing
 log = logging.getLogger("bot.answer")
 
 MAX_SENTENCES = 3
-# a question about what the district will do (the plan's content, not the notice that covers it)
-_DISTRICT_DOES = re.compile(r"\b(will|does|is|can|should) (the district|nankai)\b(?! (congress|people's congress))|"
-                            r"(南开区?|区里|我区|区政府)(今年|2024年)?(要|将|会|准备|打算)", re.I)
 _QUANTITY = re.compile(r"多少|(?<!哪)几个|(?<!哪)几[条家处所项宗]|多大|比例|百分|增长|目标|指标|how (many|much)|what percent|"
                        r"percentage|target|figure|number of|growth|rate", re.I)
 _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补贴|救助金|低保|身份证|办证|办理|证明|维权|"
@@ -185,6 +182,7 @@ class ExtractiveAnswerer:
         self.notices = [n for n in notices or [] if n.paragraph_id in index.paragraphs]
         self._plan_text = "".join(u.zh for u in index.units) + "".join(d.title for d in self.documents.values())
         self._plan_text_en = " ".join(u.en or "" for u in index.units).lower()
+        self._title_words = {w for d in self.documents.values() for w in zh_tokens(d.title) + en_tokens(d.title_en)}
 
     def run(self, question: str, retrieval: Retrieval) -> Answer:
         query = retrieval.query
@@ -194,9 +192,10 @@ class ExtractiveAnswerer:
         if not retrieval.hits or not self.calibration.confident(retrieval.signals):
             return self.abstain(question, retrieval)
         asked = understand(query.text, retrieval.plan_year)
-        if retrieval.hits[0].unit.topic == "通知" and _DISTRICT_DOES.search(query.text) and \
-                any(h.unit.topic != "通知" for h in retrieval.hits):
-            # what the district will do is in the plan, not in its covering notice ("Please implement it …")
+        top = retrieval.hits[0].unit
+        if top.topic == "通知" and any(h.unit.topic != "通知" for h in retrieval.hits) and beside_the_notice(
+                query.text, set(query.zh_tokens) | set(query.en_tokens), set(zh_tokens(top.zh)) |
+                set(en_tokens(top.en or "")), self._title_words):  # ("Please implement it …" answers nothing)
             retrieval = dataclasses.replace(retrieval, hits=[h for h in retrieval.hits if h.unit.topic != "通知"])
         elsewhere = self._other_place(query.text)
         if elsewhere:

@@ -26,6 +26,17 @@ _ASKED = {"issuer": r"谁|部门|单位(?!的)|机关|发的|发布|印发(?!.{0
           "date": r"日期|哪天|什么时候|何时|落款|时间|\bwhen\b|\bdate\b|\bdated\b|\bwhat day\b",
           "session": r"会议|审议|通过|批准|\bmeeting\b|\bsession\b|\bsitting\b|approv|\bcongress\b|sign(ed)? off",
           "to": r"发给|哪些单位|对象|sent to|addressed|\bto whom\b|recipients"}
+# a question about what the district will do (the plan's content, not the notice that covers it)
+_DISTRICT_DOES = re.compile(r"\b(will|does|is|can|should) (the district|nankai)\b(?! (congress|people's congress))|"
+                            r"(南开区?|区里|我区|区政府)(今年|2024年)?(要|将|会|准备|打算)", re.I)
+
+
+def beside_the_notice(text: str, words: set[str], notice_words: set[str], title_words: set[str]) -> bool:
+    """Whether a question its covering notice ranks first is about the plan's content all the same: it asks what the
+    district will do, or it shares with the notice only the document's title ("2024年对南开区来说是什么特殊年份")."""
+    return bool(_DISTRICT_DOES.search(text)) or not (words - title_words) & notice_words
+
+
 _SESSION = re.compile(r"已经(?P<s>.+?)审议通过")
 _SESSION_EN = re.compile(r"(reviewed and )?approved at (?P<s>the .+?)(\s*\([^)]*\))?(,|\.|;| and )")
 _TO = re.compile(r"^(?P<to>.+?)[:：]")

@@ -650,6 +650,8 @@ def test_what_the_district_will_do_is_not_answered_by_the_covering_notice(assist
     still reach the notice."""
     plans = assistant.ask("Which plans will the district implement in 2024?", channel="eval")
     assert "Please implement it" not in plans.direct and plans.citations[0].id != "nankai-2024-plan/0.1", plans.answer
+    year = assistant.ask("2024年对南开区来说是什么特殊年份？", channel="eval")  # it shares only the title with the notice
+    assert "75周年" in year.answer and year.citations[0].id == "nankai-2024-plan/0.2", year.answer
     session = assistant.ask("南开区2024年计划是在哪次会议上审议通过的？", channel="eval")
     assert "第十八届人民代表大会第五次会议" in session.answer, session.answer
 
