@@ -934,3 +934,30 @@ def test_item_names_after_a_verb_do_not_hang_a_participle_on_a_noun() -> None:
     assert not _PARTICIPLE_AFTER_NOUN.match("private capital to take part in the construction of infrastructure")
     assert not _PARTICIPLE_AFTER_NOUN.match("municipal funding for preliminary work")
     assert not problems, "\n".join(problems)
+
+
+def _spelling(english: str) -> str:
+    return re.sub(r"[-\s]", "", english.lower())
+
+
+def test_glossary_preferred_form_is_spelt_as_the_renderings_spell_it(glossary: Glossary, records: list[dict]) -> None:
+    """A glossary term's preferred form is printed for documents without a rendering, so it is spelt as this plan's
+    renderings spell the term: when no rendering says the preferred form and every rendering of the term says one
+    variant that differs from it only in hyphens, spaces or case, that variant is the preferred form (fifteenth
+    review: 电子竞技 preferred "esports" while both renderings and every item say "e-sports")."""
+    uses: dict[str, list[str]] = {}
+    for rec in records:
+        if rec.get("en") and _is_sentence(rec["id"]):
+            for term in occurring_terms(glossary, rec["zh"]):
+                uses.setdefault(term.zh, []).append(rec["en"])
+    slips = []
+    for zh, renderings_of_term in uses.items():
+        term = glossary.by_zh[zh]
+        if any(names(en, term.preferred_en) for en in renderings_of_term):
+            continue
+        for variant in term.en[1:]:
+            if (_spelling(variant) == _spelling(term.preferred_en) and variant.lower() != term.preferred_en.lower()
+                    and all(names(en, variant) for en in renderings_of_term)):
+                slips.append(f"{zh}: preferred {term.preferred_en!r}, every rendering says {variant!r}")
+    assert _spelling("e-sports") == _spelling("Esports") and _spelling("e-sports") != _spelling("electronic sports")
+    assert not slips, "\n".join(slips)
