@@ -255,12 +255,14 @@ class ExtractiveAnswerer:
         """A question asking for a kind of item ("any new parks?") is answered first by a sentence nearly as good as
         the top one that names items of that kind, when the top one names none but has the kind's word."""
         hits = retrieval.hits
-        if not kind or not hits or self._names_kind(hits[0], kind) or not KIND_WORDS_OF[kind].search(
-                f"{hits[0].unit.zh} {hits[0].unit.en or ''}"):
-            return retrieval  # only a top sentence that has the kind's word inside other names ("Tiankai Park core
-            # area") gives way; one reached by the question's other words stands
+        if not kind or not hits or self._names_kind(hits[0], kind):
+            return retrieval
+        # a top sentence that has the kind's word inside other names ("Tiankai Park core area") gives way; one
+        # reached by the question's other words stands, unless it says less of the question ("带娃…几个公园")
+        worded = bool(KIND_WORDS_OF[kind].search(f"{hits[0].unit.zh} {hits[0].unit.en or ''}"))
         for n, hit in enumerate(hits[1:KIND_FIRST_WITHIN], start=1):
             if hit.score >= KIND_FIRST_SHARE * hits[0].score and self._names_kind(hit, kind) \
+                    and (worded or hit.coverage > hits[0].coverage) \
                     and hit.unit.paragraph_id != hits[0].unit.paragraph_id:  # within a paragraph the run answers
                 return dataclasses.replace(retrieval, hits=[hit] + hits[:n] + hits[n + 1:])
         return retrieval

@@ -692,3 +692,10 @@ def test_a_list_of_a_sort_of_school_names_only_that_sort(assistant) -> None:  # 
     assert "projects such as the rebuilt Ermalu middle school" in en, en
     zh = assistant.ask("今年有哪些中学开工或建成？", channel="eval").direct
     assert "新开工天拖中学" in zh and "建成战备楼地块中学" in zh and "二马路复建中学等" in zh and "小学" not in zh, zh
+
+
+def test_a_kind_asked_for_outranks_a_top_sentence_that_says_less_of_the_question(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"周末想带娃遛弯，附近能多几个公园不？" was answered with the child-friendly district (reached by 娃, none of the
+    question's words): a sentence nearly as good that names parks and says more of the question answers first."""
+    parks = assistant.ask("周末想带娃遛弯，附近能多几个公园不？", channel="eval")
+    assert "口袋公园" in parks.direct and "4" in parks.direct, parks.answer
