@@ -37,6 +37,7 @@ _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补�
                       r"allowance|welfare|id card|permit|certificate|report a", re.I)
 KIND_GATHER_WITHIN, KIND_GATHER_SHARE = 8, 0.5  # of the top hits, where more sentences naming the kind asked may come from
 KIND_FIRST_WITHIN, KIND_FIRST_SHARE = 4, 0.8  # of the top hits, how far down and how close a kind's sentence may be
+KEYWORD_SAYS = 3.0  # what one of an item's keywords in the question weighs, beside the IDF of the words it shares
 EN_QUOTE_BUDGET_AFTER_FIGURE = 160  # less English quote when the direct answer already gives the figure
 LEADS_THAT_ANSWER = {"figure", "list", "statement"}  # direct answers that carry the figure or the items themselves
 MAX_TERMS = 4  # glossary names given for a quoted passage that has no English rendering
@@ -414,7 +415,11 @@ class ExtractiveAnswerer:
                         if start >= 0 and end >= start:
                             quote = quote[start:end + len(pieces[-1])]
                     if not any(holds):  # a quote that is the answer: the sentence that says most of it first
-                        best = max(range(len(kept)), key=lambda i: (says(kept[i], words, self.index.idf.en), -i))
+                        asked = query.text.lower()  # (and the residents' words for its items: "social workers …")
+                        named = [sum(KEYWORD_SAYS for i in self.direct.by_sentence.get(u.id, []) for k in i.keywords_en
+                                     if k.lower() in asked) for u, _ in said]
+                        best = max(range(len(kept)), key=lambda i: (says(kept[i], words, self.index.idf.en) + named[i],
+                                                                    -i))
                         kept = [kept[best]] + kept[:best] + kept[best + 1:]
                     en = [sentence_end(t) for t in kept]
                 citations.append(Citation(

@@ -699,3 +699,11 @@ def test_a_kind_asked_for_outranks_a_top_sentence_that_says_less_of_the_question
     question's words): a sentence nearly as good that names parks and says more of the question answers first."""
     parks = assistant.ask("周末想带娃遛弯，附近能多几个公园不？", channel="eval")
     assert "口袋公园" in parks.direct and "4" in parks.direct, parks.answer
+
+
+def test_an_english_run_opens_with_the_sentence_whose_items_the_question_describes(assistant) -> None:  # type: ignore[no-untyped-def]
+    """A question in residents' words ("social workers, volunteers and charities …") shares few words with the plan's
+    sentence on the five-party community linkage; its item's keywords say them, and that sentence opens the quote."""
+    answer = assistant.ask("I keep hearing about getting social workers, volunteers and charities to run neighbourhoods "
+                           "together. What's that about?", channel="eval").answer
+    assert "five-party community linkage" in answer[:200], answer
