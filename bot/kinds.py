@@ -77,7 +77,7 @@ def _low(text: str) -> str:
     return text.lower()
 
 
-_WH = re.compile(r"哪些|哪几|哪个|哪所|哪条|哪家|几[个所条家座处项]|多少|\b(which|what|how many|any)\b", re.I)
+WH = re.compile(r"哪些|哪几|哪个|哪所|哪条|哪家|几[个所条家座处项]|多少|\b(which|what|how many|any)\b", re.I)
 
 
 _HELP = re.compile(r"(有什么|有啥|有哪些|什么)(支持|帮助|扶持|政策|措施|举措|优惠|服务|补贴|说法)|"
@@ -94,7 +94,7 @@ def asked_kind(text: str, strict: bool = False) -> str | None:
     found = [(kind, m) for kind, pattern in KIND_WORDS for m in pattern.finditer(text)]
     if not found or _HELP.search(text):  # "外贸企业有什么支持": the companies are who is helped, not what is asked
         return None
-    wh = list(_WH.finditer(text))
+    wh = list(WH.finditer(text))
     if not wh:
         return None if strict else found[0][0]
 

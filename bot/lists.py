@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from .items import KIND_LABEL, PlanItem
-from .kinds import CONCRETE, DONE, KIND_WORDS, Lead, asked_action, asked_kind, excluded, focus, hedged, item_score
+from .kinds import WH, CONCRETE, DONE, KIND_WORDS, Lead, asked_action, asked_kind, excluded, focus, hedged, item_score
 from .phrasing import GAP, SEP, countable, fill, group_of, hedge, join_en, own_verb, plan_noun, plan_total, \
     shown_en, takes_count
 from .retrieve import Query
@@ -207,7 +207,15 @@ _SORTS: dict[str, list[re.Pattern[str]]] = {
 def _qualified(pool: list[PlanItem], text: str, kind: str) -> list[PlanItem]:
     """Items of the sort of the kind the question asks for ("any middle schools", "哪些中学"): those whose names say
     it, when some but not all do."""
-    sorts = [p for p in _SORTS.get(kind, []) if p.search(text)]
+    words = [m for k, p in KIND_WORDS if k == kind for m in p.finditer(text)]
+    wh = list(WH.finditer(text))
+    if not words or not wh or kind not in _SORTS:
+        return pool
+    # the kind word the question asks for: the one nearest its question word ("my kid starts primary school soon -
+    # any new schools opening?" asks for schools, not for primary schools)
+    word = min(words, key=lambda m: min(abs(m.start() - w.end()) for w in wh))
+    near = text[max(0, word.start() - 12): word.end() + 1]
+    sorts = [p for p in _SORTS[kind] if p.search(near)]
     said = [i for i in pool if any(p.search(f"{i.name_zh} {i.name_en}") for p in sorts)]
     return said if 0 < len(said) < len(pool) else pool
 

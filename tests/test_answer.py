@@ -707,3 +707,10 @@ def test_an_english_run_opens_with_the_sentence_whose_items_the_question_describ
     answer = assistant.ask("I keep hearing about getting social workers, volunteers and charities to run neighbourhoods "
                            "together. What's that about?", channel="eval").answer
     assert "five-party community linkage" in answer[:200], answer
+
+
+def test_a_sort_of_school_said_about_the_resident_is_no_sort_asked(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"my kid starts primary school soon - any new schools opening?" asks for schools; the primary school is the
+    child's (the sort applies to the kind word at the question word)."""
+    answer = assistant.ask("my kid starts primary school soon - any new schools opening?", channel="eval").direct
+    assert "Zhanbeilou" in answer and "2 schools" in answer, answer
