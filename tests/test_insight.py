@@ -42,8 +42,11 @@ def _row(text: str, at: float, **changes: Any) -> dict[str, Any]:
 @pytest.fixture
 def log(tmp_path: Path) -> QuestionLog:
     log = QuestionLog(Database.open(tmp_path, "questions"))
-    now = time.time()
     day = 86400.0
+    # yesterday at 18:00 local time: the rows fall on four calendar days whatever the hour the test runs (from now,
+    # the rows 0.1 … 3 days back spanned only three days just after midnight)
+    y = time.localtime(time.time() - day)
+    now = time.mktime((y.tm_year, y.tm_mon, y.tm_mday, 18, 0, 0, 0, 0, -1))
     log.insert_rows([
         _row("今年有哪些学校建成？", now - 3 * day),
         _row("今年有哪些学校建成", now - 2 * day, channel="chat"),
