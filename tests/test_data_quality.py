@@ -944,7 +944,7 @@ def test_glossary_preferred_form_is_spelt_as_the_renderings_spell_it(glossary: G
     """A glossary term's preferred form is printed for documents without a rendering, so it is spelt as this plan's
     renderings spell the term: when no rendering says the preferred form and every rendering of the term says one
     variant that differs from it only in hyphens, spaces or case, that variant is the preferred form (fifteenth
-    review: 电子竞技 preferred "esports" while both renderings and every item say "e-sports")."""
+    review: 电子竞技 preferred "esports" while 2.1.4.7 and its item say "e-sports")."""
     uses: dict[str, list[str]] = {}
     for rec in records:
         if rec.get("en") and _is_sentence(rec["id"]):
