@@ -12,7 +12,7 @@ import dataclasses
 import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
-from .kinds import ACTION_GROUPS, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
+from .kinds import ACTION_GROUPS, ACTION_WORDS, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
     hedged, item_score
 from .lists import listing, targets
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
@@ -62,6 +62,8 @@ def _names(query: Query, item: PlanItem) -> bool:
 # it yes; about the outcome ("Will the district win …") it does not
 _ASKS_EFFORT = re.compile(r"争创|申创|创建|申报|争取|努力|力争|探索|适时|预计|\b(apply|applying|strive|striving|"
                           r"campaign\w*|bid\w*|try|trying|aim\w*|explor\w+|expect\w*|plan\w*)\b", re.I)
+# a question asking whether something is certain or required: the plan plans, encourages, works to attract — no "yes"
+_ASKS_CERTAIN = re.compile(r"一定|必须|肯定|保证|确定|\b(definitely|certainly|must|guaranteed?|for sure|required)\b", re.I)
 # "X是K吗" / "Is X one of the K": the copula before the kind word asks whether X is of that kind
 _IS_A = re.compile(r"(是|属于|算|列为|列入)(不是)?[^，,。？?]{0,12}$|\b(is|are)\b.*\b(an?|one of|among|part of|counted as|"
                    r"listed as)\s+(\S+\s+){0,4}$", re.I)
@@ -260,7 +262,8 @@ class DirectAnswer:
         if gap:
             return Lead(gap + ((" " if lang == "en" else "") + lead.text if lead else ""), partial=True, kind="gap",
                         focus=lead.focus if lead else [], derived=(lead.derived if lead else set()) | asked_years)
-        if lead and asked.kind == "whether" and (not lead.hedged or _ASKS_EFFORT.search(query.text)):
+        if lead and asked.kind == "whether" and (not lead.hedged or _ASKS_EFFORT.search(query.text)) and \
+                not _ASKS_CERTAIN.search(query.text) and not self._other_act(query, items, lead):
             lead = Lead(("是的。" if lang == "zh" else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
                         named=lead.named, derived=lead.derived)
         return lead
@@ -302,6 +305,18 @@ class DirectAnswer:
         before, after = hedge([item], verb, "en")
         text = f"In {self.plan_year} the plan will {before}{verb} {name}{after} [{n}]."
         return Lead(text, kind="statement", focus=keep, hedged=hedged([item]))
+
+    @staticmethod
+    def _other_act(query: Query, items: list[PlanItem], lead: Lead) -> bool:
+        """Whether the question asks about an action ("start construction", "host") the plan does not take on the items
+        its answer names ("谋划开展…项目", "抢抓进出口博览会…机遇"): what the plan does, with no "yes"."""
+        action = asked_action(query.text)
+        named = [i for i in items if i.name_zh in lead.focus]
+        family = DONE if action in DONE else {action}
+        word = next(p for g, p in ACTION_WORDS if g == action).search(query.text) if action else None
+        if word and any(word.group(0).lower() in f"{i.name_zh} {i.name_en}".lower() for i in named):
+            return False  # "any update on the 长虹公园 upgrade?": the upgrade is the item, not an action asked
+        return bool(action and named) and not any(i.group in family for i in named)
 
     @staticmethod
     def _other_kind(query: Query, items: list[PlanItem]) -> PlanItem | None:

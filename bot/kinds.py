@@ -40,6 +40,7 @@ ACTION_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("完成", re.compile(r"完成|\bfinish", re.I)),
     ("改造", re.compile(r"改造|翻新|升级|renovat|upgrad|refurbish", re.I)),
     ("谋划", re.compile(r"谋划|规划中|筹备|planned|in the pipeline|being planned", re.I)),
+    ("举办", re.compile(r"举办|主办|承办|\bhost(s|ed|ing)?\b", re.I)),
 ]
 KIND_WORDS_OF = dict(KIND_WORDS)
 ACTION_GROUPS = frozenset(group for group, _ in ACTION_WORDS)  # the plan's specific actions a question can name

@@ -65,8 +65,10 @@ def voiced(rendering: str, part: str) -> str:
     part = part.strip()
     if not part or rendering.startswith(part) or part[:1].isupper():
         return part
-    if _NOT_A_VERB.search(part):
+    if _NOT_A_VERB.search(part) or re.match(r"(?!bring\b)[a-z]+ing\b", part):  # ("seizing the opportunity …, the district will")
         return "… " + part
+    if rendering.startswith("We will "):  # the preamble's voice (我们要): "We will solidly advance the Ten Actions"
+        return "We will " + part
     if rendering.startswith(_SUBJECT) or _SUBJECT.lower() in rendering:  # "To optimise …, the district will A, B"
         return _SUBJECT + part
     if re.search(r"\bthe district [a-z]+s\b", rendering, re.I) and re.match(r"[a-z]+s\b", part):

@@ -714,3 +714,29 @@ def test_a_sort_of_school_said_about_the_resident_is_no_sort_asked(assistant) ->
     child's (the sort applies to the kind word at the question word)."""
     answer = assistant.ask("my kid starts primary school soon - any new schools opening?", channel="eval").direct
     assert "Zhanbeilou" in answer and "2 schools" in answer, answer
+
+
+def test_no_yes_to_an_action_the_plan_does_not_take_or_to_a_certainty(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Fifteenth review, finding 2: "Yes." was said to a start of construction the plan only plans (谋划开展), to hosting
+    an expo whose opportunities it seizes, to a must / 一定 the plan only encourages; a plan the item asked takes is
+    still a yes, and so is a question whose action word is the item's own name ("the 长虹公园 upgrade")."""
+    for question in ("Will the Drum Tower–Grand Canal urban renewal project start construction this year?",
+                     "“鼓楼—运河”城市更新项目今年会开工吗？", "外贸企业必须抱团出海吗？",
+                     "Will shipping think tanks definitely locate in Nankai?", "南开区会举办进出口博览会吗？"):
+        direct = assistant.ask(question, channel="eval").direct
+        assert not direct.startswith(("Yes.", "是的。")), (question, direct)
+    assert assistant.ask("今年会建成六马路地块小学吗？", channel="eval").direct.startswith("是的。")
+    assert assistant.ask("any update on the 长虹公园 upgrade?", channel="eval").direct.startswith("Yes.")
+
+
+def test_a_later_part_is_quoted_in_the_rendering_s_voice(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Fifteenth review, findings 1 and 5: the preamble's later tasks keep its "We will" (not bare imperatives), and a
+    participle opening is marked as cut, not given "The district will" ("The district will seizing …")."""
+    from bot.quotes import voiced
+
+    assert voiced("We will take A as our guide; solidly advance B.", "solidly advance B") == "We will solidly advance B"
+    assert voiced("Building on A, and seizing B, the district will C.", "seizing B, the district will C") == \
+        "… seizing B, the district will C"
+    assert voiced("The district will A and bring B to 40.", "bring B to 40") == "The district will bring B to 40"
+    households = assistant.ask("how many households will the old compound renovation help?", channel="eval").answer
+    assert "will benefiting" not in households, households
