@@ -409,7 +409,7 @@ class ExtractiveAnswerer:
                     said = [(u, text) for u, (text, s) in zip(shown, parts) if s > 0] or \
                         [(u, text) for u, (text, _) in zip(shown, parts)]
                     kept = [text for _, text in said]
-                    if not focus and said:  # the card's Chinese: what the English quotes, from its first clause to its last
+                    if said:  # the card's Chinese: what the English quotes, from its first clause to its last
                         pieces = [zh_span(u, self.segments.get(u.id), text) for u, text in said]
                         start, end = quote.find(pieces[0]), quote.rfind(pieces[-1])
                         if start >= 0 and end >= start:

@@ -740,3 +740,11 @@ def test_a_later_part_is_quoted_in_the_rendering_s_voice(assistant) -> None:  # 
     assert voiced("The district will A and bring B to 40.", "bring B to 40") == "The district will bring B to 40"
     households = assistant.ask("how many households will the old compound renovation help?", channel="eval").answer
     assert "will benefiting" not in households, households
+
+
+def test_a_card_after_a_direct_answer_says_in_chinese_what_its_english_says(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Fifteenth review, finding 9: after a direct answer too, an English card's Chinese is the segments its English
+    keeps ("深度对接天津港集团", not the whole sentence with the shipping economy over the port group alone)."""
+    card = assistant.ask("Which company will the district connect closely with?", channel="eval").citations[0]
+    assert card.quote == "深度对接天津港集团" and "Tianjin Port Group" in (card.quote_en or ""), card.quote
+    assert "航运智库" in card.text  # the whole paragraph stays in the card
