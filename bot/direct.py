@@ -242,7 +242,8 @@ class DirectAnswer:
             asked = dataclasses.replace(asked, kind="which")  # "which areas have renewal projects": a list of them
         if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)
                              or asked.attribute == "name"):  # "what is the consumption brand called": the items
-            lead = listing(asked, query, items, cite, lang, self.plan_year, self.texts)
+            lead = listing(asked, query, items, cite, lang, self.plan_year, self.texts,
+                           [i for its in self.by_sentence.values() for i in its])
             left_out = [i for i in items if i.kind != "target" and excluded(i, asked)]
             if left_out and [i for i in items if i.sentence == left_out[0].sentence and i.kind == left_out[0].kind
                              and not excluded(i, asked)]:

@@ -17,7 +17,7 @@ from .understand import Asked
 
 
 def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, int], lang: str,
-            plan_year: int, texts: dict[str, str]) -> Lead | None:
+            plan_year: int, texts: dict[str, str], plan_items: list[PlanItem] | None = None) -> Lead | None:
     """The list answer: the items of the kind asked, grouped by the plan's actions (the action asked first, by name;
     the others counted after it), counted where the plan counts them or names a closed list."""
     kind = asked_kind(query.text)
@@ -56,6 +56,13 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
         frame = {(i.sentence, i.action_zh) for i in its}
         return [i for i in every if (i.sentence, i.action_zh) in frame] if narrowed else its
 
+    cited = {i.sentence for i in items}
+
+    def whole(its: list[PlanItem]) -> bool:  # no item of the same kind and verb elsewhere in the plan (a count of the
+        # clusters of three cited sentences is no count of the four the plan develops)
+        return not any(i.kind == its[0].kind and i.action_zh == its[0].action_zh and i.sentence not in cited
+                       for i in plan_items or [])  # (those of the cited sentences left out were left out on purpose)
+
     def opened(its: list[PlanItem]) -> bool:  # an open list, or part of one ("完成二马路复建中学、…等工程": the middle school)
         return is_open(framed(its), texts)
 
@@ -84,7 +91,7 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
     # a group is counted when the plan counts it, or when it names single things of a closed list (not kinds of
     # thing, not "A、B等") and the verb can take the count
     counts = {g: bool(label) and (totals[g] is not None or (
-        len(groups[g]) > 1 and not opened(groups[g]) and all(countable(i) for i in groups[g])
+        len(groups[g]) > 1 and not opened(groups[g]) and all(countable(i) for i in groups[g]) and whole(groups[g])
         and (lang == "zh" or takes_count(own_verb(g, groups[g], lang))))) for g in groups}
 
     def counted(g: str) -> str:

@@ -748,3 +748,13 @@ def test_a_card_after_a_direct_answer_says_in_chinese_what_its_english_says(assi
     card = assistant.ask("Which company will the district connect closely with?", channel="eval").citations[0]
     assert card.quote == "深度对接天津港集团" and "Tianjin Port Group" in (card.quote_en or ""), card.quote
     assert "航运智库" in card.text  # the whole paragraph stays in the card
+
+
+def test_no_count_of_a_list_the_cited_sentences_give_only_part_of(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Fifteenth review, finding 3: "develop 3 clusters" counted the clusters of the cited sentences while the plan
+    develops four (e-sports in 2.1.4.7): a derived count is given only when no item of the same kind and verb stands
+    in a sentence not cited; the whole list still counts four."""
+    part = assistant.ask("Will the district link key industrial clusters into chains?", channel="eval").direct
+    assert "3 clusters" not in part, part
+    whole = assistant.ask("Which industry clusters will the district develop?", channel="eval").direct
+    assert "4 clusters" in whole and "e-sports" in whole, whole
