@@ -62,6 +62,7 @@ def _names(query: Query, item: PlanItem) -> bool:
 # it yes; about the outcome ("Will the district win …") it does not
 _ASKS_EFFORT = re.compile(r"争创|申创|创建|申报|争取|努力|力争|探索|适时|预计|\b(apply|applying|strive|striving|"
                           r"campaign\w*|bid\w*|try|trying|aim\w*|explor\w+|expect\w*|plan\w*)\b", re.I)
+_PLURAL_FIGURES = re.compile(r"\b(targets|figures|numbers|goals)\b", re.I)  # the question asks for several figures
 # a question asking whether something is certain or required: the plan plans, encourages, works to attract — no "yes"
 _ASKS_CERTAIN = re.compile(r"一定|必须|肯定|保证|确定|\b(definitely|certainly|must|guaranteed?|for sure|required)\b", re.I)
 # "X是K吗" / "Is X one of the K": the copula before the kind word asks whether X is of that kind
@@ -173,6 +174,9 @@ class DirectAnswer:
             top = twin  # name that holds the number ("第三轮中央环保督察为第三轮")
         if asked.parts or _TWO_ASKS.search(query.text):
             chosen = [i for s, _, i in scored if s >= 1.0][:2] or [top]
+        elif _PLURAL_FIGURES.search(query.text):  # "What are the floor area targets …": every one of its sentence
+            chosen = [top] + [i for s, _, i in scored[1:] if i.sentence == top.sentence and s >= 1.0
+                              and i.value_zh() != top.value_zh()]
         else:  # the figure asked for, and another figure of the same sentence about the same thing
             chosen = [top] + [i for s, _, i in scored[1:2] if i.sentence == top.sentence and s >= max(1.0, best - 1.0)
                               and i.value_zh() != top.value_zh()]  # not the same "3 counties" twice

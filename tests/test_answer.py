@@ -758,3 +758,12 @@ def test_no_count_of_a_list_the_cited_sentences_give_only_part_of(assistant) -> 
     assert "3 clusters" not in part, part
     whole = assistant.ask("Which industry clusters will the district develop?", channel="eval").direct
     assert "4 clusters" in whole and "e-sports" in whole, whole
+
+
+def test_a_question_for_targets_gets_every_figure_of_its_sentence(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Fifteenth review, finding 4: "What are the floor area targets …?" was given the 500,000 started and not the
+    700,000 completed; a question for targets (plural) gets every figure of the sentence it asks about."""
+    both = assistant.ask("What are the floor area targets for construction in 2024?", channel="eval").direct
+    assert "500,000" in both and "700,000" in both, both
+    one = assistant.ask("What is the new construction floor area target?", channel="eval").direct
+    assert "500,000" in one and "700,000" not in one, one
