@@ -154,6 +154,7 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
             chunks.append(f"{verb} {len(its)} {label[3]}{after}: {names}{marks}")
         elif opened(its):  # an open list: "plots such as …", no count
             such = f"{open_noun(framed(its), texts, label)} such as " if label and "such as" not in verb and \
+                all(i.kind == kind for i in its) and \
                 takes_count(verb) else ""
             chunks.append(f"{verb} {such}{names}{'' if such or 'such as' in verb else ', among others'}{after}"
                           f"{marks}")

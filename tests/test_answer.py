@@ -767,3 +767,11 @@ def test_a_question_for_targets_gets_every_figure_of_its_sentence(assistant) -> 
     assert "500,000" in both and "700,000" in both, both
     one = assistant.ask("What is the new construction floor area target?", channel="eval").direct
     assert "500,000" in one and "700,000" not in one, one
+
+
+def test_an_open_list_of_other_kinds_is_not_called_by_the_kind_asked(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Fifteenth review, finding 8: the federations and councils listed with the Tsinlien Group were "companies such
+    as …"; an open list whose items are not all of the kind asked keeps the plan's ", among others"."""
+    answer = assistant.ask("Which enterprises will the district support in raising quality and expanding production?",
+                           channel="eval").direct
+    assert "companies such as the Federation" not in answer, answer
