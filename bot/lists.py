@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import jieba
+
 from .items import KIND_LABEL, PlanItem
 from .kinds import WH, CONCRETE, DONE, KIND_WORDS, Lead, asked_action, asked_kind, excluded, focus, hedged, item_score
 from .phrasing import GAP, SEP, countable, fill, group_of, hedge, join_en, own_verb, plan_noun, plan_total, \
@@ -240,7 +242,11 @@ def _headed(items: list[PlanItem], text: str) -> list[PlanItem]:
     if zh and any(p.match(text, zh.start(1)) for _, p in KIND_WORDS):  # "哪些学校": the kind answers, 小学 and 中学 alike
         return []
     if zh:
-        return [i for i in items if i.name_zh.endswith(zh.group(1)) and len(i.name_zh) > len(zh.group(1))]
+        words = jieba.lcut(text[zh.start(1):])  # the whole word ("产业园"), and none that only modifies a kind noun
+        head, after = words[0], zh.start(1) + len(words[0])  # ("哪些产业园项目" asks for projects)
+        if len(head) < 2 or any(p.search(head) or p.match(text, after) for _, p in KIND_WORDS):  # ("消防站": a kind)
+            return []
+        return [i for i in items if i.name_zh.endswith(head) and len(i.name_zh) > len(head)]
     en = _HEAD_EN.search(text)
     if en is None or any(p.match(text, en.start(1)) for _, p in KIND_WORDS):
         return []

@@ -775,3 +775,13 @@ def test_an_open_list_of_other_kinds_is_not_called_by_the_kind_asked(assistant) 
     answer = assistant.ask("Which enterprises will the district support in raising quality and expanding production?",
                            channel="eval").direct
     assert "companies such as the Federation" not in answer, answer
+
+
+def test_the_noun_asked_is_the_whole_word_after_the_question_word(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Fifteenth review, finding 7b: "哪些产业园项目要全速推进？" was answered with the industries (智能制造产业), the first two
+    characters of 产业园 read as the noun asked; the whole word counts, and one that only modifies a kind noun (项目)
+    or is itself a kind (消防站) leaves the list to the kind."""
+    parks = assistant.ask("哪些产业园项目要全速推进？", channel="eval").direct
+    assert "智能制造产业；" not in parks and "都市型智能制造产业" not in parks, parks
+    stations = assistant.ask("哪些消防站要加快建设？", channel="eval").direct
+    assert "奥体中心" in stations and "汾水道消防站" in stations, stations
