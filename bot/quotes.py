@@ -15,6 +15,7 @@ EN_CLAUSE_SPLIT = re.compile(r"(?<=[;:])\s+")  # the renderings separate the pla
 # words every question about the plan may carry, stemmed as en_tokens stems them ("this" -> "thi")
 EN_GENERIC = {"plan", "nankai", "district", "2024", "year", "thi", "will", "what", "which", "how"}
 EN_WHOLE = 200  # characters of a rendering short enough to quote whole when it is the answer (no direct answer)
+EN_TOPIC = 60  # characters of a segment short enough to only name its topic
 EN_QUOTE_BUDGET = 320  # characters of English quote per sentence when only part of it answers
 
 
@@ -161,6 +162,11 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
     while hi + 1 < len(pairs) and size + len(pairs[hi + 1][1]) <= budget:
         hi += 1  # what follows the topic ("improve its social assistance system") is its content
         size += len(pairs[hi][1])
+    topic_last = not kept and lo == best == hi == len(pairs) - 1 and len(pairs[best][1]) < EN_TOPIC
+    while topic_last and lo > 0 and size + len(pairs[lo - 1][1]) <= budget:  # a last segment that only names the
+        lo -= 1  # topic ("and build a higher-level Safe Nankai"): the tasks before it are how, in the plan's order
+        size += len(pairs[lo][1])
+    best = lo if topic_last else best
     def piece(a: int, b: int) -> str:
         text = re.sub(r"^(and|as well as|while|but|so as to)\b[\s,]*", "",
                       _slice(unit.en or "", pairs[a][1], pairs[b][1]).strip(" ;,"), flags=re.I)

@@ -785,3 +785,10 @@ def test_the_noun_asked_is_the_whole_word_after_the_question_word(assistant) -> 
     assert "智能制造产业；" not in parks and "都市型智能制造产业" not in parks, parks
     stations = assistant.ask("哪些消防站要加快建设？", channel="eval").direct
     assert "奥体中心" in stations and "汾水道消防站" in stations, stations
+
+
+def test_a_last_segment_that_only_names_the_topic_is_quoted_with_the_tasks_before_it(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Fifteenth review, finding 6: "What will the district do to build a Safe Nankai?" was answered "build a
+    higher-level Safe Nankai" alone; the sentence's tasks before that short last segment are how, and are quoted."""
+    answer = assistant.ask("What will the district do to build a Safe Nankai?", channel="eval").answer
+    assert "organised crime" in answer and "Safe Nankai" in answer, answer
