@@ -30,7 +30,10 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
     if headed:
         pool, kind = headed, None
     elif kind:
-        of_kind = [i for i in every if i.kind == kind]
+        noun = KIND_LABEL.get(kind)  # and the items the plan's own verb frame calls by the kind's noun ("全速推进西营门
+        # 智能制造产业园、天拖智创谷项目进度": two carriers the plan advances as projects)
+        of_kind = [i for i in every if i.kind == kind or (noun and GAP in (i.action_zh or "") and
+                                                           (i.action_zh or "").split(GAP, 1)[1].startswith(noun[1]))]
         pool = _qualified(of_kind, query.text, kind)
         narrowed = len(pool) < len(of_kind)
         # of several sentences, one whose items the question names not at all is no answer when another's it names

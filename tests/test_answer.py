@@ -783,6 +783,9 @@ def test_the_noun_asked_is_the_whole_word_after_the_question_word(assistant) -> 
     or is itself a kind (消防站) leaves the list to the kind."""
     parks = assistant.ask("哪些产业园项目要全速推进？", channel="eval").direct
     assert "智能制造产业；" not in parks and "都市型智能制造产业" not in parks, parks
+    assert parks.startswith("2024年计划全速推进西营门智能制造产业园、天拖智创谷项目进度"), parks  # the plan's verb frame
+    en = assistant.ask("Which two projects will be pushed ahead at full speed?", channel="eval").direct
+    assert "Xiyingmen Intelligent Manufacturing Industrial Park and the Tiantuo Smart Innovation Valley" in en, en
     stations = assistant.ask("哪些消防站要加快建设？", channel="eval").direct
     assert "奥体中心" in stations and "汾水道消防站" in stations, stations
 
