@@ -795,3 +795,11 @@ def test_a_last_segment_that_only_names_the_topic_is_quoted_with_the_tasks_befor
     higher-level Safe Nankai" alone; the sentence's tasks before that short last segment are how, and are quoted."""
     answer = assistant.ask("What will the district do to build a Safe Nankai?", channel="eval").answer
     assert "organised crime" in answer and "Safe Nankai" in answer, answer
+
+
+def test_organisations_are_institutions(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Fifteenth review, finding 6: "Which organisations' resources will the district work with to attract projects?"
+    was answered "attract more new projects"; residents' "organisations" ask for the plan's institutions."""
+    answer = assistant.ask("Which organisations' resources will the district work with to attract projects?",
+                           channel="eval").direct
+    assert "Federation of Returned Overseas Chinese" in answer and "Tsinlien Group" in answer, answer
