@@ -12,7 +12,7 @@ import dataclasses
 import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
-from .kinds import ACTION_GROUPS, ACTION_WORDS, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
+from .kinds import ACTION_GROUPS, ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
     hedged, item_score
 from .lists import listing, targets
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
@@ -106,6 +106,7 @@ class DirectAnswer:
         self.texts = texts or {}  # sentence id -> its Chinese, to read the plan's "A、B等N个" counts
         self.covered: tuple[int, ...] = ()  # the years the loaded documents cover (several: a year is "other" only
         # when none covers it)
+        self.items = items  # every item of the plan (a count derived from names must not leave one out)
         self.by_sentence: dict[str, list[PlanItem]] = {}
         for item in items:
             self.by_sentence.setdefault(item.sentence, []).append(item)
@@ -246,8 +247,7 @@ class DirectAnswer:
             asked = dataclasses.replace(asked, kind="which")  # "which areas have renewal projects": a list of them
         if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)
                              or asked.attribute == "name"):  # "what is the consumption brand called": the items
-            lead = listing(asked, query, items, cite, lang, self.plan_year, self.texts,
-                           [i for its in self.by_sentence.values() for i in its])
+            lead = listing(asked, query, items, cite, lang, self.plan_year, self.texts, self.items)
             left_out = [i for i in items if i.kind != "target" and excluded(i, asked)]
             if left_out and [i for i in items if i.sentence == left_out[0].sentence and i.kind == left_out[0].kind
                              and not excluded(i, asked)]:
@@ -318,7 +318,7 @@ class DirectAnswer:
         action = asked_action(query.text)
         named = [i for i in items if i.name_zh in lead.focus]
         family = DONE if action in DONE else {action}
-        word = next(p for g, p in ACTION_WORDS if g == action).search(query.text) if action else None
+        word = ACTION_WORDS_OF[action].search(query.text) if action else None
         if word and any(word.group(0).lower() in f"{i.name_zh} {i.name_en}".lower() for i in named):
             return False  # "any update on the 长虹公园 upgrade?": the upgrade is the item, not an action asked
         return bool(action and named) and not any(i.group in family for i in named)

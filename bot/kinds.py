@@ -43,6 +43,7 @@ ACTION_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("举办", re.compile(r"举办|主办|承办|\bhost(s|ed|ing)?\b", re.I)),
 ]
 KIND_WORDS_OF = dict(KIND_WORDS)
+ACTION_WORDS_OF = dict(ACTION_WORDS)
 ACTION_GROUPS = frozenset(group for group, _ in ACTION_WORDS)  # the plan's specific actions a question can name
 DONE = frozenset({"建成", "完成"})  # the plan's two words for a finished project
 

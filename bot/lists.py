@@ -32,8 +32,7 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
     elif kind:
         noun = KIND_LABEL.get(kind)  # and the items the plan's own verb frame calls by the kind's noun ("全速推进西营门
         # 智能制造产业园、天拖智创谷项目进度": two carriers the plan advances as projects)
-        of_kind = [i for i in every if i.kind == kind or (noun and GAP in (i.action_zh or "") and
-                                                           (i.action_zh or "").split(GAP, 1)[1].startswith(noun[1]))]
+        of_kind = [i for i in every if i.kind == kind or (noun and _says_noun(i.action_zh or "", noun, at_gap=True))]
         pool = _qualified(of_kind, query.text, kind)
         narrowed = len(pool) < len(of_kind)
         # of several sentences, one whose items the question names not at all is no answer when another's it names
@@ -205,9 +204,11 @@ def _at(text: str, name: str) -> int:
     return at if at >= 0 else len(text)
 
 
-def _says_noun(verb: str, label: tuple[str, str, str, str]) -> bool:
-    """Whether the verb's frame names the kind's noun after the gap ("稳步推进…城市更新项目")."""
-    return GAP in verb and label[1] in verb.split(GAP, 1)[1]
+def _says_noun(verb: str, label: tuple[str, str, str, str], at_gap: bool = False) -> bool:
+    """Whether the verb's frame names the kind's noun after the gap ("稳步推进…城市更新项目"); ``at_gap``: right after it,
+    of the names themselves ("全速推进…项目进度")."""
+    after = verb.split(GAP, 1)[1] if GAP in verb else None
+    return after is not None and (after.startswith(label[1]) if at_gap else label[1] in after)
 
 
 # the kinds whose question words may name a sort of them ("any middle schools", "哪些小学"): the items of that sort

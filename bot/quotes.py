@@ -14,6 +14,7 @@ CLAUSE_SPLIT = re.compile(r"(?<=[，,；;。])")
 EN_CLAUSE_SPLIT = re.compile(r"(?<=[;:])\s+")  # the renderings separate the plan's tasks with semicolons
 # words every question about the plan may carry, stemmed as en_tokens stems them ("this" -> "thi")
 EN_GENERIC = {"plan", "nankai", "district", "2024", "year", "thi", "will", "what", "which", "how"}
+_JOINER = re.compile(r"^(and|as well as|while|but|so as to)\b[\s,]*", re.I)  # a segment's joining word
 EN_WHOLE = 200  # characters of a rendering short enough to quote whole when it is the answer (no direct answer)
 EN_TOPIC = 60  # characters of a segment short enough to only name its topic
 EN_QUOTE_BUDGET = 320  # characters of English quote per sentence when only part of it answers
@@ -168,8 +169,7 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
         size += len(pairs[lo][1])
     best = lo if topic_last else best
     def piece(a: int, b: int) -> str:
-        text = re.sub(r"^(and|as well as|while|but|so as to)\b[\s,]*", "",
-                      _slice(unit.en or "", pairs[a][1], pairs[b][1]).strip(" ;,"), flags=re.I)
+        text = _JOINER.sub("", _slice(unit.en or "", pairs[a][1], pairs[b][1]).strip(" ;,"))
         return cut_before_verb(unit.en or "", voiced(unit.en or "", text))
 
     if not kept and lo < best:  # a quote that is the answer opens with the segment that says most of it
@@ -183,7 +183,7 @@ def zh_span(unit: Unit, pairs: list[tuple[str, str]] | None, en_text: str) -> st
     if not pairs or len(pairs) < 2:
         return unit.zh
     def core(en: str) -> str:  # a segment as a quote prints it: without its joining word, its first words
-        return re.sub(r"^(and|as well as|while|but|so as to)\b[\s,]*", "", en.strip(" ;,"), flags=re.I)[:40].lower()
+        return _JOINER.sub("", en.strip(" ;,"))[:40].lower()
 
     text = en_text.lower()
     kept = [zh for zh, en in pairs if zh and core(en) and core(en) in text]
