@@ -147,6 +147,7 @@ EVERYDAY_ZH = [
     "光盘行动", "菜篮子", "米面油", "自来水管", "污水", "城市大脑", "臭水沟", "老板", "中介", "欠债", "省电", "棚改",
     "开放时间", "免费开放", "免费演出", "吃饭", "看电影", "广场舞", "打疫苗", "超市", "美食", "充电桩", "电动车", "事故",
     "供应链", "价值链", "不正当竞争", "海河实验室", "带娃",
+    "演唱会", "音乐节", "夜市", "夜游", "外包",
 ]
 EVERYDAY_EN = [
     "a lot of", "lot", "new", "job", "jobs", "work", "open", "opened", "street", "streets", "park", "parks",
@@ -161,6 +162,7 @@ EVERYDAY_EN = [
     "combined sewer", "chest pain centre", "one-stop service", "free events",
     "supply chain", "supply chains", "value chain", "accreditation", "green chemistry", "Haihe Laboratory",
     "unfair competition", "extreme poverty",
+    "concerts", "concert", "music festival", "night markets", "night market", "night tours", "outsourcing",
 ]
 
 
@@ -183,6 +185,36 @@ def test_shared_english_names_one_term(glossary: Glossary) -> None:
     assert glossary.zh_for_english("leader enterprises") == ["领军企业"]
     assert glossary.zh_for_english("Are there new pocket parks?") == ["口袋公园"]
     assert glossary.variant_matches("小公园") == {"小公园": ["口袋公园"]}
+
+
+# Kinds of thing the plan does not name, and a bare part of a name. A keyword fires on every question that
+# contains it (kinds.item_score, direct._mentions), so an item keyword "演唱会" made the item say the question's
+# word and "奥体中心会办演唱会吗？" got "是的。"; "夜市" / "night market" got "Yes." for night markets, "夜游" for night
+# tours, "音乐节" for a music festival, "环卫外包" for outsourcing the plan does not mention (市场化、社会化运营), and "王府"
+# sent "恭王府在南开吗？" to 庄王府 (sixteenth review).
+NOT_IN_THE_PLAN = ("演唱会", "音乐节", "夜市", "夜游", "外包", "concert", "music festival", "night market",
+                   "night tour", "outsourc", "contractor")
+BARE_PARTS_OF_NAMES = ("王府",)
+
+
+def test_no_keyword_or_variant_names_what_the_plan_does_not(records: list[dict]) -> None:
+    source = (CORPUS / f"{DOC}.txt").read_text(encoding="utf-8")
+    english = " ".join(r.get("en") or "" for r in records).lower()
+    for word in NOT_IN_THE_PLAN:
+        assert word not in source and word not in english, f"{word!r} is in the plan: not a word it does not use"
+    words: list[tuple[str, str]] = []
+    for line in (CORPUS / "glossary.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            g = json.loads(line)
+            words += [(f"glossary {g['zh']}", w) for w in [*g.get("en", []), *g.get("zh_variants", [])]]
+    for name in ("items.jsonl", "figures.jsonl"):
+        for line in (CORPUS / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                words += [(f"{name} {r['id']}", w) for w in [*r.get("keywords_zh", []), *r.get("keywords_en", [])]]
+    slips = [f"{where}: {w!r}" for where, w in words
+             if any(x in w.lower() for x in NOT_IN_THE_PLAN) or w in BARE_PARTS_OF_NAMES]
+    assert not slips, "\n".join(slips)
 
 
 # ---------------------------------------------------------------- 3. one voice, one style
