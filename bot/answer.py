@@ -418,7 +418,9 @@ class ExtractiveAnswerer:
                         asked = query.text.lower()  # (and the residents' words for its items: "social workers …")
                         named = [sum(KEYWORD_SAYS for i in self.direct.by_sentence.get(u.id, []) for k in i.keywords_en
                                      if k.lower() in asked) for u, _ in said]
-                        best = max(range(len(kept)), key=lambda i: (says(kept[i], words, self.index.idf.en) + named[i],
+                        found = {h.unit.id: h.score for h in run}
+                        best = max(range(len(kept)), key=lambda i: (found.get(said[i][0].id, 0.0),
+                                                                    says(kept[i], words, self.index.idf.en) + named[i],
                                                                     -i))
                         kept = [kept[best]] + kept[:best] + kept[best + 1:]
                     en = [sentence_end(t) for t in kept]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,13 @@ from .items import PlanItem
 from .text import en_tokens, zh_tokens
 from .vectors import VectorStore, unreachable
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 ENTRY_SEP = "|"
+LONG_EN = 1000  # characters of English (and of Chinese, below) past which a sentence is also embedded in pieces
+LONG_ZH = 300
+_EN_BREAK = re.compile(r"(?<=[.;])\s+")
+_ZH_BREAK = re.compile(r"(?<=[。；])")
 
 
 @dataclass(frozen=True)
@@ -135,12 +140,34 @@ def _en_doc_tokens(unit: Unit, glossary: Glossary, keywords: Keywords | None = N
     return _with_new_words(en_tokens(text), extra) or ["∅"]
 
 
+def _chunks(text: str, size: int, split: re.Pattern[str]) -> list[str]:
+    """A long text in consecutive pieces of about ``size`` characters, cut where ``split`` matches."""
+    pieces, current = [], ""
+    for part in split.split(text):
+        if current and len(current) + len(part) > size:
+            pieces.append(current)
+            current = ""
+        current = f"{current} {part}".strip() if current and split is _EN_BREAK else current + part
+    return pieces + [current] if current else pieces
+
+
 def _passage_texts(unit: Unit) -> list[tuple[str, str]]:
-    """(suffix, text) pairs embedded for one unit: the Chinese with its topic, and the English."""
+    """(suffix, text) pairs embedded for one unit: the Chinese with its topic, and the English; a sentence too long
+    for one embedding to hold all it says (the preamble's 24 tasks) also as pieces ("en.1", …), so that a question
+    about one of its tasks finds it."""
     out = [("zh", f"{unit.topic}：{unit.zh}" if unit.topic and not unit.zh.startswith(unit.topic) else unit.zh)]
+    if len(unit.zh) > LONG_ZH:
+        out += [(f"zh.{i}", piece) for i, piece in enumerate(_chunks(unit.zh, LONG_ZH // 2, _ZH_BREAK), 1)]
     if unit.en:
         out.append(("en", unit.en))
+        if len(unit.en) > LONG_EN:
+            out += [(f"en.{i}", piece) for i, piece in enumerate(_chunks(unit.en, LONG_EN // 2, _EN_BREAK), 1)]
     return out
+
+
+def entry_language(entry: str) -> str:
+    """The language ("zh" or "en") of an ``entry_id``'s passage, whole or a piece of it."""
+    return entry.rsplit(ENTRY_SEP, 1)[-1].split(".")[0]
 
 
 def entry_id(unit_id: str, lang: str) -> str:

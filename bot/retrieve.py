@@ -16,7 +16,7 @@ from pydantic import ConfigDict
 from .bilingual import Glossary
 from .followup import refers_back
 from .documents import label_document, label_years, name_years, years_in
-from .index import ENTRY_SEP, Idf, Index, Unit, unit_of_entry
+from .index import Idf, Index, Unit, entry_language, unit_of_entry
 from .text import corrections, detect_language, en_tokens, has_cjk, normalize, zh_tokens
 from .understand import Asked, understand
 
@@ -319,7 +319,7 @@ class HybridSearch:
             if pos is not None and similarity > dense[pos]:
                 dense[pos] = similarity
             if pos is not None and cross:
-                side = by_lang.get(entry_id.rsplit(ENTRY_SEP, 1)[-1])
+                side = by_lang.get(entry_language(entry_id))
                 if side is not None:
                     side[pos] = max(side[pos], similarity)
         if cross:

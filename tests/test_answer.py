@@ -803,3 +803,31 @@ def test_organisations_are_institutions(assistant) -> None:  # type: ignore[no-u
     answer = assistant.ask("Which organisations' resources will the district work with to attract projects?",
                            channel="eval").direct
     assert "Federation of Returned Overseas Chinese" in answer and "Tsinlien Group" in answer, answer
+
+
+def test_an_english_quote_opens_with_the_sentence_retrieval_ranks_first(assistant) -> None:  # type: ignore[no-untyped-def]
+    """A quote that is the answer opens with the sentence of its run that retrieval ranked first, not the one whose
+    words merely repeat the question's ("foreign investment and foreign trade" before the foreign trade platforms)."""
+    answer = assistant.ask("How will the district help foreign trade companies?", channel="eval").answer
+    assert answer.startswith("In 2024 the district will strengthen the support provided by integrated foreign trade")
+    assert 0 <= answer.find("go overseas together") < 200, answer
+
+
+def test_a_task_of_a_very_long_sentence_is_found(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Fifteenth review, finding 7a: the preamble's 24 tasks are one 2,000-character sentence, too long for one
+    embedding to hold; it is also embedded in pieces, so that its guiding principles are found."""
+    for question in ("Which guiding principles will the district fully implement?",
+                     "What is the general principle of the district's work?"):
+        answer = assistant.ask(question, channel="eval")
+        assert answer.citations[0].id == "nankai-2024-plan/0.2", (question, answer.answer)
+    answer = assistant.ask("Which guiding principles will the district fully implement?", channel="eval").answer
+    assert "20th National Congress" in answer, answer
+
+
+def test_business_districts_are_places_not_companies(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Fifteenth review, finding 7c: "How many business districts does the plan name?" was read as asking for
+    companies ("business") and answered from the approval services; 商圈 / business districts are places."""
+    for question in ("How many business districts does the plan name?", "南开有哪些商圈？"):
+        direct = assistant.ask(question, channel="eval").direct
+        assert all(name in direct for name in ("Joy City", "Luneng City", "Xiyuehui")) or \
+            all(name in direct for name in ("大悦城", "鲁能城", "熙悦汇")), (question, direct)
