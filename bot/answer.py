@@ -178,7 +178,8 @@ class ExtractiveAnswerer:
         self.documents = documents or {}
         years = [d.year for d in self.documents.values() if d.year]
         self.plan_year = max(years) if years else 2024
-        self.direct = DirectAnswer(items or [], self.plan_year, texts={u.id: u.zh for u in index.units})
+        self.direct = DirectAnswer(items or [], self.plan_year, texts={u.id: u.zh for u in index.units},
+                                   texts_en={u.id: u.en for u in index.units if u.en})
         self.segments = segments or {}
         self.notices = [n for n in notices or [] if n.paragraph_id in index.paragraphs]
         self._plan_text = "".join(u.zh for u in index.units) + "".join(d.title for d in self.documents.values())

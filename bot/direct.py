@@ -19,6 +19,7 @@ from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_
 from .retrieve import Query
 from .text import en_tokens
 from .understand import Asked
+from .unmentioned import unsaid_claims
 
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
@@ -101,9 +102,11 @@ _WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / s
 class DirectAnswer:
     """Composes the lead of an answer from the plan items of the chosen sentences."""
 
-    def __init__(self, items: list[PlanItem], plan_year: int = 2024, texts: dict[str, str] | None = None) -> None:
+    def __init__(self, items: list[PlanItem], plan_year: int = 2024, texts: dict[str, str] | None = None,
+                 texts_en: dict[str, str] | None = None) -> None:
         self.plan_year = plan_year
         self.texts = texts or {}  # sentence id -> its Chinese, to read the plan's "A、B等N个" counts
+        self.texts_en = texts_en or {}  # sentence id -> its English rendering
         self.covered: tuple[int, ...] = ()  # the years the loaded documents cover (several: a year is "other" only
         # when none covers it)
         self.items = items  # every item of the plan (a count derived from names must not leave one out)
@@ -268,7 +271,8 @@ class DirectAnswer:
             return Lead(gap + ((" " if lang == "en" else "") + lead.text if lead else ""), partial=True, kind="gap",
                         focus=lead.focus if lead else [], derived=(lead.derived if lead else set()) | asked_years)
         if lead and asked.kind == "whether" and (not lead.hedged or _ASKS_EFFORT.search(query.text)) and \
-                not _ASKS_CERTAIN.search(query.text) and not self._other_act(query, items, lead):
+                not _ASKS_CERTAIN.search(query.text) and not self._other_act(query, items, lead) and \
+                not self._unsaid(query, sentence_ids, items, lang, lead):
             lead = Lead(("是的。" if lang == "zh" else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
                         named=lead.named, derived=lead.derived)
         return lead
@@ -310,6 +314,17 @@ class DirectAnswer:
         before, after = hedge([item], verb, "en")
         text = f"In {self.plan_year} the plan will {before}{verb} {name}{after} [{n}]."
         return Lead(text, kind="statement", focus=keep, hedged=hedged([item]))
+
+    def _unsaid(self, query: Query, sentence_ids: list[str], items: list[PlanItem], lang: str, lead: Lead) -> list[str]:
+        """The outcomes a yes/no question asks about (a sale, a fall, free of charge, the first place) that the
+        sentences of the answer's items do not say, in the question's language: no plain "yes" to them."""
+        named = [i for i in items if i.name_zh in lead.focus] or items  # the items the answer's statement names
+        texts = self.texts if lang == "zh" else self.texts_en  # in the question's language ("前列" is not "第一")
+        evidence = " ".join(dict.fromkeys(texts.get(i.sentence, "") for i in named)) if named is not items else \
+            " ".join(texts.get(s, "") for s in sentence_ids)
+        words = " ".join(w for i in named for w in ((i.name_zh, *i.keywords_zh) if lang == "zh" else
+                                                    (i.name_en, *i.keywords_en)))
+        return unsaid_claims(query.text, f"{evidence} {words}")
 
     @staticmethod
     def _other_act(query: Query, items: list[PlanItem], lead: Lead) -> bool:

@@ -78,3 +78,37 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
             nxt = words[i + 1] if i + 1 < len(words) and _unknown(words[i + 1].lower(), df_en, plan_text_en) else ""
             return f"{words[i]} {nxt}".strip()
     return ""
+
+
+
+# Outcomes a yes/no question can ask the plan to promise — a rise or a fall, free of charge, a sale, a rank, a move —
+# each with the words (both languages) that say it. A plain "yes" needs the cited sentence to say the outcome asked.
+_CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I), re.compile(say, re.I)) for ask, say in (
+    (r"下降|降低|减少|下调|变少|少了|\b(go(es)? down|fall|falls|drop|drops|decreas|reduc|lower|cut|cuts|fewer|less)\b",
+     r"下降|降低|减少|压减|\b(decreas|reduc|lower|cut|fewer|less|declin)"),
+    (r"上涨|涨价|涨|提高|增加|变多|上升|\b(go(es)? up|rise|rises|raise|raised|increas\w*|higher|grow)\b",
+     r"上涨|提高|增加|增长|上升|提升|扩大|\b(increas|rais|higher|grow|growth|expand|more)"),
+    (r"免费|不要钱|不花钱|\bfree\b|no charge|without charge", r"免费|\bfree\b"),
+    (r"便宜|低价|降价|\b(cheap|cheaper|low[- ]cost|discount)", r"便宜|低价|降价|优惠|\b(cheap|low[- ]cost|discount)"),
+    (r"卖掉|卖给|出售|拍卖|\b(sold|sell|sells|sale|auction)", r"出售|拍卖|\b(sold|sell|sale|auction)"),
+    (r"私有化|私营化|\bprivati[sz]", r"私有化|\bprivati[sz]"),
+    (r"外包|\boutsourc|contractors?\b", r"外包|\boutsourc|contractor"),
+    (r"拆除|拆迁|拆掉|\b(demolish|tear down|torn down|pull down|knock down)", r"拆除|拆迁|\bdemoli"),
+    (r"搬到|搬来|搬迁|搬走|\b(move|moves|moving|relocat\w*)\b", r"搬迁|迁入|迁建|疏解|\b(move|relocat)"),
+    (r"扩建|扩容|扩大|\b(expand\w*|enlarg\w*|extend\w*|bigger)\b", r"扩建|扩容|扩大|\b(expan|enlarg|extend|extension)"),
+    (r"第一|最好|最佳|冠军|\b(the best|number one|no\.? ?1|first place|top (of|in) the)\b", r"第一|最好|最佳|(?<!among )\bthe best\b|\b(first place|number one)\b"),
+    (r"关闭|关停|停办|取消|禁止|\b(clos(e|ed|ing) down|shut|cancel\w*|scrap\w*|ban|banned)\b",
+     r"关闭|关停|取消|禁止|\b(close|shut|cancel|scrap|ban)"),
+)]
+
+
+def unsaid_claims(question: str, evidence: str) -> list[str]:
+    """The outcomes a yes/no question asks about ("Will the Huanghe Theatre be *sold*?", "失业率会*下降*吗？",
+    "会是全市*第一*吗？") that ``evidence`` (the sentences the answer's statement cites, in the question's language, with
+    their items' names and keywords) does not say: a plain "yes" would promise them."""
+    out = []
+    for ask, say in _CLAIMS:
+        m = ask.search(question)
+        if m and not say.search(evidence):
+            out.append(m.group(0))
+    return out

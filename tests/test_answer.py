@@ -831,3 +831,30 @@ def test_business_districts_are_places_not_companies(assistant) -> None:  # type
         direct = assistant.ask(question, channel="eval").direct
         assert all(name in direct for name in ("Joy City", "Luneng City", "Xiyuehui")) or \
             all(name in direct for name in ("大悦城", "鲁能城", "熙悦汇")), (question, direct)
+    street = assistant.ask("Which street will get a quality upgrade for tourism?", channel="eval").direct
+    assert street.startswith("In 2024 the plan will improve the quality of") and "Ancient Culture Street" in street
+    sites = assistant.ask("天拖街区、海光MALL、世贸城今年有什么安排？", channel="eval").direct  # 街区 in a name asks no kind
+    assert "世贸城" in sites, sites
+
+
+def test_no_yes_to_an_outcome_the_cited_sentence_does_not_say(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Sixteenth review, finding 1: a plain "yes" promised a sale, a fall, free of charge, the first place, an
+    expansion, privatisation and a move that the plan's sentence does not say; what the plan does is still the answer."""
+    for question, said in (("Will the Huanghe Theatre be sold?", "Huanghe Theatre"),
+                           ("今年失业率会下降吗？", "失业率"), ("南开区空气质量会是全市第一吗？", "全市前列"),
+                           ("Will Joy City be expanded?", "Joy City"), ("托育服务是免费的吗？", "托育"),
+                           ("Will street cleaning be privatised?", "street cleaning"), ("北京的企业会搬到南开吗？", "北京")):
+        direct = assistant.ask(question, channel="eval").direct
+        assert not direct.startswith(("Yes", "是的")) and said in direct, (question, direct)
+    for question in ("Will the Zhanbeilou middle school be finished this year?", "南开区要承接北京非首都功能疏解吗？"):
+        assert assistant.ask(question, channel="eval").direct.startswith(("Yes.", "是的。")), question
+
+
+def test_an_outcome_is_said_only_in_the_words_that_say_it() -> None:
+    from bot.unmentioned import unsaid_claims
+
+    assert unsaid_claims("Will the theatre be sold?", "promote the market-based development of the theatre") == ["sold"]
+    assert unsaid_claims("空气质量会是全市第一吗？", "排名保持全市前列") == ["第一"]
+    assert unsaid_claims("Will the air be the best in the city?", "keep its ranking among the best in the city")
+    assert not unsaid_claims("Will fixed-asset investment increase?", "fixed-asset investment is expected to grow by 5%")
+    assert not unsaid_claims("Will the school be finished this year?", "complete the school")
