@@ -14,7 +14,7 @@ import re
 from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .kinds import ACTION_GROUPS, ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
     hedged, item_score
-from .lists import listing, targets
+from .lists import headed, listing, targets
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
 from .text import en_tokens
@@ -225,8 +225,8 @@ class DirectAnswer:
             lead = self.figure(asked, query, items, cite, lang)
             asked_noun = asked_kind(query.text)
             if lead is None and gap is None and asked.kind in ("how_many", "how_much"):
-                if (single is not None and not single.quantity and asked_noun in (None, single.kind)) or \
-                        asked.attribute in ("share", "growth", "area"):
+                if (single is not None and not single.quantity and asked_noun in (None, single.kind)
+                        and len(headed(items, query.text)) < 2) or asked.attribute in ("share", "growth", "area"):
                     gap = (f"计划没有给出{subject or '这方面'}的具体数字。" if zh else
                            f"The plan does not give a figure for {subject or 'this'}.")
         if lead is None and asked.kind == "when" and single is not None and gap is None:

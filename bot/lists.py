@@ -25,10 +25,10 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
     kind = asked_kind(query.text)
     every = [i for i in items if i.kind != "target" and not excluded(i, asked)]
     # "特色促消费活动围绕哪些经济": the holiday, night-time and first-store economy, not the events the kind word names
-    headed = _headed(every, query.text) if asked.is_list and kind else []
+    heads = headed(every, query.text) if (asked.is_list or asked.kind == "how_many") and kind else []
     narrowed = False
-    if headed:
-        pool, kind = headed, None
+    if heads:
+        pool, kind = heads, None
     elif kind:
         noun = KIND_LABEL.get(kind)  # and the items the plan's own verb frame calls by the kind's noun ("全速推进西营门
         # 智能制造产业园、天拖智创谷项目进度": two carriers the plan advances as projects)
@@ -234,12 +234,16 @@ def _qualified(pool: list[PlanItem], text: str, kind: str) -> list[PlanItem]:
     return said if 0 < len(said) < len(pool) else pool
 
 
-_HEAD_ZH = re.compile(r"(?:哪些|哪几种|哪几类|哪种|哪类)([\u4e00-\u9fff]{2})")
-# English names its head noun last ("which elderly care facilities"): only "which kinds of X" says it outright
-_HEAD_EN = re.compile(r"\b(?:which|what) (?:kinds?|types?|sorts?) of ([a-z-]+)", re.I)
+_HEAD_ZH = re.compile(r"(?:哪些|哪几种|哪几类|哪种|哪类|几种|几类)([\u4e00-\u9fff]{2})")
+# English names its head noun last ("which elderly care facilities"): "which kinds of X" says it outright, and
+# "which economies" when the cited items' names end in it ("the night-time economy")
+_NOT_HEADS = {"areas", "area", "parts", "part", "places", "place", "ones", "one", "things", "ways", "sites"}  # asked
+# of where things are, not of a kind of thing ("which areas have urban renewal projects": the areas, as places)
+_HEAD_EN = re.compile(r"\b(?:which|what|how many) (?:(?:kinds?|types?|sorts?) of ([a-z-]+)|([a-z-]+)(?= (?:will|are|is|do|does|"
+                      r"did|has|have|can|could|should|would|get|gets)\b|\s*[?,.]|$))", re.I)  # (a one-word noun)
 
 
-def _headed(items: list[PlanItem], text: str) -> list[PlanItem]:
+def headed(items: list[PlanItem], text: str) -> list[PlanItem]:
     """The items whose name is a kind of the noun the question asks for ("哪些经济" → 假日经济, "which kinds of
     economy" → the night-time economy)."""
     zh = _HEAD_ZH.search(text)
@@ -252,9 +256,10 @@ def _headed(items: list[PlanItem], text: str) -> list[PlanItem]:
             return []
         return [i for i in items if i.name_zh.endswith(head) and len(i.name_zh) > len(head)]
     en = _HEAD_EN.search(text)
-    if en is None or any(p.match(text, en.start(1)) for _, p in KIND_WORDS):
+    group = (1 if en.group(1) else 2) if en else 0
+    if en is None or any(p.match(text, en.start(group)) for _, p in KIND_WORDS) or en.group(group).lower() in _NOT_HEADS:
         return []
-    noun = en_tokens(en.group(1))
+    noun = en_tokens(en.group(group))
     if not noun:
         return []
     heads = [en_tokens(re.sub(r"\([^)]*\)", "", i.name_en or "")) for i in items]

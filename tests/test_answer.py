@@ -858,3 +858,17 @@ def test_an_outcome_is_said_only_in_the_words_that_say_it() -> None:
     assert unsaid_claims("Will the air be the best in the city?", "keep its ranking among the best in the city")
     assert not unsaid_claims("Will fixed-asset investment increase?", "fixed-asset investment is expected to grow by 5%")
     assert not unsaid_claims("Will the school be finished this year?", "complete the school")
+
+
+def test_the_kind_of_thing_asked_is_the_noun_after_which(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Sixteenth review, finding 2a: "Which economies will the consumption-promotion events centre on?" listed the
+    events and cut the economies; "促消费活动围绕几种经济？" was told the plan gives no figure. The noun after the question
+    word names the things asked when the cited items' names end in it; "which areas" still asks where."""
+    for question in ("Which economies will the consumption-promotion events centre on?",
+                     "How many kinds of economy will the consumption events centre on?"):
+        direct = assistant.ask(question, channel="eval").direct
+        assert all(e in direct for e in ("holiday economy", "night-time economy", "first-store economy")), direct
+    direct = assistant.ask("促消费活动围绕几种经济？", channel="eval").direct
+    assert direct.startswith("2024年计划围绕假日经济、夜间经济、首店经济"), direct
+    areas = assistant.ask("Which areas have urban renewal projects underway?", channel="eval").direct
+    assert "Xiyingmen area urban renewal project" in areas, areas
