@@ -231,7 +231,7 @@ class ExtractiveAnswerer:
                         kind="pair")
         if lead is None:  # "besides X, which others?" is not told "no other" when a cited sentence lists others
             lead = direct.run(asked, query, sentence_ids, cite, evidence, lang, unmentioned=unmentioned,
-                              listed=listed is not None)
+                              listed=listed is not None, top=retrieval.hits[0].unit.id)
         if lead is None:
             lead = listed if asked.exclusions else list_lead(asked, query, units, self.segments, cite, year)
         if lead is None:

@@ -204,8 +204,9 @@ class DirectAnswer:
     # ------------------------------------------------------------ the whole lead
 
     def run(self, asked: Asked, query: Query, sentence_ids: list[str], cite: dict[str, int], quotes: str,
-            lang: str, unmentioned: str = "", listed: bool = False) -> Lead | None:
-        """The direct answer for the chosen sentences (None: the quote itself is the best answer)."""
+            lang: str, unmentioned: str = "", listed: bool = False, top: str = "") -> Lead | None:
+        """The direct answer for the chosen sentences (``top``: the best-ranked one; None: the quote itself is the
+        best answer)."""
         items = self.items_in(sentence_ids)
         single = self._single(query, items)
         subject = (single.name_zh if lang == "zh" else single.name_en) if single else self._subject(query, items, lang)
@@ -250,7 +251,7 @@ class DirectAnswer:
             asked = dataclasses.replace(asked, kind="which")  # "which areas have renewal projects": a list of them
         if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)
                              or asked.attribute == "name"):  # "what is the consumption brand called": the items
-            lead = listing(asked, query, items, cite, lang, self.plan_year, self.texts, self.items)
+            lead = listing(asked, query, items, cite, lang, self.plan_year, self.texts, self.items, top=top)
             left_out = [i for i in items if i.kind != "target" and excluded(i, asked)]
             if left_out and [i for i in items if i.sentence == left_out[0].sentence and i.kind == left_out[0].kind
                              and not excluded(i, asked)]:

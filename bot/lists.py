@@ -19,7 +19,7 @@ from .understand import Asked
 
 
 def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, int], lang: str,
-            plan_year: int, texts: dict[str, str], plan_items: list[PlanItem] | None = None) -> Lead | None:
+            plan_year: int, texts: dict[str, str], plan_items: list[PlanItem] | None = None, top: str = "") -> Lead | None:
     """The list answer: the items of the kind asked, grouped by the plan's actions (the action asked first, by name;
     the others counted after it), counted where the plan counts them or names a closed list."""
     kind = asked_kind(query.text)
@@ -39,13 +39,13 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
         # ("elderly care facilities": the day care centres, not the chest pain units of the next sentence)
         best = {sid: max(item_score(i, query) + _verb_fit(i, query) for i in pool if i.sentence == sid)
                 for sid in {i.sentence for i in pool}}
-        top = max(best.values(), default=0.0)
-        if len(best) > 1 and top >= 2:  # (never the best hit's sentence)
-            pool = [i for i in pool if best[i.sentence] > max(0.0, top / 2) or cite.get(i.sentence) == 1]
+        most = max(best.values(), default=0.0)
+        if len(best) > 1 and most >= 2:  # (never the best hit's sentence)
+            pool = [i for i in pool if best[i.sentence] > max(0.0, most / 2) or i.sentence == top]
     elif asked.is_list:  # "which … / what are …" without a kind word: concrete items the question names clearly
         pool = [i for i in every if i.kind in CONCRETE]
-        top = max((item_score(i, query) for i in pool), default=0.0)
-        pool = [i for i in pool if item_score(i, query) >= max(3.0, top - 1.0)]
+        most = max((item_score(i, query) for i in pool), default=0.0)
+        pool = [i for i in pool if item_score(i, query) >= max(3.0, most - 1.0)]
         if len(pool) < 2:
             return None
     else:

@@ -872,3 +872,13 @@ def test_the_kind_of_thing_asked_is_the_noun_after_which(assistant) -> None:  # 
     assert direct.startswith("2024年计划围绕假日经济、夜间经济、首店经济"), direct
     areas = assistant.ask("Which areas have urban renewal projects underway?", channel="eval").direct
     assert "Xiyingmen area urban renewal project" in areas, areas
+
+
+def test_a_list_keeps_only_the_sentences_that_name_the_kind_asked(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Sixteenth review, finding 4a: "要支持哪些现有企业扩资增产？" added 2.2.3.5's federations and chambers (a sentence of
+    the same paragraph, hence of citation [1]) as enterprises supported; only the best-ranked sentence is kept
+    whatever it scores, not its whole paragraph."""
+    direct = assistant.ask("要支持哪些现有企业扩资增产？", channel="eval").direct
+    assert direct.startswith("2024年计划支持恩恩科技等扩资增产") and "侨联" not in direct, direct
+    en = assistant.ask("Which existing enterprises will the district support in expanding production?", channel="eval")
+    assert "Enen Technology" in en.direct and "Federation" not in en.direct, en.direct
