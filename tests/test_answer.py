@@ -174,9 +174,14 @@ def test_notice_facts_are_answered_and_cited(assistant) -> None:  # type: ignore
     was = assistant.ask("Was the plan approved by the district People's Congress?")  # a yes/no on the notice's fact
     assert was.direct.startswith("The Nankai District 2024 National Economic and Social Development Plan was approved "
                                  "at the 5th Session"), was.direct
+    asks = assistant.ask("通知要求各单位做什么？")  # what the notice asks of its recipients (sixteenth review, 3a)
+    assert asks.direct.startswith("通知请各委、局、办，各街、公司结合工作职责抓好贯彻落实"), asks.direct
+    asks_en = assistant.ask("What are the recipients of the notice asked to do?")
+    assert asks_en.direct.startswith("The notice asks all commissions") and "in line with their duties" in asks_en.direct
     from bot.notice import about_document
 
     assert not about_document("Which projects in the plan are approved?")  # a question about the plan's content
+    assert not about_document("区里要求企业做什么？")  # the district's own requests are the plan's content
 
 
 @pytest.mark.parametrize("question", [
