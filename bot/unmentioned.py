@@ -8,12 +8,12 @@ from collections.abc import Mapping
 
 from .index import Unit
 from .retrieve import Query
-from .text import EN_STOP, en_tokens, one_edit, zh_tokens
+from .text import EN_STOP, ZH_STOP, en_tokens, one_edit, zh_tokens
 
 _REDUP = re.compile(r"(\w)一\1")
 UNMENTIONED_COVERAGE = 0.6  # a best sentence saying this much of the question is about what was asked
 _OWN = {"my", "our", "your", "his", "her", "their"}
-_NOUN_FLAGS = {"n", "nz", "ns", "nt", "nl", "ng", "eng"}
+_NOUN_FLAGS = {"n", "nz", "ns", "nt", "nl", "ng", "eng", "l"}  # (jieba tags some names as set phrases: 恭王府 l)
 _VERB_FORM = re.compile(r"(ing|ed|ly|able|ible)$|^(due|find|get|got|make|made|take|took|give|gave|keep|kept|after|"
                         r"before|about|around|into|onto|upon|within|without|through|across|near|really|still|known|"
                         r"shown|given|taken|done|seen|been|gone|has|does|says|wants|starts|needs|gets|right|"
@@ -45,10 +45,12 @@ def _unknown(word: str, df_en: Mapping[str, int], plan_text_en: str) -> bool:
 def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: str, plan_text_en: str,
                   df_en: Mapping[str, int]) -> str:
     """The thing a yes/no question names that occurs nowhere in the documents ("加装电梯" → 电梯), when the best
-    sentence says little of the question. A thing is a noun (jieba's n, nz, ns, nt; in English a word that is
+    sentence says little of the question (or, in English, a capitalised name of it, whatever the sentence says). A thing is a noun (jieba's n, nz, ns, nt; in English a word that is
     not a verb form or adverb), not a misspelling of a word the documents have (地贴 → 地铁, primery → primary),
     so that a question's own verbs ("提到", "trying") and typos are never reported as missing."""
-    if coverage >= UNMENTIONED_COVERAGE:
+    covered = coverage >= UNMENTIONED_COVERAGE  # then only a name the documents lack ("Prince Gong's Mansion",
+    # over Prince Zhuang's) is missing: one unknown word of a name is another thing than the one the plan names
+    if covered and query.lang == "zh":
         return ""
     near_zh = {t: 1 for u in found for t in zh_tokens(u.zh)}  # a misspelling is of a word the search found
     near_en = {t: 1 for u in found for t in en_tokens(u.en or "")}
@@ -63,9 +65,12 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
             if not any(a < at + len(w.word) and at < b for a, b in redup):
                 words.append(w)
             at += len(w.word)
-        unknown = [w.word for w in words if len(w.word) > 1 and w.flag in _NOUN_FLAGS
+        import jieba
+
+        # a word of the dictionary is no misspelling (恭王府 is not 庄王府 mistyped; 地贴 is 地铁)
+        unknown = [w.word for w in words if len(w.word) > 1 and w.flag in _NOUN_FLAGS and w.word not in ZH_STOP
                    and w.word not in plan_text and w.word not in query.aliases
-                   and not _near(w.word, near_zh)]
+                   and (jieba.dt.FREQ.get(w.word) or not _near(w.word, near_zh))]
         return unknown[-1] if unknown else ""
     words = re.findall(r"[A-Za-z][A-Za-z\-]+", asked)
     for i in range(len(words)):
@@ -74,7 +79,13 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
         before = words[i - 1].lower() if i else ""
         if before in _OWN:  # "for my kids": the resident's own situation, not the thing asked about
             continue
-        if len(w) > 2 and _unknown(w, df_en, plan_text_en) and not _near(stem, near_en):
+        name = i > 0 and words[i][0].isupper()  # a capitalised word inside the question is a name, not a misspelling
+        if covered and not name:
+            continue
+        if len(w) > 2 and _unknown(w, df_en, plan_text_en) and (name or not _near(stem, near_en)):
+            whole = re.search(rf"(?:\b[A-Z][\w-]*\s+)*\b{re.escape(words[i])}(?:['’]s)?(?:\s+[A-Z][\w-]*)*", asked[1:])
+            if name and whole:  # the whole name: "Prince Gong's Mansion"
+                return whole.group(0)
             nxt = words[i + 1] if i + 1 < len(words) and _unknown(words[i + 1].lower(), df_en, plan_text_en) else ""
             return f"{words[i]} {nxt}".strip()
     return ""

@@ -887,3 +887,16 @@ def test_a_list_keeps_only_the_sentences_that_name_the_kind_asked(assistant) -> 
     assert direct.startswith("2024年计划支持恩恩科技等扩资增产") and "侨联" not in direct, direct
     en = assistant.ask("Which existing enterprises will the district support in expanding production?", channel="eval")
     assert "Enen Technology" in en.direct and "Federation" not in en.direct, en.direct
+
+
+def test_a_named_place_the_plan_lacks_is_said_to_be_missing(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Sixteenth review, finding 3e: Prince Gong's Mansion (恭王府) was answered with Prince Zhuang's (庄王府) as if it were
+    the one asked: a dictionary word or a capitalised name is no misspelling of a word one letter away."""
+    zh = assistant.ask("恭王府在南开吗？", channel="eval").direct
+    assert zh.startswith("计划没有提到“恭王府”"), zh
+    en = assistant.ask("Is Prince Gong's Mansion in Nankai?", channel="eval").direct
+    assert en.startswith("The plan does not mention Prince Gong's Mansion"), en
+    typo = assistant.ask("地贴7号线在建吗", channel="eval").direct  # a misspelling is still read as the word it misses
+    assert "计划没有提到" not in typo and "地铁7号线" in typo, typo
+    frame = assistant.ask("今年是不是要搞全科网格那一套？", channel="eval").direct
+    assert "计划没有提到" not in frame, frame  # a question's frame ("是不是") is no thing
