@@ -17,6 +17,7 @@ EN_GENERIC = {"plan", "nankai", "district", "2024", "year", "thi", "will", "what
 _JOINER = re.compile(r"^(and|as well as|while|but|so as to)\b[\s,]*", re.I)  # a segment's joining word
 EN_WHOLE = 200  # characters of a rendering short enough to quote whole when it is the answer (no direct answer)
 EN_TOPIC = 60  # characters of a segment short enough to only name its topic
+EN_WHOLE_STRETCH = 1.3  # a whole sentence up to this share over the budget is quoted whole rather than cut
 EN_QUOTE_BUDGET = 320  # characters of English quote per sentence when only part of it answers
 
 
@@ -160,9 +161,10 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
             lo > 1 and scores[lo - 2] > 0 and size + len(pairs[lo - 1][1]) + len(pairs[lo - 2][1]) <= budget)):
         lo -= 1  # the segments before it that also say what was asked (and one between two that do)
         size += len(pairs[lo][1])
-    while hi + 1 < len(pairs) and size + len(pairs[hi + 1][1]) <= budget:
-        hi += 1  # what follows the topic ("improve its social assistance system") is its content
-        size += len(pairs[hi][1])
+    while hi + 1 < len(pairs) and size + len(pairs[hi + 1][1]) <= budget * (
+            EN_WHOLE_STRETCH if lo == 0 and hi + 2 == len(pairs) else 1.0):
+        hi += 1  # what follows the topic ("improve its social assistance system") is its content (and the last task
+        size += len(pairs[hi][1])  # of a sentence a little over the budget, rather than a sentence cut short)
     topic_last = not kept and lo == best == hi == len(pairs) - 1 and len(pairs[best][1]) < EN_TOPIC
     while topic_last and lo > 0 and size + len(pairs[lo - 1][1]) <= budget:  # a last segment that only names the
         lo -= 1  # topic ("and build a higher-level Safe Nankai"): the tasks before it are how, in the plan's order

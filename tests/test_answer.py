@@ -900,3 +900,11 @@ def test_a_named_place_the_plan_lacks_is_said_to_be_missing(assistant) -> None: 
     assert "计划没有提到" not in typo and "地铁7号线" in typo, typo
     frame = assistant.ask("今年是不是要搞全科网格那一套？", channel="eval").direct
     assert "计划没有提到" not in frame, frame  # a question's frame ("是不是") is no thing
+
+
+def test_a_sentence_a_little_over_the_budget_is_quoted_whole(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Sixteenth review, finding 2b: "What will the district do for the medical and health industry?" cut the
+    sentence's last task (the TCM pilot zone) to keep within the quote budget; a sentence at most 1.3 times the
+    budget is quoted whole rather than cut short."""
+    answer = assistant.ask("What will the district do for the medical and health industry?", channel="eval").answer
+    assert "National Pilot Zone for the Inheritance and Innovative Development of Traditional Chinese Medicine" in answer
