@@ -908,3 +908,13 @@ def test_a_sentence_a_little_over_the_budget_is_quoted_whole(assistant) -> None:
     budget is quoted whole rather than cut short."""
     answer = assistant.ask("What will the district do for the medical and health industry?", channel="eval").answer
     assert "National Pilot Zone for the Inheritance and Innovative Development of Traditional Chinese Medicine" in answer
+
+
+def test_a_short_question_is_ranked_by_its_words_when_its_meaning_ranks_nothing(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Sixteenth review, findings 3b and 3h: "要出台什么方案？" got the preamble's 南开方案 and "要全速推进哪两个项目？" the urban
+    renewal projects; such a short question is about as near in meaning to every sentence (its best dense similarity
+    0.01 above the median one), so its dense ranking weighs less than the sentence that has its words."""
+    plan = assistant.ask("要出台什么方案？", channel="eval")
+    assert plan.citations[0].id == "nankai-2024-plan/2.3.3" and "营商环境建设方案" in plan.direct, plan.answer
+    two = assistant.ask("要全速推进哪两个项目？", channel="eval").direct
+    assert "西营门智能制造产业园" in two and "天拖智创谷" in two, two
