@@ -323,9 +323,8 @@ class DirectAnswer:
         texts = self.texts if lang == "zh" else self.texts_en  # in the question's language ("前列" is not "第一")
         evidence = " ".join(dict.fromkeys(texts.get(i.sentence, "") for i in named)) if named is not items else \
             " ".join(texts.get(s, "") for s in sentence_ids)
-        words = " ".join(w for i in named for w in ((i.name_zh, *i.keywords_zh) if lang == "zh" else
-                                                    (i.name_en, *i.keywords_en)))
-        return unsaid_claims(query.text, f"{evidence} {words}")
+        names = " ".join(i.name_zh if lang == "zh" else i.name_en for i in named)  # (not the residents' keywords:
+        return unsaid_claims(query.text, f"{evidence} {names}")  # they name the thing, they do not say the plan does)
 
     @staticmethod
     def _other_act(query: Query, items: list[PlanItem], lead: Lead) -> bool:

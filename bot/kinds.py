@@ -128,8 +128,9 @@ def item_score(item: PlanItem, query: Query) -> float:
     """How clearly the question is about this item: its keywords, its name, its words."""
     text = _low(query.text)
     score = 0.0
-    for word in item.keywords_zh + item.keywords_en:
-        if word and _low(word) in text:
+    for word in item.keywords_zh + item.keywords_en:  # Latin letters as a whole word or phrase ("AI" is not in
+        if word and (re.search(rf"(?<![a-z0-9]){re.escape(_low(word))}(?:e?s)?(?![a-z0-9])", text)  # "chain", nor
+                     if word.isascii() else word in text):  # "IP" in "ship"; or its plural)
             score += 2.0
     if item.name_zh in query.text:
         score += 3.0

@@ -35,6 +35,23 @@ def _near(word: str, vocabulary: Mapping[str, int]) -> bool:
     return False
 
 
+_PLACE_KIND = re.compile(r"中学|小学|幼儿园|医院|公园|大学|剧院|商场|体育馆|图书馆|博物馆|车站")
+
+
+def _unnamed_place(question: str, plan_text: str) -> str:
+    """A school, hospital, park … named by a place name ("南开中学": 南开 + 中学) that the documents never name, whatever
+    else the best sentence shares with the question (its kind word and the district's name)."""
+    import jieba.posseg
+
+    words = list(jieba.posseg.cut(question))
+    for i, w in enumerate(words):
+        if i and _PLACE_KIND.fullmatch(w.word) and words[i - 1].flag in ("ns", "nz", "nt", "nr"):
+            names = [words[i - 1].word + w.word] + ([words[i - 2].word + words[i - 1].word + w.word] if i > 1 else [])
+            if not any(n in plan_text for n in names):
+                return names[0]
+    return ""
+
+
 def _unknown(word: str, df_en: Mapping[str, int], plan_text_en: str) -> bool:
     """A word of a compound name the documents never use ("Haiguang Mall" is known; "kid starts" is not a name)."""
     stem = en_tokens(word)[0] if en_tokens(word) else word
@@ -50,6 +67,8 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
     so that a question's own verbs ("提到", "trying") and typos are never reported as missing."""
     covered = coverage >= UNMENTIONED_COVERAGE  # then only a name the documents lack ("Prince Gong's Mansion",
     # over Prince Zhuang's) is missing: one unknown word of a name is another thing than the one the plan names
+    if query.lang == "zh" and (named := _unnamed_place(query.text, plan_text)):
+        return named
     if covered and query.lang == "zh":
         return ""
     near_zh = {t: 1 for u in found for t in zh_tokens(u.zh)}  # a misspelling is of a word the search found

@@ -918,3 +918,25 @@ def test_a_short_question_is_ranked_by_its_words_when_its_meaning_ranks_nothing(
     assert plan.citations[0].id == "nankai-2024-plan/2.3.3" and "营商环境建设方案" in plan.direct, plan.answer
     two = assistant.ask("要全速推进哪两个项目？", channel="eval").direct
     assert "西营门智能制造产业园" in two and "天拖智创谷" in two, two
+
+
+def test_a_school_named_by_a_place_the_plan_does_not_name_is_said_to_be_missing(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Keyword sweep, for the owners of bot/: "南开中学会扩建吗？" got "是的。" and the plan's schools; 南开中学 (南开 + 中学)
+    is named nowhere in the plan. A school the plan names keeps its answer."""
+    named = assistant.ask("南开中学会扩建吗？", channel="eval").direct
+    assert named.startswith("计划没有提到“南开中学”"), named
+    assert assistant.ask("天拖中学今年开工吗？", channel="eval").direct.startswith("是的。2024年计划新开工天拖中学")
+
+
+def test_keywords_are_no_evidence_of_an_outcome_and_match_whole_words(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Keyword sweep: "我家会拆迁吗？" got "是的。" because an item's keyword (拆迁, a resident's word for it) was read as the
+    plan saying so; and an English keyword matched inside another word ("AI" in "chain")."""
+    assert not assistant.ask("我家会拆迁吗？", channel="eval").direct.startswith("是的")
+    from bot.items import PlanItem
+    from bot.kinds import item_score
+    from bot.retrieve import prepare
+
+    item = next(i for i in assistant.extractive.direct.items if "AI" in i.keywords_en)
+    assert isinstance(item, PlanItem)
+    assert item_score(item, prepare("chains", assistant.glossary)) == 0  # "AI" inside "chains" is no keyword said
+    assert item_score(item, prepare("AI", assistant.glossary)) >= 2
