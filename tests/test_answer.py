@@ -940,3 +940,12 @@ def test_keywords_are_no_evidence_of_an_outcome_and_match_whole_words(assistant)
     assert isinstance(item, PlanItem)
     assert item_score(item, prepare("chains", assistant.glossary)) == 0  # "AI" inside "chains" is no keyword said
     assert item_score(item, prepare("AI", assistant.glossary)) >= 2
+
+
+def test_the_elderly_and_the_young_in_everyday_words(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Sixteenth review, finding 2c: "Is Nankai doing anything for old people and kids?" abstained and
+    "区里对老人和孩子有什么照顾？" quoted one clause; both are the plan's 一老一小 ("the elderly and the young")."""
+    en = assistant.ask("Is Nankai doing anything for old people and kids?", channel="eval")
+    assert not en.abstained and "childcare" in en.answer, en.answer
+    zh = assistant.ask("区里对老人和孩子有什么照顾？", channel="eval").answer
+    assert "一老一小" in zh and "托育" in zh, zh
