@@ -273,7 +273,7 @@ class DirectAnswer:
                         focus=lead.focus if lead else [], derived=(lead.derived if lead else set()) | asked_years)
         if lead and asked.kind == "whether" and (not lead.hedged or _ASKS_EFFORT.search(query.text)) and \
                 not _ASKS_CERTAIN.search(query.text) and not self._other_act(query, items, lead) and \
-                not self._unsaid(query, sentence_ids, items, lang, lead):
+                not self._unsaid(query, sentence_ids, items, lang, lead) and not self._other_kind_named(query, items, lead):
             lead = Lead(("是的。" if lang == "zh" else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
                         named=lead.named, derived=lead.derived)
         return lead
@@ -325,6 +325,16 @@ class DirectAnswer:
             " ".join(texts.get(s, "") for s in sentence_ids)
         names = " ".join(i.name_zh if lang == "zh" else i.name_en for i in named)  # (not the residents' keywords:
         return unsaid_claims(query.text, f"{evidence} {names}")  # they name the thing, they do not say the plan does)
+
+    @staticmethod
+    def _other_kind_named(query: Query, items: list[PlanItem], lead: Lead) -> bool:
+        """Whether a yes/no question asks for a kind of thing ("any e-sports *events* at the stadium?", "会办电竞*比赛*吗")
+        that none of the items its answer names is (an e-sports industry cluster): what the plan does, with no "yes"."""
+        kind = asked_kind(query.text)
+        named = [i for i in items if i.name_zh in lead.focus]
+        if not kind or not named or kind in ("project", "facility", "company"):  # (words every item answers to)
+            return False
+        return not any(i.kind == kind or KIND_WORDS_OF[kind].search(f"{i.name_zh} {i.name_en}") for i in named)
 
     @staticmethod
     def _other_act(query: Query, items: list[PlanItem], lead: Lead) -> bool:

@@ -949,3 +949,12 @@ def test_the_elderly_and_the_young_in_everyday_words(assistant) -> None:  # type
     assert not en.abstained and "childcare" in en.answer, en.answer
     zh = assistant.ask("区里对老人和孩子有什么照顾？", channel="eval").answer
     assert "一老一小" in zh and "托育" in zh, zh
+
+
+def test_no_yes_when_the_answer_names_another_kind_of_thing_than_asked(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Sixteenth review, finding 1 (outside its sample): "Are there any game or e-sports events at the stadium?" and
+    "体育中心会办电竞比赛吗？" got "Yes." / "是的。" from the e-sports industry cluster; events are not a cluster."""
+    for question in ("Are there any game or e-sports events at the stadium?", "体育中心会办电竞比赛吗？"):
+        direct = assistant.ask(question, channel="eval").direct
+        assert not direct.startswith(("Yes", "是的")) and ("e-sports" in direct or "电子竞技" in direct), direct
+    assert assistant.ask("any new parks for my kids?", channel="eval").direct.startswith("Yes.")
