@@ -19,7 +19,7 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("when", re.compile(r"什么时候|何时|哪天|哪一天|几月|几号|日期|哪一?年(?!级)|几时|多久|时间表|\bwhen\b|what date|which date|"
                         r"what day|by when|how soon|deadline", re.I)),
     ("where", re.compile(r"哪里|在哪(?![次个一些年种届])|哪儿|什么地方|什么位置|\bwhere\b|which (area|street|location|part of)", re.I)),
-    ("how_much", re.compile(r"多少钱|花多少|投资多少|多少资金|多少经费|多少预算|多大|多高|多少平方|百分之几|"
+    ("how_much", re.compile(r"多少钱|花多少|投资多少|多少资金|多少经费|多少预算|(?<!更)多大(?!型)|多高|多少平方|百分之几|"
                             r"how much|what (percentage|share|proportion|rate)|how big|how large", re.I)),
     ("which", re.compile(r"哪些|哪几|哪[家所条座个项处](?![一-龥]{0,1}(时候|地方))|有什么|有啥|有哪|包括什么|包含|都有|which|what (are|kinds?|types?|new|projects?|"
                          r"schools?|parks?|roads?|things?|changes?|plans?|else|other|brands?|events?|compan(y|ies)|"
@@ -45,7 +45,7 @@ _ATTRIBUTES: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(r"什么时候|何时|哪天|几月|几号|日期|哪一?年(?!级)|几时|开工时间|完工时间|开放时间|通车时间|哪一天|具体时间|"
                         r"\bwhen\b|what date|which date|what day|by when|opening date|deadline|which month", re.I)),
     ("share", re.compile(r"比例|百分之|占比|\d+%|率|percent|percentage|share of|proportion|\brate\b", re.I)),
-    ("area", re.compile(r"面积|平方米|平米|多大|square (metres|meters)|\b(floor|land|total|built|green) area\b|\bhow much area\b|"
+    ("area", re.compile(r"面积|平方米|平米|(?<!更)多大(?!型)|square (metres|meters)|\b(floor|land|total|built|green) area\b|\bhow much area\b|"
                         r"\barea (of|covered)\b|how big|how large|floor space", re.I)),  # not "the Tiantuo area"
     ("count", re.compile(r"多少(个|所|家|条|处|项|宗|座|户|名|只|批|场)|几(个|所|家|条|处|项|宗|座|户|名|批|场)|数量|"
                          r"how many|number of", re.I)),

@@ -958,3 +958,12 @@ def test_no_yes_when_the_answer_names_another_kind_of_thing_than_asked(assistant
         direct = assistant.ask(question, channel="eval").direct
         assert not direct.startswith(("Yes", "是的")) and ("e-sports" in direct or "电子竞技" in direct), direct
     assert assistant.ask("any new parks for my kids?", channel="eval").direct.startswith("Yes.")
+
+
+def test_more_large_events_is_no_question_of_size() -> None:
+    """Sixteenth review, "milder": "奥体中心会举办更多大型赛事吗？" (更多 + 大型) was read as "多大" (how big) and answered
+    "计划没有给出奥体中心的具体数字。"; a yes/no question about more large-scale events asks no size."""
+    from bot.understand import understand
+
+    assert understand("奥体中心会举办更多大型赛事吗？", 2024).kind == "whether"
+    assert understand("这个公园有多大？", 2024).attribute == "area"
