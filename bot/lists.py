@@ -81,7 +81,11 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
     # the action asked first, then the groups the question names best ("platform companies": the platforms before
     # the other companies of the sentence), then the plan's order
     fit = {g: max(item_score(i, query) for i in groups[g]) + _verb_fit(groups[g][0], query) for g in groups}
-    order = sorted(groups, key=lambda g: (group_of(g) != first, -fit[g], list(groups).index(g)))
+    # (and groups that name things — "the Institute of Biomedical Engineering …" — before kinds of thing: "universities
+    # and research institutes in the district" answers "which research institutes" by repeating it)
+    which = bool(_WHICH_ONES.search(query.text))  # (only when it asks which ones: "有啥政策" asks what is done)
+    order = sorted(groups, key=lambda g: (group_of(g) != first, which and not any(countable(i) for i in groups[g]),
+                                          -fit[g], list(groups).index(g)))
     label = KIND_LABEL.get(kind or "", None)
     # the action asked ("which schools open") is answered by name; the plan's other actions on the same kind of
     # item are counted after it ("; it also finishes 2 and starts 3")
@@ -189,6 +193,9 @@ def _verb_fit(item: PlanItem, query: Query) -> int:
 
 # what the plan calls an open list's things, by the word after its 等 ("…扩建等工程": projects, not schools)
 _NOUN_AFTER_DENG = {"工程": "projects", "项目": "projects", **{zh: en for _, zh, _, en in KIND_LABEL.values()}}
+
+
+_WHICH_ONES = re.compile(r"哪些|哪几|哪[家所条座个项处]|\bwhich\b", re.I)
 
 
 def open_noun(its: list[PlanItem], texts: dict[str, str], label: tuple[str, str, str, str]) -> str:

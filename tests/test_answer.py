@@ -967,3 +967,13 @@ def test_more_large_events_is_no_question_of_size() -> None:
 
     assert understand("奥体中心会举办更多大型赛事吗？", 2024).kind == "whether"
     assert understand("这个公园有多大？", 2024).attribute == "area"
+
+
+def test_which_ones_are_answered_by_names_before_kinds_of_thing(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"Which research institutes will the medical device cluster draw on?" opened with "universities and research
+    institutes in the district", the question's own words, 300 characters before the two institutes it names; a
+    question asking which ones gets the plan's named things first. "有啥政策" asks what is done: the plan's order."""
+    direct = assistant.ask("Which research institutes will the medical device cluster draw on?", channel="eval").direct
+    assert direct.find("Chinese Academy of Medical Sciences") < 120, direct
+    talent = assistant.ask("刚博士毕业，想留在南开搞科研顺便创业，区里有啥留人的政策吗", channel="eval").direct
+    assert talent.startswith("2024年计划吸引高端人才创新创业项目落户南开"), talent
