@@ -160,7 +160,9 @@ def list_lead(asked: Asked, query: Query, units: list[Unit], segments: dict[str,
                 seg = _segment(enum, segments.get(unit.id, []))
                 found = en_items(seg, len(enum.items)) if seg else None
                 score = 2 * relevance_en(found[0], words) + relevance_en(seg, words) if found else 0
-            if score >= 2 and (best is None or score > best[0]):
+            # (a list of a lower-ranked sentence needs more of the question: "What kind of open economy" shares only
+            # "economy" with the shipping economy's list, the best-ranked sentence is the open economy itself)
+            if score >= (2 if cite.get(unit.id) == 1 else 4) and (best is None or score > best[0]):
                 best = (score, unit, enum, found)
     if best is None:
         return None

@@ -977,3 +977,10 @@ def test_which_ones_are_answered_by_names_before_kinds_of_thing(assistant) -> No
     assert direct.find("Chinese Academy of Medical Sciences") < 120, direct
     talent = assistant.ask("刚博士毕业，想留在南开搞科研顺便创业，区里有啥留人的政策吗", channel="eval").direct
     assert talent.startswith("2024年计划吸引高端人才创新创业项目落户南开"), talent
+
+
+def test_a_lower_ranked_sentence_s_list_needs_more_of_the_question(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Fifteenth review, finding 7d: "What kind of open economy will the district develop?" was answered with the
+    shipping economy's list (a lower-ranked sentence sharing only "economy"); the best-ranked sentence answers."""
+    direct = assistant.ask("What kind of open economy will the district develop?", channel="eval").direct
+    assert "higher-level open economy" in direct and "shipping" not in direct, direct
