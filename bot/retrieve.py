@@ -43,6 +43,8 @@ LANG_WEIGHTS = {"zh": WEIGHTS, "en": {"dense": 1.0, "bm25_zh": 0.5, "bm25_en": 1
 # own words a sentence says): the three lists agree on the topic, coverage tells which sentence says what was asked.
 COVERAGE_WEIGHT = {"zh": 0.05, "en": 0.1}
 COVERAGE_DEPTH = 20
+NEAR_TIE = 0.97  # the second hit within 3% of the first …
+COVERAGE_LEAD = 0.5  # … and saying half the question more: it goes first
 OTHER_YEAR_WEIGHT = 0.5  # a sentence about another year than the one asked keeps this share of its fused score
 DEFAULT_YEAR_WEIGHT = 0.8  # the same for a question naming no year, against the latest plan year (several loaded)
 # the same for documents that are not plans, when the year asked (or assumed) has its plan loaded and the question asks
@@ -339,6 +341,9 @@ class HybridSearch:
         hits = [hit_at(i) for i in order]
         for hit in hits:
             hit.coverage = coverage(query, hit.unit, self.index.idf)
+        if len(hits) > 1 and hits[1].score >= NEAR_TIE * hits[0].score and \
+                hits[1].coverage >= hits[0].coverage + COVERAGE_LEAD:  # a near tie: the one that has the question's words
+            hits[0], hits[1] = hits[1], hits[0]  # ("要抢抓哪些投资促进机遇？": 抢抓…投资促进机遇, not "the key role of investment")
         pair = self._target_result(query, asked_for.years, [int(i) for i in ranked_all[:PAIR_DEPTH]], hit_at) \
             if asked_for.result else None
         if pair is not None:

@@ -984,3 +984,10 @@ def test_a_lower_ranked_sentence_s_list_needs_more_of_the_question(assistant) ->
     shipping economy's list (a lower-ranked sentence sharing only "economy"); the best-ranked sentence answers."""
     direct = assistant.ask("What kind of open economy will the district develop?", channel="eval").direct
     assert "higher-level open economy" in direct and "shipping" not in direct, direct
+
+
+def test_of_two_nearly_tied_hits_the_one_with_the_question_s_words_goes_first(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Fifteenth review, finding 7e: "要抢抓哪些投资促进机遇？" was answered from 2.2.1's funding channels (its lead sentence,
+    "强化投资关键作用", ranked 0.003 above 2.2.3.5, which has every word of the question)."""
+    answer = assistant.ask("要抢抓哪些投资促进机遇？", channel="eval")
+    assert answer.citations[0].id == "nankai-2024-plan/2.2.3" and "进出口博览会" in answer.answer, answer.answer
