@@ -19,7 +19,7 @@ from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_
 from .retrieve import Query
 from .text import en_tokens
 from .understand import Asked
-from .unmentioned import unsaid_claims
+from .unmentioned import unsaid_claims, unsaid_things
 
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
@@ -324,7 +324,15 @@ class DirectAnswer:
         evidence = " ".join(dict.fromkeys(texts.get(i.sentence, "") for i in named)) if named is not items else \
             " ".join(texts.get(s, "") for s in sentence_ids)
         names = " ".join(i.name_zh if lang == "zh" else i.name_en for i in named)  # (not the residents' keywords:
-        return unsaid_claims(query.text, f"{evidence} {names}")  # they name the thing, they do not say the plan does)
+        claims = unsaid_claims(query.text, f"{evidence} {names}")  # they name the thing, they do not say the plan does)
+        # a thing is named by the items' sentences, names and keywords (residents' words for the same thing)
+        zh = " ".join(dict.fromkeys(self.texts.get(i.sentence, "") for i in named)) + " " + \
+            " ".join(w for i in named for w in (i.name_zh, *i.keywords_zh))
+        en = " ".join(dict.fromkeys(self.texts_en.get(i.sentence, "") for i in named)) + " " + \
+            " ".join(w for i in named for w in (i.name_en, *i.keywords_en))
+        out = claims + unsaid_things(query.text, lang, zh, en, query.aliases, query.term_tokens,
+                                      lambda w: any(p.fullmatch(w) or p.match(w) for p in KIND_WORDS_OF.values()))
+        return out
 
     @staticmethod
     def _other_kind_named(query: Query, items: list[PlanItem], lead: Lead) -> bool:

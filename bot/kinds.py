@@ -38,7 +38,7 @@ KIND_WORDS: list[tuple[str, re.Pattern[str]]] = [
 ACTION_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("新开工", re.compile(r"开工|动工|开建|新建|start(s|ed)? (construction|building|work)|break(s)? ground|begin", re.I)),
     ("建成", re.compile(r"建成|建好|完工|竣工|投用|开学|开放|\bopens?\b|\bopening\b|\bcompleted?\b|\bfinished\b|ready", re.I)),
-    ("完成", re.compile(r"完成|\bfinish", re.I)),
+    ("完成", re.compile(r"完成|[改修做弄干]完|\bfinish", re.I)),
     ("改造", re.compile(r"改造|翻新|升级|renovat|upgrad|refurbish", re.I)),
     ("谋划", re.compile(r"谋划|规划中|筹备|planned|in the pipeline|being planned", re.I)),
     ("举办", re.compile(r"举办|主办|承办|\bhost(s|ed|ing)?\b", re.I)),
@@ -64,7 +64,8 @@ class Lead:
 
 # the plan's words of certainty that do not commit it ("expect", "when the time is right", "strive to become"): a
 # yes/no question is answered with what the plan says, not a plain "yes"
-HEDGES = frozenset({"预计", "适时", "适时推动", "争创", "申创", "争取", "努力", "力争", "探索"})
+HEDGES = frozenset({"预计", "适时", "适时推动", "争创", "申创", "争取", "努力", "力争", "探索", "鼓励"})  # (鼓励: the
+# plan encourages companies to go overseas; it cannot promise that they will)
 
 
 # an action that campaigns for a title or an outcome ("积极申创", "全力创建全国文明城区" "go all out to win the title")

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .index import Unit
 from .retrieve import Query
@@ -123,7 +123,8 @@ _CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I)
     (r"卖掉|卖给|出售|拍卖|\b(sold|sell|sells|sale|auction)", r"出售|拍卖|\b(sold|sell|sale|auction)"),
     (r"私有化|私营化|\bprivati[sz]", r"私有化|\bprivati[sz]"),
     (r"外包|\boutsourc|contractors?\b", r"外包|\boutsourc|contractor"),
-    (r"拆除|拆迁|拆掉|\b(demolish|tear down|torn down|pull down|knock down)", r"拆除|拆迁|\bdemoli"),
+    (r"拆(?!分)|\b(demolish|tear down|torn down|pull down|knock down)", r"拆除|拆迁|\bdemoli"),
+    (r"破产|倒闭|\bbankrupt", r"破产|倒闭|\bbankrupt"),
     (r"搬到|搬来|搬迁|搬走|\b(move|moves|moving|relocat\w*)\b", r"搬迁|迁入|迁建|疏解|\b(move|relocat)"),
     (r"扩建|扩容|扩大|\b(expand\w*|enlarg\w*|extend\w*|bigger)\b", r"扩建|扩容|扩大|\b(expan|enlarg|extend|extension)"),
     (r"第一|最好|最佳|冠军|\b(the best|number one|no\.? ?1|first place|top (of|in) the)\b", r"第一|最好|最佳|(?<!among )\bthe best\b|\b(first place|number one)\b"),
@@ -141,4 +142,48 @@ def unsaid_claims(question: str, evidence: str) -> list[str]:
         m = ask.search(question)
         if m and not say.search(evidence):
             out.append(m.group(0))
+    return out
+
+
+_FRAME_ZH = frozenset("方面 情况 事情 东西 问题 政策 措施 举措 支持 帮助 打算 安排 规划 计划 工作 活动 项目 服务 地方 大家 居民 市民 "
+                      "孩子 老人 家里 我家 楼下 门口 小区里 社区里 咱们 自己 今年 明年 以后 现在 南开 南开区 区里 全区 我们".split())
+_FRAME_EN = frozenset("kid kids child children family families home homes resident residents people person city area "
+                      "anyone everyone someone lot lots way ways thing things stuff place places year nankai district "
+                      "plan plans update updates news support help fix anywhere somewhere fan fans too one ones "
+                      "kind kinds type types sort part parts "
+                      "yr pls".split())
+
+
+def unsaid_things(question: str, lang: str, evidence_zh: str, evidence_en: str, aliases: Mapping[str, list[str]],
+                  said_terms: Mapping[str, list[str]], is_kind: Callable[[str], bool]) -> list[str]:
+    """The nouns of a yes/no question's last clause that the sentences of its answer's items do not say ("Will Nankai
+    build a medical device *factory*?" over "develop a high-end medical device industry cluster", "南开有*国庆*庆祝活动吗"
+    over 策划办好特色促消费活动): a plain "yes" would say the plan has them. Not checked: the question's frame (方面,
+    "my kids"), kind words (the items are of the kind asked, or no "yes" anyway), misspellings of the evidence's
+    words, and English words that name a glossary term the evidence has."""
+    asked = re.split(r"[，,；;。!！]\s*|\s[-–—]+\s", question.strip(" ？?。!！"))[-1]
+    if lang == "zh":
+        import jieba
+        import jieba.posseg
+
+        near_zh = {t: 1 for t in zh_tokens(evidence_zh)}
+        asked = _REDUP.sub("", asked)  # "能治一治": a verb said twice
+        return [w.word for w in jieba.posseg.cut(asked) if (w.flag in _NOUN_FLAGS or w.flag == "t") and len(w.word) > 1
+                and w.flag != "eng"  # (an English word in a Chinese question: "e-sports 电竞产业")
+                and w.word not in ZH_STOP and w.word not in _FRAME_ZH and not is_kind(w.word)
+                and w.word not in evidence_zh and not any(t in evidence_zh for t in aliases.get(w.word, ()))
+                and (jieba.dt.FREQ.get(w.word) or not _near(w.word, near_zh))]
+    vocabulary = {t: 1 for t in en_tokens(evidence_en)}
+    named = {w for term, ws in said_terms.items() if term in evidence_zh for w in ws}
+    out = []
+    for word in re.findall(r"[A-Za-z][A-Za-z\-]+", asked):
+        low = word.lower()
+        stem = en_tokens(low)[0] if en_tokens(low) else low
+        if len(low) < 3 or low in EN_STOP or low in _FRAME_EN or _VERB_FORM.search(low) or is_kind(low):
+            continue
+        if stem in vocabulary or stem in named or _near(stem, vocabulary) or len(stem) >= 5 and stem in evidence_en.lower():
+            continue  # ("provinces" in "cross-provincial")
+        if low == "new" and ("新" in evidence_zh or re.search(r"\b(new|build|builds|construction)\b", evidence_en)):
+            continue  # a new park is one the plan builds (新建, 新开工); no new hospital is in 推动…重点专科建设
+        out.append(word)
     return out

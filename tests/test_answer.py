@@ -991,3 +991,17 @@ def test_of_two_nearly_tied_hits_the_one_with_the_question_s_words_goes_first(as
     "强化投资关键作用", ranked 0.003 above 2.2.3.5, which has every word of the question)."""
     answer = assistant.ask("要抢抓哪些投资促进机遇？", channel="eval")
     assert answer.citations[0].id == "nankai-2024-plan/2.2.3" and "进出口博览会" in answer.answer, answer.answer
+
+
+def test_no_yes_to_a_thing_the_answer_s_sentence_does_not_name(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Seventeenth review, overstated certainty: "Yes." to a factory, a testing base, a new hospital, National Day
+    celebrations, demolition, bankruptcy, 改完 and companies going overseas (the plan 鼓励s it) that the cited sentence
+    does not say. A new park or school the plan builds (新建, 新开工) keeps its "Yes."."""
+    for question in ("Will Nankai build a medical device factory?", "Will Nankai build a pilot testing base?",
+                     "Will there be a new hospital in Nankai?", "今年南开有国庆庆祝活动吗？", "鼓楼会被拆吗？",
+                     "南开财政会破产吗？", "54个老旧小区今年能改完吗？", "南开企业会出海吗？"):
+        direct = assistant.ask(question, channel="eval").direct
+        assert not direct.startswith(("Yes", "是的")), (question, direct)
+    for question in ("any new parks for my kids?", "my kid starts primary school soon - any new schools opening?",
+                     "金庄花园门口一下大雨就淹，今年能治一治吗？", "e-sports 电竞产业南开有规划吗"):
+        assert assistant.ask(question, channel="eval").direct.startswith(("Yes.", "是的。")), question
