@@ -57,7 +57,8 @@ def clauses_en(sentence: str, tokens: set[str]) -> str:
 
 _SUBJECT = "The district will "
 _NOT_A_VERB = re.compile(r"^(to|in|on|by|with|for|of|at|from|while|including|such|focusing|centring|building|"
-                         r"based|through|as|so|which|where|when|the|a|an|it|its|they|their|this|these)\b", re.I)
+                         r"based|through|as|so|which|where|when|the|a|an|it|its|they|their|this|these|together|all|"
+                         r"both|each|every|\d+%?)\b", re.I)  # (and a figure: "100% of new buildings will meet …")
 # (a pronoun too: "… it is a crucial year" keeps the cut that lost its referent, 2024)
 
 

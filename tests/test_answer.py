@@ -1005,3 +1005,15 @@ def test_no_yes_to_a_thing_the_answer_s_sentence_does_not_name(assistant) -> Non
     for question in ("any new parks for my kids?", "my kid starts primary school soon - any new schools opening?",
                      "金庄花园门口一下大雨就淹，今年能治一治吗？", "e-sports 电竞产业南开有规划吗"):
         assert assistant.ask(question, channel="eval").direct.startswith(("Yes.", "是的。")), question
+
+
+def test_a_later_part_that_is_no_task_is_marked_as_cut() -> None:
+    """Seventeenth review, cut: "The district will together with the related expropriation …" and "The district will
+    100% of new buildings will meet …"; a later part opening with "together" or a figure is no task of the district."""
+    from bot.quotes import voiced
+
+    whole = "The district will ensure Metro Line 7, together with the related expropriation of housing and land."
+    assert voiced(whole, "together with the related expropriation of housing and land").startswith("… together")
+    assert voiced("The district will promote green buildings; 100% of new buildings will meet the standards.",
+                  "100% of new buildings will meet the standards").startswith("… 100%")
+    assert voiced("The district will do A, and carry out B.", "carry out B") == "The district will carry out B"
