@@ -158,13 +158,19 @@ class DirectAnswer:
         counted = _COUNTED.search(query.text)
         noun = (counted.group("noun") or counted.group("zh") or "").lower() if counted else ""
 
+        def counts_noun(item: PlanItem) -> bool:  # what the figure counts is what "多少户" / "how many households" asks
+            what = f"{item.unit or ''} {item.unit_en or ''} {item.measure_zh or ''} {item.measure_en or ''}".lower()
+            return bool(noun) and (noun in what or noun.rstrip("s") in what)
+
+        some_count_it = any(counts_noun(i) for i in candidates)
+
         def score(item: PlanItem) -> float:  # the question's kind of thing ("几条马路") in what the figure counts
             named = label and (label[1] in (item.measure_zh or "") or label[3] in (item.measure_en or "").lower()
                                or (item.unit == label[0] and kind not in ("project", "programme", "policy")))
-            what = f"{item.unit or ''} {item.unit_en or ''} {item.measure_zh or ''} {item.measure_en or ''}".lower()
-            asked_noun = bool(noun) and (noun in what or noun.rstrip("s") in what)
+            asked_noun = counts_noun(item)
             return item_score(item, query) + (2.0 if named else 0.0) + (3.0 if asked_noun else 0.0) + \
-                (3.0 if _says_value(query.text, item) else 0.0) - (10.0 if _other_action(item, action) else 0.0)
+                (3.0 if _says_value(query.text, item) else 0.0) - (10.0 if _other_action(item, action) else 0.0) - \
+                (10.0 if some_count_it and not asked_noun else 0.0)  # ("惠及多少户": the households, not the 54 compounds)
         # "… reach 700,000 square metres?": that figure; "要谋划几个新项目": not a count of what is renovated
 
         scored = sorted(((score(i), n, i) for n, i in enumerate(candidates)), key=lambda s: (-s[0], s[1]))

@@ -1017,3 +1017,10 @@ def test_a_later_part_that_is_no_task_is_marked_as_cut() -> None:
     assert voiced("The district will promote green buildings; 100% of new buildings will meet the standards.",
                   "100% of new buildings will meet the standards").startswith("… 100%")
     assert voiced("The district will do A, and carry out B.", "carry out B") == "The district will carry out B"
+
+
+def test_a_count_of_the_unit_asked_is_the_figure(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Seventeenth review, wrong items: "老旧小区改造惠及多少户居民？" got the 54 compounds; 多少户 asks for households, and a
+    figure of the sentence counted in 户 is there."""
+    direct = assistant.ask("老旧小区改造惠及多少户居民？", channel="eval").direct
+    assert "5万余户" in direct and "54个" not in direct, direct
