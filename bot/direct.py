@@ -326,19 +326,20 @@ class DirectAnswer:
         """The outcomes a yes/no question asks about (a sale, a fall, free of charge, the first place) that the
         sentences of the answer's items do not say, in the question's language: no plain "yes" to them."""
         named = [i for i in items if i.name_zh in lead.focus] or items  # the items the answer's statement names
-        texts = self.texts if lang == "zh" else self.texts_en  # in the question's language ("前列" is not "第一")
-        evidence = " ".join(dict.fromkeys(texts.get(i.sentence, "") for i in named)) if named is not items else \
-            " ".join(texts.get(s, "") for s in sentence_ids)
-        names = " ".join(i.name_zh if lang == "zh" else i.name_en for i in named)  # (not the residents' keywords:
-        claims = unsaid_claims(query.text, f"{evidence} {names}")  # they name the thing, they do not say the plan does)
+        own = list(dict.fromkeys(i.sentence for i in named))
+
+        def said(ids: list[str], language: str) -> str:
+            return " ".join((self.texts if language == "zh" else self.texts_en).get(s, "") for s in ids)
+
+        # an outcome is said by the sentence in the question's language ("前列" is not "第一") and the items' names,
+        # not by the residents' keywords: they name the thing, they do not say the plan does it
+        names = " ".join(i.name_zh if lang == "zh" else i.name_en for i in named)
+        claims = unsaid_claims(query.text, f"{said(sentence_ids if named is items else own, lang)} {names}")
         # a thing is named by the items' sentences, names and keywords (residents' words for the same thing)
-        zh = " ".join(dict.fromkeys(self.texts.get(i.sentence, "") for i in named)) + " " + \
-            " ".join(w for i in named for w in (i.name_zh, *i.keywords_zh))
-        en = " ".join(dict.fromkeys(self.texts_en.get(i.sentence, "") for i in named)) + " " + \
-            " ".join(w for i in named for w in (i.name_en, *i.keywords_en))
-        out = claims + unsaid_things(query.text, lang, zh, en, query.aliases, query.term_tokens,
-                                      lambda w: any(p.fullmatch(w) or p.match(w) for p in KIND_WORDS_OF.values()))
-        return out
+        zh = f"{said(own, 'zh')} " + " ".join(w for i in named for w in (i.name_zh, *i.keywords_zh))
+        en = f"{said(own, 'en')} " + " ".join(w for i in named for w in (i.name_en, *i.keywords_en))
+        return claims + unsaid_things(query.text, lang, zh, en, query.aliases, query.term_tokens,
+                                      lambda w: any(p.match(w) for p in KIND_WORDS_OF.values()))
 
     @staticmethod
     def _other_kind_named(query: Query, items: list[PlanItem], lead: Lead) -> bool:

@@ -140,14 +140,15 @@ def _en_doc_tokens(unit: Unit, glossary: Glossary, keywords: Keywords | None = N
     return _with_new_words(en_tokens(text), extra) or ["∅"]
 
 
-def _chunks(text: str, size: int, split: re.Pattern[str]) -> list[str]:
-    """A long text in consecutive pieces of about ``size`` characters, cut where ``split`` matches."""
+def _chunks(text: str, size: int, split: re.Pattern[str], joiner: str = "") -> list[str]:
+    """A long text in consecutive pieces of about ``size`` characters, cut where ``split`` matches (the parts of a
+    piece joined again with ``joiner``, the space the English break consumed)."""
     pieces, current = [], ""
     for part in split.split(text):
         if current and len(current) + len(part) > size:
             pieces.append(current)
             current = ""
-        current = f"{current} {part}".strip() if current and split is _EN_BREAK else current + part
+        current = f"{current}{joiner}{part}" if current else part
     return pieces + [current] if current else pieces
 
 
@@ -161,7 +162,7 @@ def _passage_texts(unit: Unit) -> list[tuple[str, str]]:
     if unit.en:
         out.append(("en", unit.en))
         if len(unit.en) > LONG_EN:
-            out += [(f"en.{i}", piece) for i, piece in enumerate(_chunks(unit.en, LONG_EN // 2, _EN_BREAK), 1)]
+            out += [(f"en.{i}", piece) for i, piece in enumerate(_chunks(unit.en, LONG_EN // 2, _EN_BREAK, " "), 1)]
     return out
 
 

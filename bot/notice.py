@@ -116,7 +116,8 @@ class NoticeFacts:
         if keys == ["request"] or keys == ["to", "request"]:  # "通知要求各单位做什么？": what it asks of its recipients
             if lang == "zh":
                 return f"通知请{self.recipients or '收文单位'}{self.request} [{n}]。"
-            return f"The notice asks {self.recipients_en[0].lower() + self.recipients_en[1:] if self.recipients_en else 'its recipients'} to {self.request_en} [{n}]."
+            whom = self.recipients_en[:1].lower() + self.recipients_en[1:] if self.recipients_en else "its recipients"
+            return f"The notice asks {whom} to {self.request_en} [{n}]."
         keys = [k for k in keys if k != "request"]
         if lang == "zh":
             parts = {"issuer": f"由{self.issuer}印发", "date": f"印发日期为{self.date}",

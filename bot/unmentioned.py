@@ -52,6 +52,19 @@ def _unnamed_place(question: str, plan_text: str) -> str:
     return ""
 
 
+def _last_clause(question: str) -> str:
+    """What a question asks, in its last clause ("孩子快上小学了，南开今年有新学校吗" asks the second)."""
+    return re.split(r"[，,；;。!！]\s*|\s[-–—]+\s", question.strip(" ？?。!！"))[-1]
+
+
+def _misspelt(word: str, vocabulary: Mapping[str, int]) -> bool:
+    """A Chinese word one character away from a word the documents have and in no dictionary (地贴 for 地铁; 恭王府 is
+    a word of its own, not 庄王府 mistyped)."""
+    import jieba
+
+    return not jieba.dt.FREQ.get(word) and _near(word, vocabulary)
+
+
 def _unknown(word: str, df_en: Mapping[str, int], plan_text_en: str) -> bool:
     """A word of a compound name the documents never use ("Haiguang Mall" is known; "kid starts" is not a name)."""
     stem = en_tokens(word)[0] if en_tokens(word) else word
@@ -62,9 +75,10 @@ def _unknown(word: str, df_en: Mapping[str, int], plan_text_en: str) -> bool:
 def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: str, plan_text_en: str,
                   df_en: Mapping[str, int]) -> str:
     """The thing a yes/no question names that occurs nowhere in the documents ("加装电梯" → 电梯), when the best
-    sentence says little of the question (or, in English, a capitalised name of it, whatever the sentence says). A thing is a noun (jieba's n, nz, ns, nt; in English a word that is
-    not a verb form or adverb), not a misspelling of a word the documents have (地贴 → 地铁, primery → primary),
-    so that a question's own verbs ("提到", "trying") and typos are never reported as missing."""
+    sentence says little of the question (a named place, "南开中学", or an English capitalised name, whatever it
+    says). A thing is a noun (jieba's n, nz, ns, nt; in English a word that is not a verb form or adverb), not a
+    misspelling of a word the documents have (地贴 → 地铁, primery → primary), so that a question's own verbs ("提到",
+    "trying") and typos are never reported as missing."""
     covered = coverage >= UNMENTIONED_COVERAGE  # then only a name the documents lack ("Prince Gong's Mansion",
     # over Prince Zhuang's) is missing: one unknown word of a name is another thing than the one the plan names
     if query.lang == "zh" and (named := _unnamed_place(query.text, plan_text)):
@@ -73,7 +87,7 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
         return ""
     near_zh = {t: 1 for u in found for t in zh_tokens(u.zh)}  # a misspelling is of a word the search found
     near_en = {t: 1 for u in found for t in en_tokens(u.en or "")}
-    asked = re.split(r"[，,；;。!！]\s*|\s[-–—]+\s", query.text.strip(" ？?。!！"))[-1]  # the last clause
+    asked = _last_clause(query.text)
     if query.lang == "zh":
         import jieba.posseg
 
@@ -84,12 +98,9 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
             if not any(a < at + len(w.word) and at < b for a, b in redup):
                 words.append(w)
             at += len(w.word)
-        import jieba
-
-        # a word of the dictionary is no misspelling (恭王府 is not 庄王府 mistyped; 地贴 is 地铁)
         unknown = [w.word for w in words if len(w.word) > 1 and w.flag in _NOUN_FLAGS and w.word not in ZH_STOP
                    and w.word not in plan_text and w.word not in query.aliases
-                   and (jieba.dt.FREQ.get(w.word) or not _near(w.word, near_zh))]
+                   and not _misspelt(w.word, near_zh)]
         return unknown[-1] if unknown else ""
     words = re.findall(r"[A-Za-z][A-Za-z\-]+", asked)
     for i in range(len(words)):
@@ -108,7 +119,6 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
             nxt = words[i + 1] if i + 1 < len(words) and _unknown(words[i + 1].lower(), df_en, plan_text_en) else ""
             return f"{words[i]} {nxt}".strip()
     return ""
-
 
 
 # Outcomes a yes/no question can ask the plan to promise — a rise or a fall, free of charge, a sale, a rank, a move —
@@ -161,9 +171,8 @@ def unsaid_things(question: str, lang: str, evidence_zh: str, evidence_en: str, 
     over 策划办好特色促消费活动): a plain "yes" would say the plan has them. Not checked: the question's frame (方面,
     "my kids"), kind words (the items are of the kind asked, or no "yes" anyway), misspellings of the evidence's
     words, and English words that name a glossary term the evidence has."""
-    asked = re.split(r"[，,；;。!！]\s*|\s[-–—]+\s", question.strip(" ？?。!！"))[-1]
+    asked = _last_clause(question)
     if lang == "zh":
-        import jieba
         import jieba.posseg
 
         near_zh = {t: 1 for t in zh_tokens(evidence_zh)}
@@ -172,7 +181,7 @@ def unsaid_things(question: str, lang: str, evidence_zh: str, evidence_en: str, 
                 and w.flag != "eng"  # (an English word in a Chinese question: "e-sports 电竞产业")
                 and w.word not in ZH_STOP and w.word not in _FRAME_ZH and not is_kind(w.word)
                 and w.word not in evidence_zh and not any(t in evidence_zh for t in aliases.get(w.word, ()))
-                and (jieba.dt.FREQ.get(w.word) or not _near(w.word, near_zh))]
+                and not _misspelt(w.word, near_zh)]
     vocabulary = {t: 1 for t in en_tokens(evidence_en)}
     named = {w for term, ws in said_terms.items() if term in evidence_zh for w in ws}
     out = []
