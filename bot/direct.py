@@ -99,6 +99,9 @@ def _is_place(item: PlanItem) -> bool:
 _WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / streets …" asks for a list of places
 
 
+_PRICE = re.compile(r"房价|均价|价格|租金|票价|收费标准|\bprices?\b|\brents?\b|\bfares?\b|\bfees?\b", re.I)  # a price asked
+
+
 class DirectAnswer:
     """Composes the lead of an answer from the plan items of the chosen sentences."""
 
@@ -129,6 +132,9 @@ class DirectAnswer:
             y = other[0]
             return (f"计划是{year}年的计划，没有给出{y}年的情况；以下是{year}年计划的内容。" if zh else
                     f"The plan covers {year} and does not give {about} for {y}; here is what it plans for {year}.")
+        if asked.attribute == "money" and not _MONEY.search(quotes) and _PRICE.search(query.text):
+            return ("计划没有给出价格或收费标准（如房价、租金、票价）。" if zh else
+                    "The plan does not give prices, rents or fees.")
         if asked.attribute == "money" and not _MONEY.search(quotes):
             return (f"计划没有列出{about}的投资金额或资金数额。" if zh else
                     f"The plan does not give an amount of money for {about}.")

@@ -80,13 +80,18 @@ _WHOLE = frozenset({"parking", "parkings"})  # words whose stem would be another
 
 
 def _stem(word: str) -> str:
-    """A light English stemmer: enough to match school/schools, park/parks, complete/completed."""
+    """A light English stemmer: enough to match school/schools, park/parks, complete/completed, title/titles.
+
+    A final silent e goes too, so that the word and its inflections meet: title/titles -> titl,
+    complete/completed -> complet, house/houses -> hous.
+    """
     if word in _WHOLE:
         return "parking"
     for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: -len(suffix)] + keep
-    return word
+            word = word[: -len(suffix)] + keep
+            break
+    return word[:-1] if len(word) >= 4 and word.endswith("e") and not word.endswith("ee") else word
 
 
 def en_tokens(text: str) -> list[str]:

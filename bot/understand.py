@@ -34,12 +34,12 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
 _ATTRIBUTES: list[tuple[str, re.Pattern[str]]] = [
     ("growth", re.compile(r"增长|增速|增幅|提高多少|增加多少|growth|grow|increase by|rise by", re.I)),
     ("money", re.compile(r"多少钱|(投资|资金|经费|预算|拨款|花费|费用|造价|投入)(是)?(多少|金额|规模|几)|投资额|"
-                         r"资金(量|数额)|亿元|万元|花了?多少|补贴多少|税收|税收收入|"
+                         r"资金(量|数额)|亿元|万元|花了?多少|补贴多少|税收|税收收入|房价|均价|价格|租金|票价|收费标准|"
                          r"how much (money|will .{0,30}cost|funding|is .{0,30}(invest|spent|budget))|\bcost\b|"
                          r"\bbudget (for|of)\b|investment amount|\bamount of (money|funding|investment)\b|\bhow much .{0,30}\bspend|"
                          r"\bwhat (is|will) (the district|it|nankai) (be )?spend(ing)? on\b|\bwhat (is|are) the (spending|funding|"
                          r"investment|budget)s? (on|for)\b|yuan|\brmb\b|"
-                         r"tax revenue|\btaxes\b", re.I)),
+                         r"tax revenue|\btaxes\b|\bprices?\b|\brents?\b(?! out)|\bfares?\b|\bfees?\b", re.I)),
     ("population", re.compile(r"人口|常住|户籍人口|多少人(住|生活)|居民有多少|"
                               r"population|how many (people|residents) (live|are there)|inhabitants", re.I)),
     ("date", re.compile(r"什么时候|何时|哪天|几月|几号|日期|哪一?年(?!级)|几时|开工时间|完工时间|开放时间|通车时间|哪一天|具体时间|"

@@ -26,8 +26,8 @@ def _near(word: str, vocabulary: Mapping[str, int]) -> bool:
     if len(word) < 2:
         return False
     for other in vocabulary:
-        if len(word) >= 5 and len(other) >= 5 and (other.startswith(word) or word.startswith(other)):
-            return True  # diabetic / diabet
+        if len(word) >= 5 and len(other) >= 4 and (other.startswith(word) or word.startswith(other)):
+            return True  # diabetic / diabet, closer / clos(e)
         if abs(len(other) - len(word)) > 1 or other[0] != word[0] and other[-1] != word[-1]:
             continue
         if one_edit(word, other):

@@ -140,6 +140,8 @@ def test_english_school_answer_names_the_schools_without_the_slogan(assistant) -
     ("How much money will the old compound renovation cost?", "amount of money"),
     ("Did the district finish renovating the old compounds?", "does not report"),
     ("河西区今年要修哪些路？", "河西区"),
+    ("南开区房价每平米多少钱？", "价格"),  # the plan's square metres are floor areas, not a price
+    ("What's the average house price per square metre in Nankai?", "prices"),
 ])
 def test_what_the_plan_lacks_is_said_and_not_answered_with_another_figure(assistant, question: str,
                                                                           lacks: str) -> None:  # type: ignore[no-untyped-def]

@@ -43,3 +43,13 @@ def test_parking_is_not_a_park() -> None:
     from bot.text import en_tokens
 
     assert en_tokens("parks park") == ["park", "park"] and en_tokens("parking spaces")[0] == "parking"
+
+
+def test_a_word_and_its_inflections_have_one_stem() -> None:
+    """"titles" was stemmed "titl" and "title" "title", so "Which titles …" missed "win the title of"; the silent e
+    goes too, so complete / completed and house / houses meet."""
+    for forms in (("title", "titles"), ("complete", "completed", "completes"), ("house", "houses"),
+                  ("site", "sites"), ("service", "services"), ("tax", "taxes"), ("church", "churches"),
+                  ("city", "cities"), ("school", "schools"), ("centre", "centres")):
+        assert len({en_tokens(f)[0] for f in forms}) == 1, forms
+    assert en_tokens("parking") != en_tokens("park")
