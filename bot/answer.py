@@ -244,7 +244,7 @@ class ExtractiveAnswerer:
             budget = EN_QUOTE_BUDGET_AFTER_FIGURE if lead.kind == "figure" or tight else EN_QUOTE_BUDGET
             citations = self._citations(chosen, query, focus=lead.focus, budget=budget, tight=tight)
         elif lead is not None and lead.kind == "gap":  # what the plan lacks, then the part of it nearest the question
-            citations = self._citations(chosen, query, budget=EN_QUOTE_BUDGET_AFTER_FIGURE)
+            citations = self._citations(chosen[:1], query, budget=EN_QUOTE_BUDGET_AFTER_FIGURE)
         words = (set(query.en_tokens) - EN_GENERIC) | set(query.zh_terms)  # what the question says, in either language
         answer = self._compose(question, lang, lead, citations, words, year, notes, order=query.zh_tokens)
         if unsupported_numbers(answer) and lead is not None:  # never serve a figure no quote carries

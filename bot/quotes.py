@@ -140,11 +140,19 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
     if not pairs or len(pairs) < 2:
         text = clauses_en(unit.en or "", en_words)
         return text, said(text)
-    focused = quote_zh != unit.zh
+    # the Chinese quote cuts this sentence, or quotes it with others; a rendering of over two budgets (the preamble's
+    # 2,000 characters) quoted with others is cut all the same, to what says the question
+    focused = quote_zh != unit.zh and not (unit.zh in quote_zh and len(unit.en or "") > 2 * EN_QUOTE_BUDGET)
     if not focus and not focused and len(unit.en or "") <= EN_WHOLE:  # a short rendering that answers is quoted whole
         text = unit.en or ""
         return text, said(text)
     scores = [(2.0 if focused and zh and zh in quote_zh else 0.0) + said(en) for zh, en in pairs]
+    if max(scores) <= 0 and not focus and len(unit.en or "") > 2 * (budget or EN_QUOTE_BUDGET):  # long, says nothing:
+        hi = 0  # its opening within the budget, not 2,000 characters
+        while hi + 1 < len(pairs) and sum(len(en) for _, en in pairs[: hi + 2]) <= (budget or EN_QUOTE_BUDGET):
+            hi += 1
+        return cut_before_verb(unit.en or "", voiced(unit.en or "", _slice(unit.en or "", pairs[0][1], pairs[hi][1])
+                                                     .strip(" ;,"))), 0.0
     if max(scores) <= 0:
         return unit.en or "", 0.0
     best = max(range(len(pairs)), key=lambda i: (scores[i], -i))

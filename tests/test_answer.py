@@ -1026,3 +1026,24 @@ def test_a_count_of_the_unit_asked_is_the_figure(assistant) -> None:  # type: ig
     figure of the sentence counted in 户 is there."""
     direct = assistant.ask("老旧小区改造惠及多少户居民？", channel="eval").direct
     assert "5万余户" in direct and "54个" not in direct, direct
+
+
+def test_the_preamble_is_quoted_by_what_was_asked_not_whole(assistant) -> None:  # type: ignore[no-untyped-def]
+    """The preamble's 2,000-character rendering was quoted whole whenever its paragraph was cited with the sentence
+    before it (2,307 characters for "Which anniversary …"); a question it says nothing of got its whole text too."""
+    en = assistant.ask("Which anniversary of the People's Republic falls in 2024?", channel="eval")
+    assert "75th anniversary" in en.answer and len(en.answer) < 700, en.answer
+    from bot.quotes import EN_QUOTE_BUDGET, english_span
+
+    unit = assistant.search.index.units[assistant.search.index.position["nankai-2024-plan/0.2.2"]]
+    text, said = english_span(unit, assistant.extractive.segments.get(unit.id), unit.zh, {"stock", "index"},
+                              assistant.search.index.idf.en)
+    assert said == 0.0 and text and len(text) <= EN_QUOTE_BUDGET + 20 and len(unit.en or "") > 1500, text
+
+
+def test_what_the_plan_lacks_is_followed_by_its_nearest_sentence_only(assistant) -> None:  # type: ignore[no-untyped-def]
+    """A partial answer quoted every sentence of its run (830 characters after "The plan does not give a figure for
+    new jobs."): the sentence nearest the question is the evidence; the rest is in the card."""
+    en = assistant.ask("How many new jobs is Nankai promising to create in 2024?", channel="eval")
+    assert en.partial and "new jobs" in en.answer.split("In the plan's words:")[-1], en.answer
+    assert len(en.answer) < 500 and len(en.citations) == 1, en.answer
