@@ -1047,3 +1047,12 @@ def test_what_the_plan_lacks_is_followed_by_its_nearest_sentence_only(assistant)
     en = assistant.ask("How many new jobs is Nankai promising to create in 2024?", channel="eval")
     assert en.partial and "new jobs" in en.answer.split("In the plan's words:")[-1], en.answer
     assert len(en.answer) < 500 and len(en.citations) == 1, en.answer
+
+
+def test_a_direct_answer_is_followed_by_its_own_sentence(assistant) -> None:  # type: ignore[no-untyped-def]
+    """After "In the 2024 plan: 10 roads …" the quote also carried a sentence of the same paragraph that said a little
+    more of the question's words (314 characters in all); a sentence beside the direct answer's is quoted only when
+    it says much more of the question."""
+    en = assistant.ask("How many road projects are planned this year?", channel="eval")
+    assert en.answer.startswith("In the 2024 plan: 10 roads") and "10 road projects" in en.answer, en.answer
+    assert len(en.answer) < 250, en.answer
