@@ -38,6 +38,7 @@ _SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补�
 KIND_GATHER_WITHIN, KIND_GATHER_SHARE = 8, 0.5  # of the top hits, where more sentences naming the kind asked may come from
 KIND_FIRST_WITHIN, KIND_FIRST_SHARE = 4, 0.8  # of the top hits, how far down and how close a kind's sentence may be
 KEYWORD_SAYS = 3.0  # what one of an item's keywords in the question weighs, beside the IDF of the words it shares
+EN_SENTENCE_SHARE = 0.25  # of what the run's best sentence says of the question, that another must say to be quoted
 EN_SAYS_MORE = 1.5  # how much more of the question a sentence beside the direct answer's must say to be quoted too
 EN_QUOTE_BUDGET_AFTER_FIGURE = 160  # less English quote when the direct answer already gives the figure
 LEADS_THAT_ANSWER = {"figure", "list", "statement"}  # direct answers that carry the figure or the items themselves
@@ -408,7 +409,9 @@ class ExtractiveAnswerer:
                         shown = [u for u, p, h in zip(shown, parts, holds) if h or p[1] > EN_SAYS_MORE * top]
                         parts = [p for p, h in zip(parts, holds) if h or p[1] > EN_SAYS_MORE * top]
                     # sentences of the run that say nothing of the question stay in the card, not in the answer
-                    said = [(u, text) for u, (text, s) in zip(shown, parts) if s > 0] or \
+                    most = max((s for _, s in parts), default=0.0)  # (one saying a small share of what the best
+                    said = [(u, text) for u, (text, s) in zip(shown, parts)  # one says stays in the card)
+                            if s > 0 and s >= EN_SENTENCE_SHARE * most] or \
                         [(u, text) for u, (text, _) in zip(shown, parts)]
                     kept = [text for _, text in said]
                     if said:  # the card's Chinese: what the English quotes, from its first clause to its last

@@ -1056,3 +1056,12 @@ def test_a_direct_answer_is_followed_by_its_own_sentence(assistant) -> None:  # 
     en = assistant.ask("How many road projects are planned this year?", channel="eval")
     assert en.answer.startswith("In the 2024 plan: 10 roads") and "10 road projects" in en.answer, en.answer
     assert len(en.answer) < 250, en.answer
+
+
+def test_a_voiced_answer_leaves_sentences_that_say_little_to_the_card(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"What does the plan say about artificial intelligence and R&D?" quoted four sentences of its run (1,129
+    characters), two of which said one word of it; a sentence saying under a quarter of what the best one says of
+    the question stays in the card."""
+    en = assistant.ask("What does the plan say about artificial intelligence and R&D?", channel="eval")
+    assert "artificial intelligence" in en.answer and "R&D" in en.answer and len(en.answer) < 950, en.answer
+    assert len(en.citations[0].text_en or "") > len(en.answer)
