@@ -1060,7 +1060,7 @@ def test_a_direct_answer_is_followed_by_its_own_sentence(assistant) -> None:  # 
 
 def test_a_voiced_answer_leaves_sentences_that_say_little_to_the_card(assistant) -> None:  # type: ignore[no-untyped-def]
     """"What does the plan say about artificial intelligence and R&D?" quoted four sentences of its run (1,129
-    characters), two of which said one word of it; a sentence saying under a quarter of what the best one says of
+    characters), two of which said one word of it; a sentence saying under 35% of what the best one says of
     the question stays in the card."""
     en = assistant.ask("What does the plan say about artificial intelligence and R&D?", channel="eval")
     assert "artificial intelligence" in en.answer and "R&D" in en.answer and len(en.answer) < 950, en.answer
