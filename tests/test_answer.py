@@ -1065,3 +1065,12 @@ def test_a_voiced_answer_leaves_sentences_that_say_little_to_the_card(assistant)
     en = assistant.ask("What does the plan say about artificial intelligence and R&D?", channel="eval")
     assert "artificial intelligence" in en.answer and "R&D" in en.answer and len(en.answer) < 950, en.answer
     assert len(en.citations[0].text_en or "") > len(en.answer)
+
+
+def test_a_preposition_finds_no_sentence() -> None:
+    """"中央会给南开拨款吗？" was answered "2024年计划提出：现印发给你们": the preposition 给 matched the notice's 印发给.
+    Prepositions and conjunctions (给 让 跟 向 从 由 或 该 比 着) carry no topic."""
+    from bot.text import zh_tokens
+
+    assert zh_tokens("中央会给南开拨款吗？") == ["中央", "拨款"]
+    assert "给" not in zh_tokens("现印发给你们") and "从" not in zh_tokens("我的户口怎么从河北迁到南开区")
