@@ -45,6 +45,7 @@ def _fits(item: PlanItem, asked: Asked) -> bool:
 
 # a question that asks for two figures at once: "X and Y", "… and how many …", "X和Y分别"
 _TWO_ASKS = re.compile(r"分别|各(是|有|为)|(和|与|以及|及)[^，,？?]{1,20}(多少|几)|多少[^，,？?]{0,20}(和|与|以及)|"
+                       r"(多少|几)[^，,？?]{0,20}[、，,][^？?]{0,20}(多少|几)|"  # "出让几宗土地、盘活几宗土地"
                        r"\band (how many|how much|what|for)\b|\b(both|respectively|each)\b", re.I)
 # the thing a how-many question counts: "how many households", "多少户"
 _COUNTED = re.compile(r"how many (?P<noun>[a-z\-]+)|(多少|几)(?P<zh>户|人|个|所|家|条|处|项|宗|座|名|平方米)", re.I)
@@ -175,7 +176,8 @@ class DirectAnswer:
                                or (item.unit == label[0] and kind not in ("project", "programme", "policy")))
             asked_noun = counts_noun(item)
             return item_score(item, query) + (2.0 if named else 0.0) + (3.0 if asked_noun else 0.0) + \
-                (3.0 if _says_value(query.text, item) else 0.0) - (10.0 if _other_action(item, action) else 0.0) - \
+                (3.0 if _says_value(query.text, item) else 0.0) - (10.0 if _other_action(item, action) else 0.0) + \
+                (3.0 if action and action in (item.action_zh or "") else 0.0) - \
                 (10.0 if some_count_it and not asked_noun else 0.0)  # ("惠及多少户": the households, not the 54 compounds)
         # "… reach 700,000 square metres?": that figure; "要谋划几个新项目": not a count of what is renovated
 

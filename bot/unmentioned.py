@@ -109,6 +109,8 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
         before = words[i - 1].lower() if i else ""
         if before in _OWN:  # "for my kids": the resident's own situation, not the thing asked about
             continue
+        if any(ask.fullmatch(w) for ask, _ in _CLAIMS):  # "sell", "cheaper": an outcome asked (unsaid_claims), no thing
+            continue
         name = i > 0 and words[i][0].isupper()  # a capitalised word inside the question is a name, not a misspelling
         if covered and not name:
             continue

@@ -1074,3 +1074,15 @@ def test_a_preposition_finds_no_sentence() -> None:
 
     assert zh_tokens("中央会给南开拨款吗？") == ["中央", "拨款"]
     assert "给" not in zh_tokens("现印发给你们") and "从" not in zh_tokens("我的户口怎么从河北迁到南开区")
+
+
+def test_land_residents_call_sold_is_answered_by_the_plans_transfer(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"How many land parcels will be sold?" led with the 6 parcels put back into use (seventeenth review): the
+    action residents name (sell) is the plan's 出让, said in the plan's words; a yes/no question gets no "Yes." (the
+    plan does not say sale) and "sell" is no missing thing; "出让几宗、盘活几宗" still asks both."""
+    en = assistant.ask("How many land parcels will be sold?", channel="eval")
+    assert en.answer.startswith("In the 2024 plan: 3 parcels") and "transfer of land-use rights" in en.answer, en.answer
+    yes = assistant.ask("Will the district sell land this year?", channel="eval").answer
+    assert not yes.startswith("Yes") and "does not mention sell" not in yes and "transfer" in yes, yes
+    zh = assistant.ask("今年要出让几宗土地、盘活几宗土地？", channel="eval").answer.splitlines()[0]
+    assert "3宗" in zh and "6宗" in zh, zh
