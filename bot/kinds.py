@@ -41,7 +41,7 @@ ACTION_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("完成", re.compile(r"完成|[改修做弄干]完|\bfinish", re.I)),
     ("改造", re.compile(r"改造|翻新|升级|renovat|upgrad|refurbish", re.I)),
     ("谋划", re.compile(r"谋划|规划中|筹备|planned|in the pipeline|being planned", re.I)),
-    ("举办", re.compile(r"举办|主办|承办|\bhost(s|ed|ing)?\b", re.I)),
+    ("举办", re.compile(r"举办|主办|承办|[会要]办(?!理|事|公|证|法|好)|\bhost(s|ed|ing)?\b", re.I)),  # 会办博览会吗
     # residents say land is sold; the plan transfers its use rights (出让), and says so in its answer
     ("出让", re.compile(r"出让|卖地|土地(出售|拍卖)|\b(sold|sell(s|ing)?|sales?|auction(s|ed)?)\b|land transfers?", re.I)),
 ]

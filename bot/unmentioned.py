@@ -166,6 +166,15 @@ _FRAME_EN = frozenset("kid kids child children family families home homes reside
                       "yr pls".split())
 
 
+# kind words that any item of the kind answers to ("any events?": consumption-promotion events are events); a
+# narrower one — a festival, a trade show, 博览会, 演出 — must be said by the answer's sentences like any other noun
+_GENERIC_KINDS = frozenset("""event events activity activities project projects facility facilities company companies
+    enterprise enterprises firm firms business businesses place places institution institutions organisation
+    organisations organization organizations programme programmes program programs scheme schemes school schools
+    park parks road roads hospital hospitals
+    活动 项目 设施 企业 公司 机构 地方 学校 公园 道路 医院""".split())
+
+
 def unsaid_things(question: str, lang: str, evidence_zh: str, evidence_en: str, aliases: Mapping[str, list[str]],
                   said_terms: Mapping[str, list[str]], is_kind: Callable[[str], bool]) -> list[str]:
     """The nouns of a yes/no question's last clause that the sentences of its answer's items do not say ("Will Nankai
@@ -181,7 +190,7 @@ def unsaid_things(question: str, lang: str, evidence_zh: str, evidence_en: str, 
         asked = _REDUP.sub("", asked)  # "能治一治": a verb said twice
         return [w.word for w in jieba.posseg.cut(asked) if (w.flag in _NOUN_FLAGS or w.flag == "t") and len(w.word) > 1
                 and w.flag != "eng"  # (an English word in a Chinese question: "e-sports 电竞产业")
-                and w.word not in ZH_STOP and w.word not in _FRAME_ZH and not is_kind(w.word)
+                and w.word not in ZH_STOP and w.word not in _FRAME_ZH and not (is_kind(w.word) and w.word in _GENERIC_KINDS)
                 and w.word not in evidence_zh and not any(t in evidence_zh for t in aliases.get(w.word, ()))
                 and not _misspelt(w.word, near_zh)]
     vocabulary = {t: 1 for t in en_tokens(evidence_en)}
@@ -190,7 +199,8 @@ def unsaid_things(question: str, lang: str, evidence_zh: str, evidence_en: str, 
     for word in re.findall(r"[A-Za-z][A-Za-z\-]+", asked):
         low = word.lower()
         stem = en_tokens(low)[0] if en_tokens(low) else low
-        if len(low) < 3 or low in EN_STOP or low in _FRAME_EN or _VERB_FORM.search(low) or is_kind(low):
+        if len(low) < 3 or low in EN_STOP or low in _FRAME_EN or _VERB_FORM.search(low) or \
+                is_kind(low) and low in _GENERIC_KINDS:
             continue
         if stem in vocabulary or stem in named or _near(stem, vocabulary) or len(stem) >= 5 and stem in evidence_en.lower():
             continue  # ("provinces" in "cross-provincial")

@@ -1086,3 +1086,17 @@ def test_land_residents_call_sold_is_answered_by_the_plans_transfer(assistant) -
     assert not yes.startswith("Yes") and "does not mention sell" not in yes and "transfer" in yes, yes
     zh = assistant.ask("今年要出让几宗土地、盘活几宗土地？", channel="eval").answer.splitlines()[0]
     assert "3宗" in zh and "6宗" in zh, zh
+
+
+@pytest.mark.parametrize("question", [
+    "Will there be a shopping festival in Nankai?",  # consumption-promotion events are events, not a festival
+    "南开会办博览会吗？",  # the plan seizes the expos' opportunities; it hosts none
+])
+def test_no_yes_to_a_narrower_kind_or_an_action_the_plan_does_not_take(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """A kind word narrower than its kind (a festival, an expo, 演出) must be said by the answer's sentences like any
+    other noun — only "events" / "活动" / "schools" / "学校" are answered by any item of the kind — and 会办 / 要办 ask
+    the plan to host (seventeenth review 1a, sixteenth 1i)."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert not answer.startswith(("Yes", "是的")), answer
+    assert assistant.ask("今年有新学校吗？", channel="eval").answer.startswith("是的"), "a school is a 学校"
+    assert assistant.ask("有促消费活动吗？", channel="eval").answer.startswith("是的"), "an event is an 活动"
