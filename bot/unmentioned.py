@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from .index import Unit
 from .retrieve import Query
@@ -57,6 +59,31 @@ def _last_clause(question: str) -> str:
     return re.split(r"[，,；;。!！]\s*|\s[-–—]+\s", question.strip(" ？?。!！"))[-1]
 
 
+@dataclass
+class _Word:
+    word: str
+    flag: str
+
+
+def _nouns_joined(cut: Iterable[Any]) -> list[_Word]:
+    """jieba's (word, flag) pairs with a one-character noun joined to the noun before it: 大湾 + 区 is 大湾区, 失业 + 金
+    is 失业金 (a thing reported missing is named whole)."""
+    out: list[_Word] = []
+    for w in cut:
+        if out and len(w.word) == 1 and w.flag in ("n", "ng") and out[-1].flag in _NOUN_FLAGS and out[-1].flag != "eng":
+            out[-1] = _Word(out[-1].word + w.word, out[-1].flag)
+        else:
+            out.append(_Word(w.word, w.flag))
+    return out
+
+
+def _modal(word: str) -> bool:
+    """A modal verb and a verb that jieba took for a noun ("会用", "能领"): no thing asked about."""
+    import jieba
+
+    return len(word) == 2 and word[0] in "会能要可想该" and (jieba.dt.FREQ.get(word) or 0) < 20
+
+
 def _misspelt(word: str, vocabulary: Mapping[str, int]) -> bool:
     """A Chinese word one character away from a word the documents have and in no dictionary (地贴 for 地铁; 恭王府 is
     a word of its own, not 庄王府 mistyped)."""
@@ -94,11 +121,12 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
         # a verb said twice ("能治一治", "看一看") is no thing, whatever jieba tags its pieces
         redup = [m.span() for m in _REDUP.finditer(asked)]
         words, at = [], 0
-        for w in jieba.posseg.cut(asked):
+        for w in _nouns_joined(jieba.posseg.cut(asked)):
             if not any(a < at + len(w.word) and at < b for a, b in redup):
                 words.append(w)
             at += len(w.word)
         unknown = [w.word for w in words if len(w.word) > 1 and w.flag in _NOUN_FLAGS and w.word not in ZH_STOP
+                   and not _modal(w.word)
                    and w.word not in plan_text and w.word not in query.aliases
                    and not _misspelt(w.word, near_zh)]
         return unknown[-1] if unknown else ""
@@ -188,8 +216,9 @@ def unsaid_things(question: str, lang: str, evidence_zh: str, evidence_en: str, 
 
         near_zh = {t: 1 for t in zh_tokens(evidence_zh)}
         asked = _REDUP.sub("", asked)  # "能治一治": a verb said twice
-        return [w.word for w in jieba.posseg.cut(asked) if (w.flag in _NOUN_FLAGS or w.flag == "t") and len(w.word) > 1
-                and w.flag != "eng"  # (an English word in a Chinese question: "e-sports 电竞产业")
+        return [w.word for w in _nouns_joined(jieba.posseg.cut(asked))
+                if (w.flag in _NOUN_FLAGS or w.flag == "t") and len(w.word) > 1 and not _modal(w.word)
+                and (w.flag != "eng" or w.word.lower() not in evidence_en.lower())  # ("e-sports 电竞产业": said)
                 and w.word not in ZH_STOP and w.word not in _FRAME_ZH and not (is_kind(w.word) and w.word in _GENERIC_KINDS)
                 and w.word not in evidence_zh and not any(t in evidence_zh for t in aliases.get(w.word, ()))
                 and not _misspelt(w.word, near_zh)]

@@ -1100,3 +1100,14 @@ def test_no_yes_to_a_narrower_kind_or_an_action_the_plan_does_not_take(assistant
     assert not answer.startswith(("Yes", "是的")), answer
     assert assistant.ask("今年有新学校吗？", channel="eval").answer.startswith("是的"), "a school is a 学校"
     assert assistant.ask("有促消费活动吗？", channel="eval").answer.startswith("是的"), "an event is an 活动"
+
+
+def test_the_missing_thing_is_a_whole_noun_not_a_modal_verb(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"计划没有提到“大湾”" (大湾区 cut by jieba), "“会用”" and "“能领”" (a modal and a verb tagged as nouns; eighteenth review
+    finding 6): a one-character noun joins the noun before it, and a modal verb is no thing. An English word in a
+    Chinese question the answer's sentences do not say ("AI" over hospitals' specialties) gets no "是的"."""
+    bay = assistant.ask("南开会去大湾区招商吗？", channel="eval").answer
+    assert "“大湾”" not in bay and not bay.startswith("是的"), bay
+    for question in ("医院会用AI给我看病吗？", "我失业了，能领失业金吗？"):
+        answer = assistant.ask(question, channel="eval").answer
+        assert "“会用”" not in answer and "“能领”" not in answer and not answer.startswith("是的"), answer
