@@ -48,7 +48,15 @@ _REQUEST_EN = re.compile(r"\bplease (?P<r>[^.;]+)")
 _TO_EN = re.compile(r"^To (?P<to>.+?):")
 
 
+# "When will the business environment plan be issued?" asks about a plan the document announces, not the document
+_NAMED_PLAN = re.compile(r"\b([\w'’-]+)\s+(plan|programme|scheme)\b", re.I)
+_THIS_PLAN = frozenset("""the this that a development district district's nankai nankai's 2024 2024's annual whole
+    entire year's social economic government's""".split())
+
+
 def about_document(question: str) -> bool:
+    if any(m.group(1).lower() not in _THIS_PLAN for m in _NAMED_PLAN.finditer(question)):
+        return False
     return bool(_ABOUT.search(question))
 
 
