@@ -168,6 +168,7 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
                           f"{marks}")
         else:  # one item, or kinds of thing ("speed up the building of chest pain treatment units and …")
             chunks.append(f"{verb} {names}{after}{marks}")
+    chunks = _distinct(chunks)
     # chunks that list names with their own "and" are kept apart by semicolons
     apart = len(chunks) > 2 or any(" and " in c for c in chunks)
     body = "; ".join(chunks[:-1]) + ("; and " if apart else " and ") + chunks[-1] if len(chunks) > 1 else chunks[0]
@@ -178,6 +179,17 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
     end = f" [{cite[pool[0].sentence]}]" if single else ""
     return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=keep, derived=derived,
                 hedged=hedged([i for g in named for i in groups[g]]))
+
+def _distinct(chunks: list[str], share: float = 0.8) -> list[str]:
+    """The chunks less those whose words another, longer chunk nearly all says: two items of one task ("support
+    universities … in deepening cooperation with chain leaders" and "support deeper cooperation with chain leaders by
+    universities …") are one task told once."""
+    words = [set(en_tokens(re.sub(r"\[\d+\]", "", c))) for c in chunks]
+    keep = [c for n, (c, w) in enumerate(zip(chunks, words))
+            if not w or not any(m != n and (len(words[m]), m) > (len(w), n) and len(w & words[m]) >= share * len(w)
+                                for m in range(len(chunks)))]
+    return keep or chunks
+
 
 def is_open(its: list[PlanItem], texts: dict[str, str]) -> bool:
     """Whether the plan names these items as an open list ("A、B等"): they are examples, not a count."""

@@ -1114,3 +1114,18 @@ def test_the_missing_thing_is_a_whole_noun_not_a_modal_verb(assistant) -> None: 
     for question in ("医院会用AI给我看病吗？", "我失业了，能领失业金吗？"):
         answer = assistant.ask(question, channel="eval").answer
         assert "“会用”" not in answer and "“能领”" not in answer and not answer.startswith("是的"), answer
+
+
+def test_one_task_of_two_items_is_told_once() -> None:
+    """The list lead printed one task twice, once per item ("support deeper … cooperation with the city's chain-leader
+    enterprises by universities …; and support universities … in deepening … cooperation with the city's
+    chain-leader enterprises"; eighteenth review, wrong items): a chunk whose words a longer one nearly all says goes."""
+    from bot.lists import _distinct
+
+    a = ("support deeper upstream and downstream cooperation with the city's chain-leader enterprises by universities "
+         "and research institutes in the district [1]")
+    b = ("support universities and research institutes and sci-tech enterprises in the district in deepening upstream "
+         "and downstream cooperation with the city's chain-leader enterprises [1]")
+    assert _distinct([a, b]) == [b]
+    assert _distinct(["start construction of 3 schools", "complete 2 schools"]) == \
+        ["start construction of 3 schools", "complete 2 schools"]
