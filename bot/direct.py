@@ -290,7 +290,22 @@ class DirectAnswer:
                 not self._unsaid(query, sentence_ids, items, lang, lead) and not self._other_kind_named(query, items, lead):
             lead = Lead(("是的。" if lang == "zh" else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
                         named=lead.named, derived=lead.derived)
+        elif lead and asked.kind == "whether" and (outcome := self._unsaid_outcome(query, sentence_ids, items, lang, lead)):
+            # "Will parking get cheaper?" over adding parking spaces: say the plan does not say it, then what it says
+            lead = Lead((f"计划没有说会“{outcome}”。" if lang == "zh" else
+                         f"The plan does not say “{outcome}”; here is what it does say. ") + lead.text, partial=True, kind=lead.kind, focus=lead.focus, named=lead.named,
+                        derived=lead.derived)
         return lead
+
+    def _unsaid_outcome(self, query: Query, sentence_ids: list[str], items: list[PlanItem], lang: str,
+                        lead: Lead) -> str:
+        """The first outcome a yes/no question asks (cheaper, 下降, free, sold) that the answer's sentences do not say."""
+        claims = unsaid_claims(query.text, " ".join(
+            (self.texts if lang == "zh" else self.texts_en).get(s, "") for s in sentence_ids))
+        said = set(self._unsaid(query, sentence_ids, items, lang, lead))
+        claim = next((c for c in claims if c in said), "")
+        whole = re.search(rf"\w*{re.escape(claim)}\w*", query.text) if claim and claim.isascii() else None
+        return whole.group(0) if whole else claim  # the question's own word ("cheaper", not the "cheap" matched)
 
     def statement(self, item: PlanItem, cite: dict[str, int], lang: str,
                   items: list[PlanItem] | None = None) -> Lead | None:

@@ -1129,3 +1129,14 @@ def test_one_task_of_two_items_is_told_once() -> None:
     assert _distinct([a, b]) == [b]
     assert _distinct(["start construction of 3 schools", "complete 2 schools"]) == \
         ["start construction of 3 schools", "complete 2 schools"]
+
+
+def test_an_outcome_the_plan_does_not_say_is_said_to_be_unsaid(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"Will parking get cheaper?" got only the plan's statement (adding parking spaces) once "Yes." was withheld,
+    and before that "The plan does not mention cheaper": the outcome asked is named as what the plan does not say,
+    in the question's own word, then what the plan does say."""
+    en = assistant.ask("Will parking get cheaper?", channel="eval")
+    assert en.answer.startswith("The plan does not say “cheaper”; here is what it does say.") and en.partial, en.answer
+    assert "parking spaces" in en.answer
+    zh = assistant.ask("停车会便宜吗？", channel="eval")
+    assert zh.answer.startswith("计划没有说会“便宜”。") and "停车泊位" in zh.answer, zh.answer
