@@ -19,7 +19,7 @@ from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_
 from .retrieve import Query
 from .text import en_tokens
 from .understand import Asked
-from .unmentioned import unsaid_claims, unsaid_things
+from .unmentioned import asks_judgement, unsaid_claims, unsaid_things
 
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
@@ -292,8 +292,11 @@ class DirectAnswer:
                         named=lead.named, derived=lead.derived)
         elif lead and asked.kind == "whether" and (outcome := self._unsaid_outcome(query, sentence_ids, items, lang, lead)):
             # "Will parking get cheaper?" over adding parking spaces: say the plan does not say it, then what it says
-            lead = Lead((f"计划没有说会“{outcome}”。" if lang == "zh" else
-                         f"The plan does not say “{outcome}”; here is what it does say. ") + lead.text, partial=True, kind=lead.kind, focus=lead.focus, named=lead.named,
+            said = (f"计划只列出{self.plan_year}年要做的事，没有评价现状。" if lang == "zh" else
+                    f"The plan lists what the district will do in {self.plan_year}; it does not say how things are now. "
+                    ) if asks_judgement(query.text) else (f"计划没有说会“{outcome}”。" if lang == "zh" else
+                                                         f"The plan does not say “{outcome}”; here is what it does say. ")
+            lead = Lead(said + lead.text, partial=True, kind=lead.kind, focus=lead.focus, named=lead.named,
                         derived=lead.derived)
         return lead
 

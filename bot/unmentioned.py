@@ -151,6 +151,14 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
     return ""
 
 
+JUDGEMENT = r"(?<![只最建修弄办做搞改装盖治管完准])好(吗|不好)|怎么样[？?]?$|\b(is|are) (it|nankai|the \w+) (good|safe|nice|bad)\b"
+
+
+def asks_judgement(question: str) -> bool:
+    """Whether a question asks how things are now ("南开治安好吗？"), which a plan of tasks does not say."""
+    return bool(re.search(JUDGEMENT, question, re.I))
+
+
 # Outcomes a yes/no question can ask the plan to promise — a rise or a fall, free of charge, a sale, a rank, a move —
 # each with the words (both languages) that say it. A plain "yes" needs the cited sentence to say the outcome asked.
 _CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I), re.compile(say, re.I)) for ask, say in (
@@ -170,6 +178,12 @@ _CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I)
     (r"第一|最好|最佳|冠军|\b(the best|number one|no\.? ?1|first place|top (of|in) the)\b", r"第一|最好|最佳|(?<!among )\bthe best\b|\b(first place|number one)\b"),
     (r"关闭|关停|停办|取消|禁止|\b(clos(e|ed|ing) down|shut|cancel\w*|scrap\w*|ban|banned)\b",
      r"关闭|关停|取消|禁止|\b(close|shut|cancel|scrap|ban)"),
+    # an achievement ("能实现吗", "reach carbon neutrality") is said by 实现 / 达到 / 完成, not by 推进 or 推动…落地
+    (r"实现|做到|达到|达成|\b(achiev\w*|reach(ed|es)?)\b", r"实现|达到|完成|(?<!持续)保持|\b(achiev|reach|meet|met|maintain|keep)"),
+    # hiring is said by the plan's employment words, not by an enterprise's investment or a cluster
+    (r"招工|招人|招聘|\b(hir(e|es|ed|ing)|recruit\w*)\b", r"招工|招聘|招人|就业|用工|\b(hir|recruit|employ|jobs?\b)"),
+    # a judgement of how things are now ("治安好吗", "is it safe") the plan, a list of tasks, never gives
+    (JUDGEMENT, r"(?!)"),
 )]
 
 

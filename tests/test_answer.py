@@ -1140,3 +1140,16 @@ def test_an_outcome_the_plan_does_not_say_is_said_to_be_unsaid(assistant) -> Non
     assert "parking spaces" in en.answer
     zh = assistant.ask("停车会便宜吗？", channel="eval")
     assert zh.answer.startswith("计划没有说会“便宜”。") and "停车泊位" in zh.answer, zh.answer
+
+
+@pytest.mark.parametrize("question, opens", [
+    ("南开会实现碳中和吗？", "计划没有说会“实现”。"),  # 推动“双碳”目标扎实落地 pushes; it achieves nothing yet
+    ("最多跑一次在南开能实现吗？", "计划没有说会“实现”。"),  # 持续推进“一件事一次办”改革
+    ("南开会有医疗器械厂招工吗？", "计划没有说会“招工”。"),  # a cluster developed is no hiring
+    ("南开治安好吗？", "计划只列出2024年要做的事，没有评价现状。"),  # a plan of tasks judges nothing as it is
+])
+def test_no_yes_to_an_achievement_hiring_or_a_judgement(assistant, question: str, opens: str) -> None:  # type: ignore[no-untyped-def]
+    """Eighteenth review, finding 1 (b, e, h, i): "是的。" to achievements, hiring and how things are now."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert answer.startswith(opens), answer
+    assert assistant.ask("六马路地快小学今年能建好吗", channel="eval").answer.startswith("是的"), "建好 is to complete"
