@@ -19,7 +19,7 @@ from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_
 from .retrieve import Query
 from .text import en_tokens
 from .understand import Asked
-from .unmentioned import asks_judgement, unsaid_claims, unsaid_things
+from .unmentioned import asks_judgement, last_clause, unsaid_claims, unsaid_things
 
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
@@ -98,6 +98,31 @@ def _is_place(item: PlanItem) -> bool:
 
 
 _WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / streets …" asks for a list of places
+
+
+# the asker's own home, street or firm ("my company", "near me", "我们小区", "我家"): no item of the plan is theirs by name
+_MINE = re.compile(r"\b(my|our)\s+(own\s+)?(company|firm|business|shop|restaurant|home|house|flat|apartment|building|"
+                   r"compound|estate|street|road|neighbourhood|neighborhood|community|area|school)\b|\bnear (me|us)\b|"
+                   r"我家|我们家|咱家|我(们|的)?(小区|楼|单位|公司|企业|店|饭店|社区|街道|学校)|咱们?(小区|楼|社区)", re.I)
+def _theirs(query: Query, items: list[PlanItem], lead: Lead) -> bool:
+    """Whether a yes/no question asks about the asker's own home, street or firm, which no item its answer names is
+    ("Is my company part of the 12 chains?"; "my school, Tiantuo Primary" would be one)."""
+    m = _MINE.search(last_clause(query.text))  # ("我家是低保户，今年区里还管困难家庭吗": the home is the situation told)
+    if not m:
+        return False
+    asked = set(en_tokens(query.text))
+    # the question names one of them by its own name ("my school, Tiantuo Primary"; "我们小区天拖南里"), not by its kind
+    return not any(i.name_zh in query.text or _named_by(i, asked) for i in items if i.name_zh in lead.focus)
+
+
+def _named_by(item: PlanItem, asked: set[str]) -> bool:
+    words = {w for w in en_tokens(re.sub(r"\([^)]*\)", "", item.name_en or "")) if w[0].isalpha()} - _KIND_NOUNS
+    return bool(words) and words <= asked
+
+
+_KIND_NOUNS = frozenset(en_tokens("old residential compound compounds school schools primary middle high park parks road "
+                                  "roads company companies key industrial chain chains green restaurant restaurants "
+                                  "street streets community communities project projects plot plots Tianjin's"))
 
 
 _PRICE = re.compile(r"房价|均价|价格|租金|票价|收费标准|\bprices?\b|\brents?\b|\bfares?\b|\bfees?\b", re.I)  # a price asked
@@ -287,9 +312,16 @@ class DirectAnswer:
                         focus=lead.focus if lead else [], derived=(lead.derived if lead else set()) | asked_years)
         if lead and asked.kind == "whether" and (not lead.hedged or _ASKS_EFFORT.search(query.text)) and \
                 not _ASKS_CERTAIN.search(query.text) and not self._other_act(query, items, lead) and \
-                not self._unsaid(query, sentence_ids, items, lang, lead) and not self._other_kind_named(query, items, lead):
+                not self._unsaid(query, sentence_ids, items, lang, lead) and not self._other_kind_named(query, items, lead) \
+                and not _theirs(query, items, lead):
             lead = Lead(("是的。" if lang == "zh" else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
                         named=lead.named, derived=lead.derived)
+        elif lead and asked.kind == "whether" and _theirs(query, items, lead):
+            # "Is my company part of the 12 chains?", "我们小区会改造吗？": the plan names no one's own home or firm
+            lead = Lead((f"计划没有点名个别小区、单位或企业；以下是{self.plan_year}年计划的总体安排。" if lang == "zh" else
+                         "The plan does not name individual homes, streets or businesses; here is what it plans. ")
+                        + lead.text, partial=True, kind=lead.kind, focus=lead.focus, named=lead.named,
+                        derived=lead.derived)
         elif lead and asked.kind == "whether" and (outcome := self._unsaid_outcome(query, sentence_ids, items, lang, lead)):
             # "Will parking get cheaper?" over adding parking spaces: say the plan does not say it, then what it says
             said = (f"计划只列出{self.plan_year}年要做的事，没有评价现状。" if lang == "zh" else

@@ -54,7 +54,7 @@ def _unnamed_place(question: str, plan_text: str) -> str:
     return ""
 
 
-def _last_clause(question: str) -> str:
+def last_clause(question: str) -> str:
     """What a question asks, in its last clause ("孩子快上小学了，南开今年有新学校吗" asks the second)."""
     return re.split(r"[，,；;。!！]\s*|\s[-–—]+\s", question.strip(" ？?。!！"))[-1]
 
@@ -114,7 +114,7 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
         return ""
     near_zh = {t: 1 for u in found for t in zh_tokens(u.zh)}  # a misspelling is of a word the search found
     near_en = {t: 1 for u in found for t in en_tokens(u.en or "")}
-    asked = _last_clause(query.text)
+    asked = last_clause(query.text)
     if query.lang == "zh":
         import jieba.posseg
 
@@ -224,7 +224,7 @@ def unsaid_things(question: str, lang: str, evidence_zh: str, evidence_en: str, 
     over 策划办好特色促消费活动): a plain "yes" would say the plan has them. Not checked: the question's frame (方面,
     "my kids"), kind words (the items are of the kind asked, or no "yes" anyway), misspellings of the evidence's
     words, and English words that name a glossary term the evidence has."""
-    asked = _last_clause(question)
+    asked = last_clause(question)
     if lang == "zh":
         import jieba.posseg
 

@@ -1153,3 +1153,15 @@ def test_no_yes_to_an_achievement_hiring_or_a_judgement(assistant, question: str
     answer = assistant.ask(question, channel="eval").answer
     assert answer.startswith(opens), answer
     assert assistant.ask("六马路地快小学今年能建好吗", channel="eval").answer.startswith("是的"), "建好 is to complete"
+
+
+@pytest.mark.parametrize("question", ["Is my company part of the 12 industrial chains?",
+                                      "Are there green restaurants near me?", "我们小区会改造吗？", "Will my compound be renovated?"])
+def test_a_question_about_the_askers_own_home_or_firm_gets_no_yes(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Eighteenth review 1a and 1g, seventeenth 1i: the plan names no one's own compound, firm or street; the answer
+    says so and gives what it plans. A home told as the situation ("我家是低保户，…还管困难家庭吗") keeps its "是的"."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.answer.startswith(("The plan does not name individual", "计划没有点名个别")) and answer.partial, \
+        answer.answer
+    told = assistant.ask("我家是低保户，今年区里还管我们这样的困难家庭吗？", channel="eval").answer
+    assert told.startswith("是的"), told
