@@ -174,7 +174,11 @@ _CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I)
     (r"拆(?!分)|\b(demolish|tear down|torn down|pull down|knock down)", r"拆除|拆迁|\bdemoli"),
     (r"破产|倒闭|\bbankrupt", r"破产|倒闭|\bbankrupt"),
     (r"搬到|搬来|搬迁|搬走|\b(move|moves|moving|relocat\w*)\b", r"搬迁|迁入|迁建|疏解|\b(move|relocat)"),
-    (r"扩建|扩容|扩大|\b(expand\w*|enlarg\w*|extend\w*|bigger)\b", r"扩建|扩容|扩大|\b(expan|enlarg|extend|extension)"),
+    (r"扩建|扩容|扩大|拓宽|加宽|\b(expand\w*|enlarg\w*|extend\w*|bigger|widen\w*|wider)\b",
+     r"扩建|扩容|扩大|拓宽|加宽|\b(expan|enlarg|extend|extension|widen)"),
+    # traffic getting better is said by the plan's words for congestion eased, not by road projects carried out
+    (r"好转|不堵|(?<=堵车)缓解|(?<=拥堵)缓解|\b(less|ease[sd]?|easing)(?= (traffic|congestion|jams?)\b)|"
+     r"(?<=traffic )(gets? |will get |be )?(better|easier|lighter)\b", r"好转|缓解|拥堵|\bcongestion|\bease"),
     (r"第一|最好|最佳|冠军|\b(the best|number one|no\.? ?1|first place|top (of|in) the)\b", r"第一|最好|最佳|(?<!among )\bthe best\b|\b(first place|number one)\b"),
     (r"关闭|关停|停办|取消|禁止|\b(clos(e|ed|ing) down|shut|cancel\w*|scrap\w*|ban|banned)\b",
      r"关闭|关停|取消|禁止|\b(close|shut|cancel|scrap|ban)"),

@@ -1165,3 +1165,13 @@ def test_a_question_about_the_askers_own_home_or_firm_gets_no_yes(assistant, que
         answer.answer
     told = assistant.ask("我家是低保户，今年区里还管我们这样的困难家庭吗？", channel="eval").answer
     assert told.startswith("是的"), told
+
+
+@pytest.mark.parametrize("question, word", [("Will Wenshui Road be widened?", "widened"), ("文水路会拓宽吗？", "拓宽"),
+                                            ("今年堵车会好转吗？", "好转"), ("Will traffic get better?", "get better")])
+def test_a_road_project_is_no_widening_and_no_easier_traffic(assistant, question: str, word: str) -> None:  # type: ignore[no-untyped-def]
+    """Eighteenth review 1f: "Yes. … 10 road projects, including Wenshui Road" to a widening and to traffic getting
+    better; the plan says neither. Its own expansion ("finish the expansion of Xiyingmenwai Primary School") is one."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert not answer.startswith(("Yes", "是的")) and f"“{word}”" in answer.splitlines()[0], answer
+    assert assistant.ask("Will Xiyingmenwai Primary School be expanded?", channel="eval").answer.startswith("Yes.")
