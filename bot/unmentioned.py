@@ -176,6 +176,8 @@ _CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I)
     (r"搬到|搬来|搬迁|搬走|\b(move|moves|moving|relocat\w*)\b", r"搬迁|迁入|迁建|疏解|\b(move|relocat)"),
     (r"扩建|扩容|扩大|拓宽|加宽|\b(expand\w*|enlarg\w*|extend\w*|bigger|widen\w*|wider)\b",
      r"扩建|扩容|扩大|拓宽|加宽|\b(expan|enlarg|extend|extension|widen)"),
+    # a resident's registered residence (户口): the plan's 落户 is of projects settling in Nankai
+    (r"落户|户口|户籍|\b(hukou|residency|residence permit|household registration)\b", r"户口|户籍|\b(hukou|residency)\b"),
     # traffic getting better is said by the plan's words for congestion eased, not by road projects carried out
     (r"好转|不堵|(?<=堵车)缓解|(?<=拥堵)缓解|\b(less|ease[sd]?|easing)(?= (traffic|congestion|jams?)\b)|"
      r"(?<=traffic )(gets? |will get |be )?(better|easier|lighter)\b", r"好转|缓解|拥堵|\bcongestion|\bease"),

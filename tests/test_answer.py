@@ -1175,3 +1175,11 @@ def test_a_road_project_is_no_widening_and_no_easier_traffic(assistant, question
     answer = assistant.ask(question, channel="eval").answer
     assert not answer.startswith(("Yes", "是的")) and f"“{word}”" in answer.splitlines()[0], answer
     assert assistant.ask("Will Xiyingmenwai Primary School be expanded?", channel="eval").answer.startswith("Yes.")
+
+
+def test_the_plans_projects_settling_are_no_residence_for_a_resident(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Seventeenth review 1b: "我能通过海河英才落户吗？" → "是的。…持续落实“海河英才”行动计划": the plan's 落户 is of projects
+    (吸引…项目落户南开); it says nothing of a resident's 户口."""
+    answer = assistant.ask("我能通过海河英才落户吗？", channel="eval").answer
+    assert answer.startswith("计划没有说会“落户”。") and "海河英才" in answer, answer
+    assert assistant.ask("海河英才计划还在实施吗？", channel="eval").answer.startswith("是的")
