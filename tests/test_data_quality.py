@@ -1193,3 +1193,52 @@ def test_glossary_preferred_form_is_spelt_as_the_renderings_spell_it(glossary: G
                 slips.append(f"{zh}: preferred {term.preferred_en!r}, every rendering says {variant!r}")
     assert _spelling("e-sports") == _spelling("Esports") and _spelling("e-sports") != _spelling("electronic sports")
     assert not slips, "\n".join(slips)
+
+
+# Issue 16: an English direct answer opens with "In the 2024 plan: <value_en> <unit_en> — <measure_en> [1].", and a
+# phone shows its first 200 characters. A measure of 131 characters ("old residential compounds covered by the
+# renovation and upgrading projects on which the district will push to speed up construction") pushed the rest of the
+# answer off the screen, and one that opens with the unit word just printed says it twice ("54 compounds — old
+# residential compounds …", "third round — round of …", "more than 50,000 households — households …"). Figures of
+# figures.jsonl print "For 2024 the plan sets <measure_en>: <value_en>", a line of their own (2026-12-02).
+MEASURE_EN_MAX = {"items.jsonl": 80, "figures.jsonl": 80}
+_HEAD_WORDS = 3  # the measure's opening words, where its head noun is: "old residential compounds", "land parcels"
+
+
+def _word_stem(word: str) -> str:
+    word = word.lower().strip("\"'“”,.()")
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _opening_repeats_unit(value_en: str, measure_en: str) -> str:
+    """The last word of the printed value ("54 compounds", "third round") when the measure's first words say it again,
+    outside a quoted name ('10 actions — the "Ten Actions" …' names the programme)."""
+    unit = _word_stem(value_en.split()[-1]) if value_en.split() else ""
+    if not unit or not unit.isalpha():
+        return ""
+    opening = re.sub(r"\"[^\"]*\"|“[^”]*”", " ", measure_en).split()[:_HEAD_WORDS]
+    return unit if any(_word_stem(w) == unit or _word_stem(w).startswith(unit + "-") for w in opening) else ""
+
+
+def test_figure_descriptions_are_concise() -> None:
+    items = [i for i in load_items(CORPUS) if i.quantity and i.measure_en]
+    problems = []
+    for item in items:
+        printed = f"{item.value_en_text()} — {item.measure_en}"
+        if len(item.measure_en) > MEASURE_EN_MAX["items.jsonl"]:
+            problems.append(f"items.jsonl {item.id}: {len(item.measure_en)} characters: {printed!r}")
+        word = _opening_repeats_unit(item.value_en_text(), item.measure_en)
+        if word:
+            problems.append(f"items.jsonl {item.id}: says {word!r} twice: {printed!r}")
+    figures = _data_records("figures.jsonl")
+    for fig in figures:
+        measure = re.sub(r"\s*\[translator's note:[^\]]*\]", "", fig["measure_en"])  # the note explains, it is kept
+        if len(measure) > MEASURE_EN_MAX["figures.jsonl"]:
+            problems.append(f"figures.jsonl {fig['id']}: {len(measure)} characters: {fig['measure_en']!r}")
+    assert len(items) >= 25 and len(figures) >= 30
+    assert _opening_repeats_unit("54 compounds", "old residential compounds whose renovation …") == "compound"
+    assert _opening_repeats_unit("third round", "round of central environmental protection inspection") == "round"
+    assert _opening_repeats_unit("more than 50,000 households", "households benefiting from …") == "household"
+    assert not _opening_repeats_unit("10 actions", '"Ten Actions" for high-quality development')
+    assert not _opening_repeats_unit("54 compounds", "old residential ones whose renovation …")
+    assert not problems, "\n".join(problems)
