@@ -104,6 +104,18 @@ _WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / s
 _MINE = re.compile(r"\b(my|our)\s+(own\s+)?(company|firm|business|shop|restaurant|home|house|flat|apartment|building|"
                    r"compound|estate|street|road|neighbourhood|neighborhood|community|area|school)\b|\bnear (me|us)\b|"
                    r"我家|我们家|咱家|我(们|的)?(小区|楼|单位|公司|企业|店|饭店|社区|街道|学校)|咱们?(小区|楼|社区)", re.I)
+# a question asking for something new ("a new high school", "会建新高中吗") is said by an item the plan builds
+_NEW = re.compile(r"\bnew\b|新建|建新|新(?=(学校|高中|中学|小学|幼儿园|医院|公园|道路|马路|楼))", re.I)
+_BUILT = frozenset({"新开工", "新建", "建成"})
+
+
+def _new_unsaid(question: str, named: list[PlanItem]) -> list[str]:
+    """"new" when the question asks for something new and none of the items it is answered by is built by the plan
+    ("a new high school" over 开展品牌高中建设, developing brand-name high schools)."""
+    m = _NEW.search(question)
+    return [m.group(0)] if m and not any(i.group in _BUILT or "新" in (i.action_zh or "") for i in named) else []
+
+
 def _theirs(query: Query, items: list[PlanItem], lead: Lead) -> bool:
     """Whether a yes/no question asks about the asker's own home, street or firm, which no item its answer names is
     ("Is my company part of the 12 chains?"; "my school, Tiantuo Primary" would be one)."""
@@ -337,6 +349,7 @@ class DirectAnswer:
         """The first outcome a yes/no question asks (cheaper, 下降, free, sold) that the answer's sentences do not say."""
         claims = unsaid_claims(query.text, " ".join(
             (self.texts if lang == "zh" else self.texts_en).get(s, "") for s in sentence_ids))
+        claims += _new_unsaid(query.text, [i for i in items if i.name_zh in lead.focus] or items)
         said = set(self._unsaid(query, sentence_ids, items, lang, lead))
         claim = next((c for c in claims if c in said), "")
         whole = re.search(rf"\w*{re.escape(claim)}\w*", query.text) if claim and claim.isascii() else None
@@ -396,6 +409,7 @@ class DirectAnswer:
         # a thing is named by the items' sentences, names and keywords (residents' words for the same thing)
         zh = f"{said(own, 'zh')} " + " ".join(w for i in named for w in (i.name_zh, *i.keywords_zh))
         en = f"{said(own, 'en')} " + " ".join(w for i in named for w in (i.name_en, *i.keywords_en))
+        claims += _new_unsaid(query.text, named)
         return claims + unsaid_things(query.text, lang, zh, en, query.aliases, query.term_tokens,
                                       lambda w: any(p.match(w) for p in KIND_WORDS_OF.values()))
 

@@ -1183,3 +1183,14 @@ def test_the_plans_projects_settling_are_no_residence_for_a_resident(assistant) 
     answer = assistant.ask("我能通过海河英才落户吗？", channel="eval").answer
     assert answer.startswith("计划没有说会“落户”。") and "海河英才" in answer, answer
     assert assistant.ask("海河英才计划还在实施吗？", channel="eval").answer.startswith("是的")
+
+
+@pytest.mark.parametrize("question", ["Will there be a new high school?", "今年会建新高中吗？"])
+def test_flagship_high_schools_developed_are_no_new_high_school(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Seventeenth review, still held after the eighteenth: "Yes. … launch the building of the first batch of
+    district-level flagship high schools" — 开展品牌高中建设 develops brand-name high schools, it builds none, and the
+    "new" asked was said only by the sentence's other schools (新开工). A new thing is said by an item the plan builds."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert not answer.startswith(("Yes", "是的")), answer
+    assert "launch the building of" not in answer, answer
+    assert assistant.ask("Any new schools this year?", channel="eval").answer.startswith("Yes."), "3 start construction"
