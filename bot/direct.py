@@ -113,7 +113,8 @@ def _new_unsaid(question: str, named: list[PlanItem]) -> list[str]:
     """"new" when the question asks for something new and none of the items it is answered by is built by the plan
     ("a new high school" over 开展品牌高中建设, developing brand-name high schools)."""
     m = _NEW.search(question)
-    return [m.group(0)] if m and not any(i.group in _BUILT or "新" in (i.action_zh or "") for i in named) else []
+    word = (m.group(0) if m.group(0).isascii() else "新建") if m else ""  # (建新高中 asks for a 新建 one)
+    return [word] if m and not any(i.group in _BUILT or "新" in (i.action_zh or "") for i in named) else []
 
 
 def _theirs(query: Query, items: list[PlanItem], lead: Lead) -> bool:
