@@ -323,38 +323,43 @@ class DirectAnswer:
         if gap:
             return Lead(gap + ((" " if lang == "en" else "") + lead.text if lead else ""), partial=True, kind="gap",
                         focus=lead.focus if lead else [], derived=(lead.derived if lead else set()) | asked_years)
-        if lead and asked.kind == "whether" and (not lead.hedged or _ASKS_EFFORT.search(query.text)) and \
-                not _ASKS_CERTAIN.search(query.text) and not self._other_act(query, items, lead) and \
-                not self._unsaid(query, sentence_ids, items, lang, lead) and not self._other_kind_named(query, items, lead) \
-                and not _theirs(query, items, lead):
-            lead = Lead(("是的。" if lang == "zh" else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
-                        named=lead.named, derived=lead.derived)
-        elif lead and asked.kind == "whether" and _theirs(query, items, lead):
-            # "Is my company part of the 12 chains?", "我们小区会改造吗？": the plan names no one's own home or firm
-            lead = Lead((f"计划没有点名个别小区、单位或企业；以下是{self.plan_year}年计划的总体安排。" if lang == "zh" else
-                         "The plan does not name individual homes, streets or businesses; here is what it plans. ")
-                        + lead.text, partial=True, kind=lead.kind, focus=lead.focus, named=lead.named,
-                        derived=lead.derived)
-        elif lead and asked.kind == "whether" and (outcome := self._unsaid_outcome(query, sentence_ids, items, lang, lead)):
-            # "Will parking get cheaper?" over adding parking spaces: say the plan does not say it, then what it says
-            said = (f"计划只列出{self.plan_year}年要做的事，没有评价现状。" if lang == "zh" else
-                    f"The plan lists what the district will do in {self.plan_year}; it does not say how things are now. "
-                    ) if asks_judgement(query.text) else (f"计划没有说会“{outcome}”。" if lang == "zh" else
-                                                         f"The plan does not say “{outcome}”; here is what it does say. ")
-            lead = Lead(said + lead.text, partial=True, kind=lead.kind, focus=lead.focus, named=lead.named,
-                        derived=lead.derived)
+        if lead and asked.kind == "whether":
+            lead = self._whether(query, sentence_ids, items, lang, lead)
         return lead
 
-    def _unsaid_outcome(self, query: Query, sentence_ids: list[str], items: list[PlanItem], lang: str,
-                        lead: Lead) -> str:
-        """The first outcome a yes/no question asks (cheaper, 下降, free, sold) that the answer's sentences do not say."""
-        claims = unsaid_claims(query.text, " ".join(
-            (self.texts if lang == "zh" else self.texts_en).get(s, "") for s in sentence_ids))
-        claims += _new_unsaid(query.text, [i for i in items if i.name_zh in lead.focus] or items)
-        said = set(self._unsaid(query, sentence_ids, items, lang, lead))
-        claim = next((c for c in claims if c in said), "")
+    def _whether(self, query: Query, sentence_ids: list[str], items: list[PlanItem], lang: str, lead: Lead) -> Lead:
+        """A yes/no question's lead: "Yes." when the plan says it all; else what it does not say (the asker's own
+        home or firm, an outcome, a judgement of how things are now) before what it does say; else the statement."""
+        zh = lang == "zh"
+        claims, new, things = self._unsaid(query, sentence_ids, items, lang, lead)
+        theirs = _theirs(query, items, lead)
+        if (not lead.hedged or _ASKS_EFFORT.search(query.text)) and not _ASKS_CERTAIN.search(query.text) and \
+                not self._other_act(query, items, lead) and not claims and not new and not things and \
+                not self._other_kind_named(query, items, lead) and not theirs:
+            return Lead(("是的。" if zh else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
+                        named=lead.named, derived=lead.derived)
+        if theirs:  # "Is my company part of the 12 chains?", "我们小区会改造吗？": the plan names no one's own home or firm
+            said = (f"计划没有点名个别小区、单位或企业；以下是{self.plan_year}年计划的总体安排。" if zh else
+                    "The plan does not name individual homes, streets or businesses; here is what it plans. ")
+        elif outcome := self._outcome(query, sentence_ids, lang, claims, new):
+            # "Will parking get cheaper?" over adding parking spaces: say the plan does not say it, then what it says
+            said = (f"计划只列出{self.plan_year}年要做的事，没有评价现状。" if zh else
+                    f"The plan lists what the district will do in {self.plan_year}; it does not say how things are now. "
+                    ) if asks_judgement(query.text) else (f"计划没有说会“{outcome}”。" if zh else
+                                                         f"The plan does not say “{outcome}”; here is what it does say. ")
+        else:
+            return lead
+        return Lead(said + lead.text, partial=True, kind=lead.kind, focus=lead.focus, named=lead.named,
+                    derived=lead.derived)
+
+    def _outcome(self, query: Query, sentence_ids: list[str], lang: str, claims: list[str], new: list[str]) -> str:
+        """The first unsaid outcome (cheaper, 下降, free, sold) that none of the answer's sentences says either, else
+        "new", in the question's own word ("cheaper", not the "cheap" matched)."""
+        unsaid = set(unsaid_claims(query.text, " ".join(
+            (self.texts if lang == "zh" else self.texts_en).get(s, "") for s in sentence_ids)))
+        claim = next((c for c in claims if c in unsaid), "") or next(iter(new), "")
         whole = re.search(rf"\w*{re.escape(claim)}\w*", query.text) if claim and claim.isascii() else None
-        return whole.group(0) if whole else claim  # the question's own word ("cheaper", not the "cheap" matched)
+        return whole.group(0) if whole else claim
 
     def statement(self, item: PlanItem, cite: dict[str, int], lang: str,
                   items: list[PlanItem] | None = None) -> Lead | None:
@@ -394,9 +399,11 @@ class DirectAnswer:
         text = f"In {self.plan_year} the plan will {before}{verb} {name}{after} [{n}]."
         return Lead(text, kind="statement", focus=keep, hedged=hedged([item]))
 
-    def _unsaid(self, query: Query, sentence_ids: list[str], items: list[PlanItem], lang: str, lead: Lead) -> list[str]:
-        """The outcomes a yes/no question asks about (a sale, a fall, free of charge, the first place) that the
-        sentences of the answer's items do not say, in the question's language: no plain "yes" to them."""
+    def _unsaid(self, query: Query, sentence_ids: list[str], items: list[PlanItem], lang: str,
+                lead: Lead) -> tuple[list[str], list[str], list[str]]:
+        """What a yes/no question asks about that the sentences of the answer's items do not say, in the question's
+        language: the outcomes (a sale, a fall, free of charge, the first place), "new", and the things it names. No
+        plain "yes" to any of them."""
         named = [i for i in items if i.name_zh in lead.focus] or items  # the items the answer's statement names
         own = list(dict.fromkeys(i.sentence for i in named))
 
@@ -410,9 +417,9 @@ class DirectAnswer:
         # a thing is named by the items' sentences, names and keywords (residents' words for the same thing)
         zh = f"{said(own, 'zh')} " + " ".join(w for i in named for w in (i.name_zh, *i.keywords_zh))
         en = f"{said(own, 'en')} " + " ".join(w for i in named for w in (i.name_en, *i.keywords_en))
-        claims += _new_unsaid(query.text, named)
-        return claims + unsaid_things(query.text, lang, zh, en, query.aliases, query.term_tokens,
-                                      lambda w: any(p.match(w) for p in KIND_WORDS_OF.values()))
+        return claims, _new_unsaid(query.text, named), unsaid_things(
+            query.text, lang, zh, en, query.aliases, query.term_tokens,
+            lambda w: any(p.match(w) for p in KIND_WORDS_OF.values()))
 
     @staticmethod
     def _other_kind_named(query: Query, items: list[PlanItem], lead: Lead) -> bool:

@@ -147,12 +147,17 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
         text = unit.en or ""
         return text, said(text)
     scores = [(2.0 if focused and zh and zh in quote_zh else 0.0) + said(en) for zh, en in pairs]
-    if max(scores) <= 0 and not focus and len(unit.en or "") > 2 * (budget or EN_QUOTE_BUDGET):  # long, says nothing:
+
+    def piece(a: int, b: int) -> str:
+        text = _JOINER.sub("", _slice(unit.en or "", pairs[a][1], pairs[b][1]).strip(" ;,"))
+        return cut_before_verb(unit.en or "", voiced(unit.en or "", text))
+
+    limit = budget or EN_QUOTE_BUDGET
+    if max(scores) <= 0 and not focus and len(unit.en or "") > 2 * limit:  # long, and says nothing of the question:
         hi = 0  # its opening within the budget, not 2,000 characters
-        while hi + 1 < len(pairs) and sum(len(en) for _, en in pairs[: hi + 2]) <= (budget or EN_QUOTE_BUDGET):
+        while hi + 1 < len(pairs) and sum(len(en) for _, en in pairs[: hi + 2]) <= limit:
             hi += 1
-        return cut_before_verb(unit.en or "", voiced(unit.en or "", _slice(unit.en or "", pairs[0][1], pairs[hi][1])
-                                                     .strip(" ;,"))), 0.0
+        return piece(0, hi), 0.0
     if max(scores) <= 0:
         return unit.en or "", 0.0
     best = max(range(len(pairs)), key=lambda i: (scores[i], -i))
@@ -165,7 +170,7 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
     elif kept:  # the clauses holding the direct answer's figures or items: all of them, in English
         lo, hi = min(lo, kept[0]), max(hi, kept[-1])
     size = sum(len(en) for _, en in pairs[lo : hi + 1])
-    budget = 0 if tight and kept else budget or EN_QUOTE_BUDGET
+    budget = 0 if tight and kept else limit
     while lo > 0 and size + len(pairs[lo - 1][1]) <= budget and (scores[lo - 1] > 0 or (
             lo > 1 and scores[lo - 2] > 0 and size + len(pairs[lo - 1][1]) + len(pairs[lo - 2][1]) <= budget)):
         lo -= 1  # the segments before it that also say what was asked (and one between two that do)
@@ -179,10 +184,6 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
         lo -= 1  # topic ("and build a higher-level Safe Nankai"): the tasks before it are how, in the plan's order
         size += len(pairs[lo][1])
     best = lo if topic_last else best
-    def piece(a: int, b: int) -> str:
-        text = _JOINER.sub("", _slice(unit.en or "", pairs[a][1], pairs[b][1]).strip(" ;,"))
-        return cut_before_verb(unit.en or "", voiced(unit.en or "", text))
-
     if not kept and lo < best:  # a quote that is the answer opens with the segment that says most of it
         return f"{sentence_end(piece(best, hi))} {piece(lo, best - 1)}", sum(scores[lo : hi + 1])
     return piece(lo, hi), sum(scores[lo : hi + 1])

@@ -154,9 +154,12 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
 JUDGEMENT = r"(?<![只最建修弄办做搞改装盖治管完准])好(吗|不好)|怎么样[？?]?$|\b(is|are) (it|nankai|the \w+) (good|safe|nice|bad)\b"
 
 
+_JUDGEMENT = re.compile(JUDGEMENT, re.I)
+
+
 def asks_judgement(question: str) -> bool:
     """Whether a question asks how things are now ("南开治安好吗？"), which a plan of tasks does not say."""
-    return bool(re.search(JUDGEMENT, question, re.I))
+    return bool(_JUDGEMENT.search(question))
 
 
 # Outcomes a yes/no question can ask the plan to promise — a rise or a fall, free of charge, a sale, a rank, a move —
