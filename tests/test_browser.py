@@ -180,6 +180,10 @@ def _open_chat(page, app: App, lang: str) -> None:  # type: ignore[no-untyped-de
 
     page.goto(app.base + "/")
     expect(page.get_by_label(ASK[lang][0], exact=True)).to_be_visible()
+    # Gradio's own page loader ("加载中..." / "Loading...") stays over the rendered page, translucent, for up to
+    # ~1.5 s on a loaded machine after the question box shows: the page is ready when it has gone
+    page.wait_for_function("() => ![...document.querySelectorAll('.wrap.translucent:not(.hide)')]"
+                           ".some(w => w.offsetParent !== null)", timeout=20_000, polling=100)
     expect(page.locator("html")).to_have_attribute("lang", "en" if lang == "en" else "zh-CN")
 
 
