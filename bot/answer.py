@@ -25,7 +25,7 @@ from .quotes import EN_GENERIC, EN_QUOTE_BUDGET, best_first, clauses, english_sp
 from .retrieve import Hit, Query, Retrieval
 from .text import en_tokens, numbers_in, spelled_numbers, zh_tokens
 from .understand import understand
-from .unmentioned import missing_thing
+from .unmentioned import UNMENTIONED_COVERAGE, missing_thing
 
 log = logging.getLogger("bot.answer")
 
@@ -186,6 +186,10 @@ class ExtractiveAnswerer:
         self.notices = [n for n in notices or [] if n.paragraph_id in index.paragraphs]
         self._plan_text = "".join(u.zh for u in index.units) + "".join(d.title for d in self.documents.values())
         self._plan_text_en = " ".join(u.en or "" for u in index.units).lower()
+        # each sentence's English, with the glossary's names for its terms ("Shimao City" for 世贸城): what a name asked
+        # about is looked for in
+        self._names_en = [f"{u.en or ''} {' '.join(glossary.en_names_for_chinese(u.zh)) if glossary else ''}".lower()
+                          for u in index.units]
         self._title_words = {w for d in self.documents.values() for w in zh_tokens(d.title) + en_tokens(d.title_en)}
 
     def run(self, question: str, retrieval: Retrieval) -> Answer:
@@ -218,8 +222,11 @@ class ExtractiveAnswerer:
         sentence_ids = [sid for c in citations for sid in c.sentence_ids]
         evidence = " ".join(f"{c.quote} {c.text_en or ''}" for c in citations)
         unmentioned = missing_thing(query, retrieval.signals.get("coverage", 0.0), [h.unit for h in retrieval.hits[:3]],
-                                    self._plan_text, self._plan_text_en, self.index.idf.df_en) \
-            if asked.kind == "whether" else ""
+                                    self._plan_text, self._plan_text_en, self.index.idf.df_en,
+                                    names_only=asked.kind != "whether", sentences_en=self._names_en)  # "What is planned for the Greater Bay Area?"
+        if unmentioned and asked.kind != "whether" and retrieval.signals.get("coverage", 0.0) < UNMENTIONED_COVERAGE:
+            return self.abstain(question, retrieval, missing=unmentioned)  # a name the plan never uses, and nothing
+        # else of the question said well: whatever was found is about something else
         units = [self.index.units[self.index.position[sid]] for sid in sentence_ids if sid in self.index.position]
         # the plan's own list: needed first only to keep "besides X, which others?" from "no other"
         listed = list_lead(asked, query, units, self.segments, cite, year) if asked.exclusions else None
@@ -453,7 +460,7 @@ class ExtractiveAnswerer:
                 break
         return seen
 
-    def abstain(self, question: str, retrieval: Retrieval, elsewhere: str = "") -> Answer:
+    def abstain(self, question: str, retrieval: Retrieval, elsewhere: str = "", missing: str = "") -> Answer:
         lang = retrieval.query.lang
         if elsewhere:
             titles = "、".join(f"《{d.title}》" for d in self.documents.values()) or "南开区的计划"
@@ -464,6 +471,8 @@ class ExtractiveAnswerer:
         related = self.related(retrieval, lang)
         service = bool(_SERVICE.search(retrieval.query.text))
         text = abstention(self.documents.values(), lang)
+        if missing:  # what it never names
+            text += f"计划中没有提到“{missing}”。" if lang == "zh" else f" It never mentions “{missing}”."
         notes = framing_notes(retrieval.years, retrieval.year_source, retrieval.uncovered_years,
                               retrieval.covered_years, len(self.documents) > 1, lang)
         if notes:

@@ -99,18 +99,37 @@ def _unknown(word: str, df_en: Mapping[str, int], plan_text_en: str) -> bool:
         and not re.search(rf"\b{re.escape(word)}", plan_text_en)
 
 
+_NAME_RUN = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*(?: [A-Z][\w'’-]*)+")
+
+
+def _unknown_name(asked: str, sentences_en: list[str]) -> str:
+    """A name of capitalised words ("the Greater Bay Area") that no sentence of the documents has all the words of:
+    each word may be known ("parking bays", "greater efforts"), the thing they name together is not."""
+    for m in _NAME_RUN.finditer(asked):
+        pieces = re.split(r"(?<=['’]s) ", m.group(0))  # "Nankai's GDP": the name after a possessive
+        run = pieces[-1].split(" ")
+        if m.start() == 0 and len(pieces) == 1:  # a question's own first word is capitalised, whatever it is
+            run = run[1:]
+        words = [w.lower().rstrip("'’s") for w in run if w.lower() not in EN_STOP and not w.isupper()]
+        if len(words) < 2:
+            continue
+        if not any(all(re.search(rf"\b{re.escape(w)}", s) for w in words) for s in sentences_en):
+            return " ".join(run)
+    return ""
+
+
 def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: str, plan_text_en: str,
-                  df_en: Mapping[str, int]) -> str:
+                  df_en: Mapping[str, int], names_only: bool = False, sentences_en: list[str] | None = None) -> str:
     """The thing a yes/no question names that occurs nowhere in the documents ("加装电梯" → 电梯), when the best
     sentence says little of the question (a named place, "南开中学", or an English capitalised name, whatever it
-    says). A thing is a noun (jieba's n, nz, ns, nt; in English a word that is not a verb form or adverb), not a
+    says; ``names_only``: only such a name, for a question that asks what or which). A thing is a noun (jieba's n, nz, ns, nt; in English a word that is not a verb form or adverb), not a
     misspelling of a word the documents have (地贴 → 地铁, primery → primary), so that a question's own verbs ("提到",
     "trying") and typos are never reported as missing."""
     covered = coverage >= UNMENTIONED_COVERAGE  # then only a name the documents lack ("Prince Gong's Mansion",
     # over Prince Zhuang's) is missing: one unknown word of a name is another thing than the one the plan names
     if query.lang == "zh" and (named := _unnamed_place(query.text, plan_text)):
         return named
-    if covered and query.lang == "zh":
+    if (covered or names_only) and query.lang == "zh":
         return ""
     near_zh = {t: 1 for u in found for t in zh_tokens(u.zh)}  # a misspelling is of a word the search found
     near_en = {t: 1 for u in found for t in en_tokens(u.en or "")}
@@ -130,6 +149,8 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
                    and w.word not in plan_text and w.word not in query.aliases
                    and not _misspelt(w.word, near_zh)]
         return unknown[-1] if unknown else ""
+    if (name := _unknown_name(asked, sentences_en or re.split(r"(?<=[.;])\s+", plan_text_en))):
+        return name
     words = re.findall(r"[A-Za-z][A-Za-z\-]+", asked)
     for i in range(len(words)):
         w = words[i].lower()
@@ -140,7 +161,7 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
         if any(ask.fullmatch(w) for ask, _ in _CLAIMS):  # "sell", "cheaper": an outcome asked (unsaid_claims), no thing
             continue
         name = i > 0 and words[i][0].isupper()  # a capitalised word inside the question is a name, not a misspelling
-        if covered and not name:
+        if (covered or names_only) and not name:
             continue
         if len(w) > 2 and _unknown(w, df_en, plan_text_en) and (name or not _near(stem, near_en)):
             whole = re.search(rf"(?:\b[A-Z][\w-]*\s+)*\b{re.escape(words[i])}(?:['’]s)?(?:\s+[A-Z][\w-]*)*", asked[1:])

@@ -907,6 +907,21 @@ def test_a_named_place_the_plan_lacks_is_said_to_be_missing(assistant) -> None: 
     assert "计划没有提到" not in frame, frame  # a question's frame ("是不是") is no thing
 
 
+def test_a_name_the_plan_never_uses_is_not_answered_with_another_topic(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Eighteenth review: "What is the plan for the Greater Bay Area?" was answered with the specialised SMEs. Each word
+    is known to the plan ("greater efforts", "parking bays", "area"); no sentence has them all, so the name is
+    another thing, and a what-question about it is declined, naming it. A name the plan (or its glossary) has keeps
+    its answer, and so does a question whose capitals are a possessive and an acronym."""
+    bay = assistant.ask("What is the plan for the Greater Bay Area?", channel="eval")
+    assert bay.abstained and "It never mentions “Greater Bay Area”" in bay.answer, bay.answer
+    shimao = assistant.ask("What is planned for Shimao City?", channel="eval")  # 世贸城's glossary variant
+    assert not shimao.abstained and "World Trade City" in shimao.answer, shimao.answer
+    gdp = assistant.ask("What is Nankai's GDP growth target for 2024?", channel="eval")
+    assert "4% or more" in gdp.direct and "does not mention" not in gdp.direct, gdp.direct
+    park = assistant.ask("What is planned for Changhong Park?", channel="eval")
+    assert not park.abstained and "Changhong Park" in park.answer, park.answer
+
+
 def test_a_sentence_a_little_over_the_budget_is_quoted_whole(assistant) -> None:  # type: ignore[no-untyped-def]
     """Sixteenth review, finding 2b: "What will the district do for the medical and health industry?" cut the
     sentence's last task (the TCM pilot zone) to keep within the quote budget; a sentence at most 1.3 times the
