@@ -16,7 +16,7 @@ from .direct import DirectAnswer
 from .kinds import KIND_WORDS_OF, Lead, asked_kind, item_score
 from .documents import DocumentInfo, glossary_names, label_topic_en
 from .enumerations import list_lead
-from .framing import NO_RENDERING, abstention, lead_in, target_and_result
+from .framing import NO_RENDERING, declined, lead_in, target_and_result
 from .framing import notes as framing_notes
 from .index import Index, Unit
 from .items import PlanItem
@@ -32,9 +32,6 @@ log = logging.getLogger("bot.answer")
 MAX_SENTENCES = 3
 _QUANTITY = re.compile(r"多少|(?<!哪)几个|(?<!哪)几[条家处所项宗]|多大|比例|百分|增长|目标|指标|how (many|much)|what percent|"
                        r"percentage|target|figure|number of|growth|rate", re.I)
-_SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补贴|救助金|低保|身份证|办证|办理|证明|维权|"
-                      r"hukou|household registration|complain|complaint|apply|application|benefit|subsid|"
-                      r"allowance|welfare|id card|permit|certificate|report a", re.I)
 KIND_GATHER_WITHIN, KIND_GATHER_SHARE = 8, 0.5  # of the top hits, where more sentences naming the kind asked may come from
 KIND_FIRST_WITHIN, KIND_FIRST_SHARE = 4, 0.8  # of the top hits, how far down and how close a kind's sentence may be
 KEYWORD_SAYS = 3.0  # what one of an item's keywords in the question weighs, beside the IDF of the words it shares
@@ -469,25 +466,10 @@ class ExtractiveAnswerer:
                     f"Sorry, {elsewhere} is not covered: this assistant answers from {titles_en} only.")
             return Answer(question=question, language=lang, answer=text, abstained=True, mode="extractive")
         related = self.related(retrieval, lang)
-        service = bool(_SERVICE.search(retrieval.query.text))
-        text = abstention(self.documents.values(), lang)
-        if missing:  # what it never names
-            text += f"计划中没有提到“{missing}”。" if lang == "zh" else f" It never mentions “{missing}”."
         notes = framing_notes(retrieval.years, retrieval.year_source, retrieval.uncovered_years,
                               retrieval.covered_years, len(self.documents) > 1, lang)
-        if notes:
-            text += notes if lang == "zh" else f" {notes}"
-        if lang == "zh":
-            if service:
-                text += "个人事务和办事咨询（户籍、投诉、补贴等）请拨打12345政务服务便民热线。"
-            if related:
-                text += "计划涉及的相关主题有：" + "；".join(r["title"] for r in related) + "。"
-        else:
-            if service:
-                text += (" For personal matters and public services (household registration, complaints, benefits), "
-                         "call the 12345 government service hotline.")
-            if related:
-                text += " Related topics the plan does cover: " + "; ".join(r["title"] for r in related) + "."
+        text = declined(self.documents.values(), lang, retrieval.query.text, missing, notes,
+                        [r["title"] for r in related])
         return Answer(question=question, language=lang, answer=text, abstained=True, mode="extractive",
                       related=related)
 

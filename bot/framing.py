@@ -6,10 +6,14 @@ report:") and abstentions name every document loaded."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from .documents import DocumentInfo, coverage_note, describe, the, year_note
 
+_SERVICE = re.compile(r"户口|户籍|落户|投诉|举报|社保卡|申请|补贴|救助金|低保|身份证|办证|办理|证明|维权|"
+                      r"hukou|household registration|complain|complaint|apply|application|benefit|subsid|"
+                      r"allowance|welfare|id card|permit|certificate|report a", re.I)
 NO_RENDERING = {"zh": "", "en": "No English rendering of this passage exists yet: the Chinese original is quoted."}
 
 
@@ -57,3 +61,27 @@ def target_and_result(target: tuple[int, DocumentInfo | None], result: tuple[int
     where_t = the(dt.short_name("en")) if dt else "the plan"
     where_r = the(dr.short_name("en")) if dr else "a later document"
     return f"The {year} target is in {where_t} [{nt}]; what was done is in {where_r}'s look back [{nr}]."
+
+
+def declined(documents: Iterable[DocumentInfo], lang: str, question: str, missing: str, year_notes: str,
+             related: list[str]) -> str:
+    """The whole text of an abstention: its opening, what the question names that the documents never do, the
+    year notes, the 12345 hotline for a personal matter, and the topics nearest the question that they do cover."""
+    text = abstention(documents, lang)
+    service = bool(_SERVICE.search(question))
+    if lang == "zh":
+        text += f"计划中没有提到“{missing}”。" if missing else ""
+        text += year_notes
+        if service:
+            text += "个人事务和办事咨询（户籍、投诉、补贴等）请拨打12345政务服务便民热线。"
+        if related:
+            text += "计划涉及的相关主题有：" + "；".join(related) + "。"
+        return text
+    text += f" It never mentions “{missing}”." if missing else ""
+    text += f" {year_notes}" if year_notes else ""
+    if service:
+        text += (" For personal matters and public services (household registration, complaints, benefits), "
+                 "call the 12345 government service hotline.")
+    if related:
+        text += " Related topics the plan does cover: " + "; ".join(related) + "."
+    return text
