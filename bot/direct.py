@@ -104,6 +104,10 @@ _WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / s
 _MINE = re.compile(r"\b(my|our)\s+(own\s+)?(company|firm|business|shop|restaurant|home|house|flat|apartment|building|"
                    r"compound|estate|street|road|neighbourhood|neighborhood|community|area|school)\b|\bnear (me|us)\b|"
                    r"我家|我们家|咱家|我(们|的)?(小区|楼|单位|公司|企业|店|饭店|社区|街道|学校)|咱们?(小区|楼|社区)", re.I)
+# the asker's own pension, pay or benefit ("Will my pension go up?", "我的退休金会涨吗"): the plan sets no one's payment
+_MY_PAY = re.compile(r"\b(my|our)\s+(own\s+|state\s+|basic\s+)?(pensions?(?! insurance)|salary|salaries|wages?|pay|allowances?|"
+                     r"benefits?|subsid(y|ies)|bills?)\b|(我|我们|我家|咱|咱们|俺)(的|家的?)?(养老金|退休金|退休工资|工资|"
+                     r"低保金?|补贴|补助|待遇|社保)", re.I)
 # a question asking for something new ("a new high school", "会建新高中吗") is said by an item the plan builds
 _NEW = re.compile(r"\bnew\b|新建|建新|新(?=(学校|高中|中学|小学|幼儿园|医院|公园|道路|马路|楼))", re.I)
 _BUILT = frozenset({"新开工", "新建", "建成"})
@@ -335,10 +339,13 @@ class DirectAnswer:
         theirs = _theirs(query, items, lead)
         if (not lead.hedged or _ASKS_EFFORT.search(query.text)) and not _ASKS_CERTAIN.search(query.text) and \
                 not self._other_act(query, items, lead) and not claims and not new and not things and \
-                not self._other_kind_named(query, items, lead) and not theirs:
+                not self._other_kind_named(query, items, lead) and not theirs and not _MY_PAY.search(query.text):
             return Lead(("是的。" if zh else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
                         named=lead.named, derived=lead.derived)
-        if theirs:  # "Is my company part of the 12 chains?", "我们小区会改造吗？": the plan names no one's own home or firm
+        if _MY_PAY.search(query.text):  # "Will my pension go up?" over more people enrolled in pension insurance
+            said = (f"计划不涉及个人的养老金、工资或补贴标准；以下是{self.plan_year}年计划的相关安排。" if zh else
+                    "The plan does not set anyone's pension, pay or benefits; here is what it plans. ")
+        elif theirs:  # "Is my company part of the 12 chains?", "我们小区会改造吗？": the plan names no one's own home or firm
             said = (f"计划没有点名个别小区、单位或企业；以下是{self.plan_year}年计划的总体安排。" if zh else
                     "The plan does not name individual homes, streets or businesses; here is what it plans. ")
         elif outcome := self._outcome(query, sentence_ids, lang, claims, new):

@@ -1182,6 +1182,15 @@ def test_a_question_about_the_askers_own_home_or_firm_gets_no_yes(assistant, que
     assert told.startswith("是的"), told
 
 
+def test_a_question_about_the_askers_own_pension_gets_no_yes(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Eighteenth review: "Will my pension go up this year?" got "Yes." over more people enrolled in pension
+    insurance; the plan sets no one's pension or pay. Pension insurance itself keeps its yes."""
+    mine = assistant.ask("Will my pension go up this year?", channel="eval")
+    assert mine.answer.startswith("The plan does not set anyone's pension") and mine.partial, mine.answer
+    scheme = assistant.ask("Is the district going to extend pension insurance?", channel="eval").answer
+    assert scheme.startswith("Yes."), scheme
+
+
 @pytest.mark.parametrize("question, word", [("Will Wenshui Road be widened?", "widened"), ("文水路会拓宽吗？", "拓宽"),
                                             ("今年堵车会好转吗？", "好转"), ("Will traffic get better?", "get better")])
 def test_a_road_project_is_no_widening_and_no_easier_traffic(assistant, question: str, word: str) -> None:  # type: ignore[no-untyped-def]
