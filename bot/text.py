@@ -80,14 +80,20 @@ def zh_tokens(text: str) -> list[str]:
 _WHOLE = frozenset({"parking", "parkings"})  # words whose stem would be another word ("parking" is not a park)
 
 
+_DERIVED = re.compile(r"^([a-z]{3,}(?:om|teg|dem))(?:y|ies|ic|ics|ically)$")
+
+
 def _stem(word: str) -> str:
     """A light English stemmer: enough to match school/schools, park/parks, complete/completed, title/titles.
 
     A final silent e goes too, so that the word and its inflections meet: title/titles -> titl,
-    complete/completed -> complet, house/houses -> hous.
+    complete/completed -> complet, house/houses -> hous. A noun in -y and its adjective in -ic meet where their
+    root ends in om, teg or dem: economy/economic -> econom, strategy/strategic -> strateg, academy/academic.
     """
     if word in _WHOLE:
         return "parking"
+    if (root := _DERIVED.match(word)):  # economy / economic / economies, strategy / strategic: one word
+        return root.group(1)
     for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
             word = word[: -len(suffix)] + keep

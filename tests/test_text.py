@@ -51,6 +51,8 @@ def test_a_word_and_its_inflections_have_one_stem() -> None:
     goes too, so complete / completed and house / houses meet."""
     for forms in (("title", "titles"), ("complete", "completed", "completes"), ("house", "houses"),
                   ("site", "sites"), ("service", "services"), ("tax", "taxes"), ("church", "churches"),
-                  ("city", "cities"), ("school", "schools"), ("centre", "centres")):
+                  ("city", "cities"), ("school", "schools"), ("centre", "centres"),
+                  ("economy", "economic", "economies"), ("strategy", "strategic")):  # "the economy" / "economic growth"
         assert len({en_tokens(f)[0] for f in forms}) == 1, forms
     assert en_tokens("parking") != en_tokens("park")
+    assert en_tokens("factory") != en_tokens("factor")  # only roots in om / teg / dem join their -y and -ic
