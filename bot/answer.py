@@ -410,12 +410,14 @@ class ExtractiveAnswerer:
                     shown = list(span)
                     if any(holds):  # after a direct answer: its sentences, and any that says more of the question
                         top = max(said for (_, said), h in zip(parts, holds) if h)
-                        shown = [u for u, p, h in zip(shown, parts, holds) if h or p[1] > EN_SAYS_MORE * top]
-                        parts = [p for p, h in zip(parts, holds) if h or p[1] > EN_SAYS_MORE * top]
+                        keep = [h or p[1] > EN_SAYS_MORE * top for p, h in zip(parts, holds)]
+                        shown = [u for u, k in zip(shown, keep) if k]
+                        parts = [p for p, k in zip(parts, keep) if k]
+                        holds = [h for h, k in zip(holds, keep) if k]
                     # sentences of the run that say nothing of the question stay in the card, not in the answer
                     most = max((s for _, s in parts), default=0.0)  # (one saying a small share of what the best
-                    said = [(u, text) for u, (text, s) in zip(shown, parts)  # one says stays in the card)
-                            if s > 0 and s >= EN_SENTENCE_SHARE * most] or \
+                    said = [(u, text) for u, (text, s), h in zip(shown, parts, holds)  # one says stays in the card;
+                            if h or s > 0 and s >= EN_SENTENCE_SHARE * most] or \
                         [(u, text) for u, (text, _) in zip(shown, parts)]
                     kept = [text for _, text in said]
                     if said:  # the card's Chinese: what the English quotes, from its first clause to its last

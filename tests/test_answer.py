@@ -1182,6 +1182,16 @@ def test_a_question_about_the_askers_own_home_or_firm_gets_no_yes(assistant, que
     assert told.startswith("是的"), told
 
 
+def test_which_district_elsewhere_is_a_place_and_its_sentence_is_quoted(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"Which Beijing district is Nankai cooperating with?" got a 345-character quote with Haidian at its end: "which
+    … district / city / province" asks for a place; and the sentence holding the direct answer's item stays in the
+    quote even when a sentence beside it says more of the question's words (Beijing)."""
+    answer = assistant.ask("Which Beijing district is Nankai cooperating with?", channel="eval")
+    assert "Haidian" in answer.answer[:200], answer.answer
+    quoted = answer.answer.split("In the plan's words:", 1)[-1]
+    assert "Haidian" in quoted, answer.answer
+
+
 def test_a_question_about_the_askers_own_pension_gets_no_yes(assistant) -> None:  # type: ignore[no-untyped-def]
     """Eighteenth review: "Will my pension go up this year?" got "Yes." over more people enrolled in pension
     insurance; the plan sets no one's pension or pay. Pension insurance itself keeps its yes."""
