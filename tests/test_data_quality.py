@@ -1242,3 +1242,39 @@ def test_figure_descriptions_are_concise() -> None:
     assert not _opening_repeats_unit("10 actions", '"Ten Actions" for high-quality development')
     assert not _opening_repeats_unit("54 compounds", "old residential ones whose renovation …")
     assert not problems, "\n".join(problems)
+
+
+# The nineteenth review (2026-12-02). 乱停车 (illegal parking) was a variant of the glossary's 停车泊位 (parking spaces):
+# illegal parking is the road traffic order the same sentence regulates (its item keeps 乱停车 and 违停), not a parking
+# space to be added. "乱停车有人管吗？" is answered "是的。2024年计划持续利用零散地块、闲置空地增建停车泊位 [1]。" with the
+# variant and without it (the variant 停车 inside the word reaches the same term; reported to the owners of bot/).
+ILLEGAL_PARKING_WORDS = ("乱停车", "违停", "违章停车", "illegal parking", "illegally parked")
+
+
+def test_illegal_parking_is_no_parking_space() -> None:
+    slips = []
+    for line in (CORPUS / "glossary.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            g = json.loads(line)
+            if g["zh"] in ("停车泊位", "停车位", "车位"):
+                slips += [f"glossary {g['zh']}: {w!r}" for w in [*g.get("en", []), *g.get("zh_variants", [])]
+                          if any(x in w.lower() for x in ILLEGAL_PARKING_WORDS)]
+    for rec in _data_records("items.jsonl"):
+        if rec["id"] == "b-parking-spaces":
+            slips += [f"items.jsonl {rec['id']}: {w!r}" for w in [*rec.get("keywords_zh", []), *rec.get("keywords_en", [])]
+                      if any(x in w.lower() for x in ILLEGAL_PARKING_WORDS)]
+    assert not slips, "\n".join(slips)
+
+
+def test_item_actions_keep_effectively() -> None:
+    """有效 before an item's verb is printed in English too ("effectively regulate road traffic order", "effectively
+    prevent and defuse debt risks"), as the renderings say it; the English statements of two items dropped it
+    (nineteenth review)."""
+    problems, checked = [], 0
+    for rec in _data_records("items.jsonl"):
+        if "有效" in (rec.get("action_zh") or ""):
+            checked += 1
+            if not re.search(r"\beffective(ly)?\b", rec.get("action_en") or "", re.I):
+                problems.append(f"{rec['id']}: {rec['action_zh']!r} -> {rec.get('action_en')!r}")
+    assert checked >= 2
+    assert not problems, "\n".join(problems)
