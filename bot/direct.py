@@ -101,9 +101,14 @@ _WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / s
 
 
 # the asker's own home, street or firm ("my company", "near me", "我们小区", "我家"): no item of the plan is theirs by name
-_MINE = re.compile(r"\b(my|our)\s+(own\s+)?(company|firm|business|shop|restaurant|home|house|flat|apartment|building|"
-                   r"compound|estate|street|road|neighbourhood|neighborhood|community|area|school)\b|\bnear (me|us)\b|"
-                   r"我家|我们家|咱家|我(们|的)?(小区|楼|单位|公司|企业|店|饭店|社区|街道|学校)|咱们?(小区|楼|社区)", re.I)
+_MINE = re.compile(r"\b(my|our)\s+(own\s+)?((child|kid|son|daughter)['’]s\s+|(children|kids)['’]\s+)?"
+                   r"(primary\s+|middle\s+|high\s+)?(company|firm|business|shop|restaurant|home|house|flat|apartment|"
+                   r"building|compound|estate|street|road|neighbourhood|neighborhood|community|area|school)\b|"
+                   r"我家|我们家|咱家|家门口|我(们|的)?(小区|楼|单位|公司|企业|店|饭店|社区|街道|学校)|咱们?(小区|楼|社区)|"
+                   r"(我|我们|咱)(家)?(孩子|儿子|女儿|娃)的?(学校|小学|中学|幼儿园)", re.I)
+# a place by the asker's home ("near me", "家门口", "我家旁边"): the plan never says where anything is from anyone's home
+_NEAR_ME = re.compile(r"\bnear (me|us|my home|our home|where I live)\b|\bby my (home|house|flat)\b|家门口|"
+                      r"(我|我们|咱)(家|这|那)?(附近|周边|旁边)|^(这)?(附近|周边)", re.I)
 # the asker's own pension, pay or benefit ("Will my pension go up?", "我的退休金会涨吗"): the plan sets no one's payment
 _MY_PAY = re.compile(r"\b(my|our)\s+(own\s+|state\s+|basic\s+)?(pensions?(?! insurance)|salary|salaries|wages?|pay|allowances?|"
                      r"benefits?|subsid(y|ies)|bills?)\b|(我|我们|我家|咱|咱们|俺)(的|家的?)?(养老金|退休金|退休工资|工资|"
@@ -124,8 +129,10 @@ def _new_unsaid(question: str, named: list[PlanItem]) -> list[str]:
 def _theirs(query: Query, items: list[PlanItem], lead: Lead) -> bool:
     """Whether a yes/no question asks about the asker's own home, street or firm, which no item its answer names is
     ("Is my company part of the 12 chains?"; "my school, Tiantuo Primary" would be one)."""
-    m = _MINE.search(last_clause(query.text))  # ("我家是低保户，今年区里还管困难家庭吗": the home is the situation told)
-    if not m:
+    asked_clause = last_clause(query.text)  # ("我家是低保户，今年区里还管困难家庭吗": the home is the situation told)
+    if _NEAR_ME.search(asked_clause):  # "我家旁边会有口袋公园吗": the plan's pocket parks are nowhere in particular
+        return True
+    if not _MINE.search(asked_clause):
         return False
     asked = set(en_tokens(query.text))
     # the question names one of them by its own name ("my school, Tiantuo Primary"; "我们小区天拖南里"), not by its kind

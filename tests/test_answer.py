@@ -1171,7 +1171,10 @@ def test_no_yes_to_an_achievement_hiring_or_a_judgement(assistant, question: str
 
 
 @pytest.mark.parametrize("question", ["Is my company part of the 12 industrial chains?",
-                                      "Are there green restaurants near me?", "我们小区会改造吗？", "Will my compound be renovated?"])
+                                      "Are there green restaurants near me?", "我们小区会改造吗？", "Will my compound be renovated?",
+                                      # nineteenth review 1a, 1d: the asker's child's school, a park by their home
+                                      "Will my child's school be expanded?", "我孩子的学校会扩建吗？", "家门口会有公园吗？",
+                                      "我家旁边会有口袋公园吗？", "附近有绿色餐厅吗？"])
 def test_a_question_about_the_askers_own_home_or_firm_gets_no_yes(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
     """Eighteenth review 1a and 1g, seventeenth 1i: the plan names no one's own compound, firm or street; the answer
     says so and gives what it plans. A home told as the situation ("我家是低保户，…还管困难家庭吗") keeps its "是的"."""
