@@ -342,6 +342,17 @@ def test_the_kind_asked_for_is_the_one_the_question_word_names(question: str, ki
     assert asked_kind(question) == kind
 
 
+def test_a_when_that_joins_two_clauses_asks_no_date() -> None:
+    """Nineteenth review 4a: "When I go to a hospital in Beijing, will they accept my test results?" was answered "The
+    plan does not set a date for …": a "when" followed by its clause's subject joins clauses, it asks no time."""
+    from bot.understand import understand
+
+    assert understand("When I go to a hospital in Beijing, will they accept my test results?", 2024).kind != "when"
+    assert understand("When my kid starts school, can she go to a new one?", 2024).kind != "when"
+    assert understand("When will the Line 11 extension open?", 2024).kind == "when"
+    assert understand("When does Tiantuo Middle School start construction?", 2024).kind == "when"
+
+
 def test_boosting_spending_is_not_a_question_about_money() -> None:
     from bot.understand import understand
 
