@@ -59,8 +59,7 @@ def _sqlite_engine(path: Path, synchronous: str = "FULL") -> Engine:
         cur.execute("PRAGMA busy_timeout=30000")  # first: every statement below waits for a lock instead of failing
         # switching to WAL takes a lock even when the file is WAL already ("database is locked" while other
         # connections write): switch only a database that is not
-        if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
-            cur.execute("PRAGMA journal_mode=WAL")
+        _to_wal(cur)
         # FULL: a committed row survives a power cut too; NORMAL (WAL): it survives the process being killed
         # (kill -9), and the last commits before a power cut may be lost — without an fsync per commit
         cur.execute(f"PRAGMA synchronous={synchronous}")
@@ -72,6 +71,24 @@ def _sqlite_engine(path: Path, synchronous: str = "FULL") -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
 
     return engine
+
+
+def _to_wal(cur: Any, wait_s: float = 30.0) -> None:
+    """Switch a database to WAL unless it is already. The switch does not wait on busy_timeout: connections opening a
+    new file together ("database is locked" for all but one, seen with 8 threads on a loaded machine) retry until the
+    one that won has switched it, or until ``wait_s``."""
+    import sqlite3
+    import time
+
+    deadline, pause = time.monotonic() + wait_s, 0.005
+    while str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
 
 def _forget_after_fork(engine: Engine) -> None:
