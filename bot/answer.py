@@ -218,10 +218,11 @@ class ExtractiveAnswerer:
         cite = {sid: c.n for c in citations for sid in c.sentence_ids}
         sentence_ids = [sid for c in citations for sid in c.sentence_ids]
         evidence = " ".join(f"{c.quote} {c.text_en or ''}" for c in citations)
-        unmentioned = missing_thing(query, retrieval.signals.get("coverage", 0.0), [h.unit for h in retrieval.hits[:3]],
-                                    self._plan_text, self._plan_text_en, self.index.idf.df_en,
-                                    names_only=asked.kind != "whether", sentences_en=self._names_en)  # "What is planned for the Greater Bay Area?"
-        if unmentioned and asked.kind != "whether" and retrieval.signals.get("coverage", 0.0) < UNMENTIONED_COVERAGE:
+        coverage = retrieval.signals.get("coverage", 0.0)
+        unmentioned = missing_thing(query, coverage, [h.unit for h in retrieval.hits[:3]], self._plan_text,
+                                    self._plan_text_en, self.index.idf.df_en, self._names_en,
+                                    names_only=asked.kind != "whether")  # "What is planned for the Greater Bay Area?"
+        if unmentioned and asked.kind != "whether" and coverage < UNMENTIONED_COVERAGE:
             return self.abstain(question, retrieval, missing=unmentioned)  # a name the plan never uses, and nothing
         # else of the question said well: whatever was found is about something else
         units = [self.index.units[self.index.position[sid]] for sid in sentence_ids if sid in self.index.position]

@@ -104,7 +104,7 @@ _WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / s
 _MINE = re.compile(r"\b(my|our)\s+(own\s+)?((child|kid|son|daughter)['’]s\s+|(children|kids)['’]\s+)?"
                    r"(primary\s+|middle\s+|high\s+)?(company|firm|business|shop|restaurant|home|house|flat|apartment|"
                    r"building|compound|estate|street|road|neighbourhood|neighborhood|community|area|school)\b|"
-                   r"我家|我们家|咱家|家门口|我(们|的)?(小区|楼|单位|公司|企业|店|饭店|社区|街道|学校)|咱们?(小区|楼|社区)|"
+                   r"我家|我们家|咱家|我(们|的)?(小区|楼|单位|公司|企业|店|饭店|社区|街道|学校)|咱们?(小区|楼|社区)|"
                    r"(我|我们|咱)(家)?(孩子|儿子|女儿|娃)的?(学校|小学|中学|幼儿园)", re.I)
 # a place by the asker's home ("near me", "家门口", "我家旁边"): the plan never says where anything is from anyone's home
 _NEAR_ME = re.compile(r"\bnear (me|us|my home|our home|where I live)\b|\bby my (home|house|flat)\b|家门口|"
@@ -344,12 +344,13 @@ class DirectAnswer:
         zh = lang == "zh"
         claims, new, things = self._unsaid(query, sentence_ids, items, lang, lead)
         theirs = _theirs(query, items, lead)
+        pay = bool(_MY_PAY.search(query.text))
         if (not lead.hedged or _ASKS_EFFORT.search(query.text)) and not _ASKS_CERTAIN.search(query.text) and \
                 not self._other_act(query, items, lead) and not claims and not new and not things and \
-                not self._other_kind_named(query, items, lead) and not theirs and not _MY_PAY.search(query.text):
+                not self._other_kind_named(query, items, lead) and not theirs and not pay:
             return Lead(("是的。" if zh else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
                         named=lead.named, derived=lead.derived)
-        if _MY_PAY.search(query.text):  # "Will my pension go up?" over more people enrolled in pension insurance
+        if pay:  # "Will my pension go up?" over more people enrolled in pension insurance
             said = (f"计划不涉及个人的养老金、工资或补贴标准；以下是{self.plan_year}年计划的相关安排。" if zh else
                     "The plan does not set anyone's pension, pay or benefits; here is what it plans. ")
         elif theirs:  # "Is my company part of the 12 chains?", "我们小区会改造吗？": the plan names no one's own home or firm

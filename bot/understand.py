@@ -16,7 +16,9 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
     ("why", re.compile(r"为什么|为何|为啥|\bwhy\b", re.I)),
     ("who", re.compile(r"谁|哪个部门|哪个单位|什么部门|什么单位|哪个机关|由.{0,6}(发布|印发|通过)|"
                        r"\bwho\b|which (body|office|department|agency|authority|commission)", re.I)),
-    ("when", re.compile(r"什么时候|何时|哪天|哪一天|几月|几号|日期|哪一?年(?!级)|几时|多久|时间表|\bwhen\b(?!\s+(i|we|my|our|you|your|they|people|residents|a|an|the)\b)|what date|which date|"
+    ("when", re.compile(r"什么时候|何时|哪天|哪一天|几月|几号|日期|哪一?年(?!级)|几时|多久|时间表|"
+                        # (not "When I go to …, will …": a when followed by its clause's subject joins clauses)
+                        r"\bwhen\b(?!\s+(i|we|my|our|you|your|they|people|residents|a|an|the)\b)|what date|which date|"
                         r"what day|by when|how soon|deadline", re.I)),
     ("where", re.compile(r"哪里|在哪(?![次个一些年种届])|哪儿|什么地方|什么位置|\bwhere\b|which (area|street|location|part of)", re.I)),
     ("how_much", re.compile(r"多少钱|花多少|投资多少|多少资金|多少经费|多少预算|(?<!更)多大(?!型)|多高|多少平方|百分之几|"

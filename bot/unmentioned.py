@@ -119,11 +119,12 @@ def _unknown_name(asked: str, sentences_en: list[str]) -> str:
 
 
 def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: str, plan_text_en: str,
-                  df_en: Mapping[str, int], names_only: bool = False, sentences_en: list[str] | None = None) -> str:
+                  df_en: Mapping[str, int], sentences_en: list[str], names_only: bool = False) -> str:
     """The thing a yes/no question names that occurs nowhere in the documents ("加装电梯" → 电梯), when the best
     sentence says little of the question (a named place, "南开中学", or an English capitalised name, whatever it
-    says; ``names_only``: only such a name, for a question that asks what or which). A thing is a noun (jieba's n, nz, ns, nt; in English a word that is not a verb form or adverb), not a
-    misspelling of a word the documents have (地贴 → 地铁, primery → primary), so that a question's own verbs ("提到",
+    says; ``names_only``: only such a name, for a question that asks what or which; ``sentences_en``: each
+    sentence's English, with its glossary names, where a name of several words is looked for). A thing is a noun
+    (jieba's n, nz, ns, nt; in English a word that is not a verb form or adverb), not a misspelling of a word the documents have (地贴 → 地铁, primery → primary), so that a question's own verbs ("提到",
     "trying") and typos are never reported as missing."""
     covered = coverage >= UNMENTIONED_COVERAGE  # then only a name the documents lack ("Prince Gong's Mansion",
     # over Prince Zhuang's) is missing: one unknown word of a name is another thing than the one the plan names
@@ -149,7 +150,7 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
                    and w.word not in plan_text and w.word not in query.aliases
                    and not _misspelt(w.word, near_zh)]
         return unknown[-1] if unknown else ""
-    if (name := _unknown_name(asked, sentences_en or re.split(r"(?<=[.;])\s+", plan_text_en))):
+    if (name := _unknown_name(asked, sentences_en)):
         return name
     words = re.findall(r"[A-Za-z][A-Za-z\-]+", asked)
     for i in range(len(words)):
