@@ -1242,3 +1242,13 @@ def test_flagship_high_schools_developed_are_no_new_high_school(assistant, quest
     assert not answer.startswith(("Yes", "是的")), answer
     assert "launch the building of" not in answer, answer
     assert assistant.ask("Any new schools this year?", channel="eval").answer.startswith("Yes."), "3 start construction"
+
+
+@pytest.mark.parametrize("question", ["Will new buildings be green buildings?", "新建建筑都要是绿色建筑吗？"])
+def test_the_plans_own_new_buildings_say_new(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 6a: "计划没有说会“新建”。2024年计划新建建筑100%执行绿色建筑标准" contradicted itself: the plan's standard
+    is for 新建建筑, new buildings, the very thing asked about. Asked to build them, it still builds none."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.answer.startswith(("Yes.", "是的。")) and "100%" in answer.answer and not answer.partial, answer.answer
+    built = assistant.ask("Will they build a lot of new buildings in Nankai?", channel="eval")
+    assert not built.answer.startswith("Yes") and built.partial, built.answer
