@@ -211,6 +211,9 @@ _CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I)
      r"关闭|关停|取消|禁止|\b(close|shut|cancel|scrap|ban)"),
     # an achievement ("能实现吗", "reach carbon neutrality") is said by 实现 / 达到 / 完成, not by 推进 or 推动…落地
     (r"实现|做到|达到|达成|\b(achiev\w*|reach(ed|es)?)\b", r"实现|达到|完成|(?<!持续)保持|\b(achiev|reach|meet|met|maintain|keep)"),
+    # a problem solved ("停车难会解决吗", "will parking problems be solved") is said by the plan's own words for it, not by
+    # the tasks it carries out on the problem (增建停车泊位 adds parking spaces)
+    (r"解决|根治|彻底|\b(solv\w*|resolv\w*|once and for all|for good)\b", r"解决|解难|根治|\b(solv|resolv)"),
     # hiring is said by the plan's employment words, not by an enterprise's investment or a cluster
     (r"招工|招人|招聘|\b(hir(e|es|ed|ing)|recruit\w*)\b", r"招工|招聘|招人|就业|用工|\b(hir|recruit|employ|jobs?\b)"),
     # a judgement of how things are now ("治安好吗", "is it safe") the plan, a list of tasks, never gives

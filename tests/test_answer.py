@@ -1252,3 +1252,17 @@ def test_the_plans_own_new_buildings_say_new(assistant, question: str) -> None: 
     assert answer.answer.startswith(("Yes.", "是的。")) and "100%" in answer.answer and not answer.partial, answer.answer
     built = assistant.ask("Will they build a lot of new buildings in Nankai?", channel="eval")
     assert not built.answer.startswith("Yes") and built.partial, built.answer
+
+
+def test_a_problem_solved_is_said_by_the_plan_not_by_its_tasks(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 1c: "停车难会解决吗？" → "是的。2024年计划持续利用零散地块、闲置空地增建停车泊位": adding parking spaces is
+    a task on the problem; that it is solved the plan does not say. Where it says so (为民营企业解难题), it is said."""
+    from bot.unmentioned import unsaid_claims
+
+    assert unsaid_claims("停车难会彻底解决吗？", "增建停车泊位") == ["彻底"]  # (the first word of the claim said)
+    assert not unsaid_claims("会帮民营企业解决困难吗？", "切实为民营企业解难题、办实事")
+    assert not unsaid_claims("Will private firms get help to solve problems?", "help private enterprises solve problems")
+    for question in ("停车难会解决吗？", "停车难会彻底解决吗？", "Will parking problems be solved once and for all?"):
+        answer = assistant.ask(question, channel="eval").answer
+        assert not answer.startswith(("Yes", "是的")), answer
+    assert assistant.ask("停车难会解决吗？", channel="eval").answer.startswith("计划没有说会“解决”")
