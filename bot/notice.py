@@ -20,6 +20,7 @@ _ABOUT = re.compile(r"(这份|这个|该|本)?(计划|文件|通知|文)(是)?(�
                     r".{0,30}\b(when|which|what|by whom)\b|\b(when|what date)\b.{0,40}\b(issued|published|released|approved|"
                     r"dated|notice)\b|date (is )?on the notice|\bnotice\b.{0,20}\b(date|dated|signed)\b|which session|"
                     r"\bsent to\b|\baddressed to\b|made public|publicly (available|released)|"
+                    r"^(is|was) (this|the) (plan|document|notice) (public|open to the public|publicly available)\b|"
                     r"通知(要求|让|请)|收文单位|\b(notice|recipients)\b.{0,30}\b(asks?|asked|requests?|requested|requires?|"
                     r"required|tells?|told)\b", re.I)
 # what a question about the notice asks for, in both languages
@@ -28,7 +29,8 @@ _ASKED = {"issuer": r"谁|部门|(?<!各)单位(?!的)|机关|发的|发布|印�
           "date": r"日期|哪天|什么时候|何时|落款|时间|\bwhen\b|\bdate\b|\bdated\b|\bwhat day\b",
           "session": r"会议|审议|通过|批准|\bmeeting\b|\bsession\b|\bsitting\b|approv|\bcongress\b|sign(ed)? off",
           "to": r"发给|哪些单位|对象|sent to|addressed|\bto whom\b|recipients",
-          "request": r"要求|做什么|干什么|怎么做|\b(asks?|asked|requests?|requested|requires?|required|tells?|told)\b"}
+          "request": r"要求|做什么|干什么|怎么做|\b(asks?|asked|requests?|requested|requires?|required|tells?|told)\b",
+          "public": r"公开|\bpublic(ly)?\b|\bdisclos"}
 # a question about what the district will do (the plan's content, not the notice that covers it)
 _DISTRICT_DOES = re.compile(r"\b(will|does|is|can|should) (the district|nankai)\b(?! (congress|people's congress))|"
                             r"(南开区?|区里|我区|区政府)(今年|2024年)?(要|将|会|准备|打算)", re.I)
@@ -46,6 +48,7 @@ _TO = re.compile(r"^(?P<to>.+?)[:：]")
 _REQUEST = re.compile(r"请(?P<r>[^。；]+)[。；]")  # what the notice asks its recipients to do
 _REQUEST_EN = re.compile(r"\bplease (?P<r>[^.;]+)")
 _TO_EN = re.compile(r"^To (?P<to>.+?):")
+_DISCLOSURE = re.compile(r"(主动|依申请|不予)公开")
 
 
 # "When will the business environment plan be issued?" asks about a plan the document announces, not the document
@@ -76,6 +79,8 @@ class NoticeFacts:
     recipients_en: str
     request: str = ""
     request_en: str = ""
+    public: str = ""  # the notice's line on disclosure (此件主动公开)
+    public_en: str = ""
 
     @classmethod
     def of(cls, doc: Document, renderings: dict[str, Rendering]) -> "NoticeFacts | None":
@@ -99,13 +104,16 @@ class NoticeFacts:
         to = _TO.search(body)
         to_en = _TO_EN.search(first_en)
         request, request_en = _REQUEST.search(body), _REQUEST_EN.search(first_en)
+        disclosed = next((x for x in notice.sentences if _DISCLOSURE.search(x.text)), None)
+        public_en = renderings[disclosed.id].en if disclosed and disclosed.id in renderings else ""
         return cls(doc_id=doc.doc_id, paragraph_id=notice.id, title=doc.title, issuer=meta["issuer"],
                    date=meta.get("date", ""), session=session.group("s") if session else "",
                    recipients=to.group("to") if to else "", title_en=re.sub(r" \([^)]*\)", "", title_en.en)
                    if title_en else doc.title, issuer_en=issuer_en, date_en=date_en,
                    session_en=session_en.group("s") if session_en else "", recipients_en=to_en.group("to") if to_en else "",
                    request=request.group("r") if request else "",
-                   request_en=re.sub(r"\byour\b", "their", request_en.group("r")) if request_en else "")
+                   request_en=re.sub(r"\byour\b", "their", request_en.group("r")) if request_en else "",
+                   public=disclosed.text.strip("（）() ") if disclosed else "", public_en=public_en.strip("() .").rstrip("."))
 
     def asked(self, question: str) -> list[str]:
         """The notice's facts the question asks for (issuer, date, session, to); none when it names none of them."""
@@ -113,14 +121,21 @@ class NoticeFacts:
 
     def value(self, key: str, lang: str) -> str:
         zh = {"issuer": self.issuer, "date": self.date, "session": self.session, "to": self.recipients,
-              "request": self.request}
+              "request": self.request, "public": self.public}
         en = {"issuer": self.issuer_en, "date": self.date_en, "session": self.session_en, "to": self.recipients_en,
-              "request": self.request_en}
+              "request": self.request_en, "public": self.public_en}
         return (zh if lang == "zh" else en)[key]
 
     def lead(self, question: str, lang: str, n: int) -> str:
         """One sentence with the notice's facts the question asks for (all of them when it names none)."""
-        keys = [k for k in self.asked(question) or [k for k in _ASKED if k != "request"] if self.value(k, lang)]
+        keys = [k for k in self.asked(question) or [k for k in _ASKED if k not in ("request", "public")]
+                if self.value(k, lang)]
+        if keys == ["public"]:  # "这个计划公开吗？": the notice's own line on it, first
+            yes = "主动公开" in self.public
+            if lang == "zh":
+                return f"{'是的。' if yes else ''}《{self.title}》的印发通知注明：{self.public} [{n}]。"
+            return f"{'Yes. ' if yes else ''}The notice issuing the {self.title_en} says: {self.public_en} [{n}]."
+        keys = [k for k in keys if k != "public"]
         if keys == ["request"] or keys == ["to", "request"]:  # "通知要求各单位做什么？": what it asks of its recipients
             if lang == "zh":
                 return f"通知请{self.recipients or '收文单位'}{self.request} [{n}]。"

@@ -161,6 +161,8 @@ def test_list_answer_groups_items_by_the_plans_actions(assistant) -> None:  # ty
 
 
 def test_notice_facts_are_answered_and_cited(assistant) -> None:  # type: ignore[no-untyped-def]
+    from bot.notice import about_document
+
     zh = assistant.ask("这份计划是哪个部门印发的？")
     assert "南开区发展和改革委员会" in zh.direct and "2024年1月15日" not in zh.direct  # the fact asked, not all four
     assert zh.citations[0].id == "nankai-2024-plan/0.1"
@@ -171,8 +173,11 @@ def test_notice_facts_are_answered_and_cited(assistant) -> None:  # type: ignore
     assert "15 January" not in en.direct
     both = assistant.ask("When was the plan approved, and by which meeting?")
     assert "5th Session" in both.direct and "15 January 2024" in both.direct
-    public = assistant.ask("这份计划文件是公开的吗？")  # no fact of the four: the whole notice, 主动公开 with it
-    assert "主动公开" in public.answer
+    public = assistant.ask("这份计划文件是公开的吗？")  # the notice's own line first (nineteenth review 4b: it came last)
+    assert public.direct.startswith("是的。") and "主动公开" in public.direct, public.direct
+    public_en = assistant.ask("Is this document public?")
+    assert public_en.direct.startswith("Yes. The notice") and "proactively disclosed" in public_en.direct
+    assert not about_document("Are there more public toilets in the plan?")  # the public, not the document's disclosure
     was = assistant.ask("Was the plan approved by the district People's Congress?")  # a yes/no on the notice's fact
     assert was.direct.startswith("The Nankai District 2024 National Economic and Social Development Plan was approved "
                                  "at the 5th Session"), was.direct
@@ -180,7 +185,6 @@ def test_notice_facts_are_answered_and_cited(assistant) -> None:  # type: ignore
     assert asks.direct.startswith("通知请各委、局、办，各街、公司结合工作职责抓好贯彻落实"), asks.direct
     asks_en = assistant.ask("What are the recipients of the notice asked to do?")
     assert asks_en.direct.startswith("The notice asks all commissions") and "in line with their duties" in asks_en.direct
-    from bot.notice import about_document
 
     assert not about_document("Which projects in the plan are approved?")  # a question about the plan's content
     assert not about_document("区里要求企业做什么？")  # the district's own requests are the plan's content
