@@ -20,6 +20,7 @@ from .understand import Asked
 # items joined by 、 (two or more separators), then an optional 等 + the head noun that names them
 _ITEM = r"[^，,；;。：:、（）()“”\"等]{1,16}"
 _ZH_LIST = re.compile(rf"(?P<list>{_ITEM}(?:、{_ITEM}){{2,}})(?P<etc>等(?P<head>[^，,；;。、（）()]{{0,16}}))?")
+_SIBLING = re.compile(rf"(?:和|及|以及|与)(?P<list>{_ITEM}(?:、{_ITEM})+)等(?P<head>[^，,；;。、（）()]{{1,16}})")
 _MANNER = frozenset({"整体", "全面", "集中", "统一", "系统", "常态化", "分类", "精细化"})  # nouns used as adverbs
 _NOT_NAMING = ("v", "p", "d", "c", "u", "r", "m", "q", "a")  # parts of speech that end a head noun
 # the plan's verbs and adverbs that open a clause ahead of its first item ("着力引育概念认证" → 概念认证)
@@ -49,8 +50,15 @@ def zh_lists(sentence: str) -> list[Enumeration]:
             items = [i.strip() for i in m.group("list").split("、")]
             items[0] = _trim_opening(items[0])
             items = [i for i in items if i]
-            if len(items) >= 3:
-                found.append(Enumeration(tuple(items), _head(m.group("head") or ""), clause))
+            if len(items) < 3:
+                continue
+            head = _head(m.group("head") or "")
+            # "北京、长三角、珠三角等先进地区和西北、东北等互补地区": a second list of the same kind of thing joined to it
+            more = _SIBLING.match(clause, m.end("head") - len(m.group("head") or "") + len(head)) if head else None
+            if more and len(head) >= 2 and _head(more.group("head")).endswith(head[-2:]):
+                items += [i.strip() for i in more.group("list").split("、")]
+                head = head[-2:]
+            found.append(Enumeration(tuple(items), head, clause))
     return found
 
 
