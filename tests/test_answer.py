@@ -1270,3 +1270,11 @@ def test_a_problem_solved_is_said_by_the_plan_not_by_its_tasks(assistant) -> Non
         answer = assistant.ask(question, channel="eval").answer
         assert not answer.startswith(("Yes", "是的")), answer
     assert assistant.ask("停车难会解决吗？", channel="eval").answer.startswith("计划没有说会“解决”")
+
+
+@pytest.mark.parametrize("question", ["南开会增加对哪些地区的拜访？", "南开会去哪些地区招商？"])
+def test_which_regions_lists_every_region(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 3 and 4d: the advanced regions only, or 2.2.3.2's 招商 slogan: 哪些地区 asks for places, and
+    the plan's list of them has the complementary regions too."""
+    lead = assistant.ask(question, channel="eval").direct
+    assert all(r in lead for r in ("北京", "长三角", "珠三角", "西北", "东北")), lead
