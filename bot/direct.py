@@ -13,7 +13,7 @@ import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .kinds import ACTION_GROUPS, ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
-    hedged, item_score
+    hedged, item_score, item_scores
 from .lists import headed, listing, targets
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
@@ -485,7 +485,8 @@ class DirectAnswer:
     @staticmethod
     def _single(query: Query, items: list[PlanItem]) -> PlanItem | None:
         """The one item the question is clearly about (well ahead of every other), if there is one."""
-        scored = sorted(((item_score(i, query), n, i) for n, i in enumerate(items)), key=lambda s: (-s[0], s[1]))
+        scored = sorted(((s, n, i) for n, (s, i) in enumerate(zip(item_scores(items, query), items))),
+                        key=lambda s: (-s[0], s[1]))
         if scored and scored[0][0] >= 3 and (len(scored) == 1 or scored[0][0] > scored[1][0] + 1):
             return scored[0][2]
         return None

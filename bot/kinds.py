@@ -146,6 +146,27 @@ def item_score(item: PlanItem, query: Query) -> float:
     return score
 
 
+def _said(item: PlanItem, text: str) -> list[str]:
+    """What of the question's own text reaches the item: its keywords said, and the words of its Chinese name."""
+    keys = [_low(w) for w in item.keywords_zh + item.keywords_en if w and _low(w) in text]
+    return keys + [t for t in zh_tokens(item.name_zh) if len(t) > 1 and t in text]
+
+
+def item_scores(items: list[PlanItem], query: Query) -> list[float]:
+    """Each item's item_score, but none for an item that the question reaches only through words lying inside a
+    longer keyword of another item ("乱停车有人管吗": 停车 inside 乱停车, illegal parking, is no parking space; "illegal
+    parking" holds "parking")."""
+    text = _low(query.text)
+    said = [_said(i, text) for i in items]
+    keys = [[_low(w) for w in i.keywords_zh + i.keywords_en if w and _low(w) in text] for i in items]
+
+    def shadowed(n: int) -> bool:
+        return bool(said[n]) and any(m != n and any(all(w in k and len(k) > len(w) for w in said[n]) for k in keys[m])
+                                     for m in range(len(items)))
+
+    return [0.0 if shadowed(n) else item_score(i, query) for n, i in enumerate(items)]
+
+
 def excluded(item: PlanItem, asked: Asked) -> bool:
     for x in asked.exclusions:
         xl = _low(x)

@@ -190,7 +190,7 @@ _CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I)
     (r"下降|降低|减少|下调|变少|少了|\b(go(es)? down|fall|falls|drop|drops|decreas|reduc|lower|cut|cuts|fewer|less)\b",
      r"下降|降低|减少|压减|\b(decreas|reduc|lower|cut|fewer|less|declin)"),
     (r"上涨|涨价|涨|提高|增加|变多|上升|\b(go(es)? up|rise|rises|raise|raised|increas\w*|higher|grow)\b",
-     r"上涨|提高|增加|增长|上升|提升|扩大|\b(increas|rais|higher|grow|growth|expand|more)"),
+     r"上涨|提高|增加|增长|上升|提升|扩大|增建|新增|增设|\b(increas|rais|higher|grow|growth|expand|more)"),
     (r"免费|不要钱|不花钱|\bfree\b|no charge|without charge", r"免费|\bfree\b"),
     (r"便宜|低价|降价|\b(cheap|cheaper|low[- ]cost|discount)", r"便宜|低价|降价|优惠|\b(cheap|low[- ]cost|discount)"),
     (r"卖掉|卖给|出售|拍卖|\b(sold|sell|sells|sale|auction)", r"出售|拍卖|\b(sold|sell|sale|auction)"),

@@ -1278,3 +1278,20 @@ def test_which_regions_lists_every_region(assistant, question: str) -> None:  # 
     the plan's list of them has the complementary regions too."""
     lead = assistant.ask(question, channel="eval").direct
     assert all(r in lead for r in ("北京", "长三角", "珠三角", "西北", "东北")), lead
+
+
+def test_a_word_inside_another_items_keyword_does_not_reach_its_item(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 5b: "乱停车有人管吗？" → "是的。…增建停车泊位": 停车 inside 乱停车 (illegal parking, the road traffic
+    order the same sentence regulates) reached the parking spaces. Parking spaces asked for still get them."""
+    from bot.bilingual import Glossary
+    from bot.items import load_items
+    from bot.kinds import item_scores
+    from bot.retrieve import prepare
+
+    corpus = assistant.settings.corpus_dir
+    items = [i for i in load_items(corpus) if i.id in ("b-parking-spaces", "b-road-traffic-order")]
+    scores = dict(zip([i.id for i in items], item_scores(items, prepare("乱停车有人管吗？", Glossary.load(corpus)))))
+    assert scores["b-parking-spaces"] == 0.0 and scores["b-road-traffic-order"] > 0, scores
+    answer = assistant.ask("乱停车有人管吗？", channel="eval").answer
+    assert not answer.startswith("是的") and "交通秩序" in answer, answer
+    assert assistant.ask("会增加停车位吗？", channel="eval").answer.startswith("是的。"), "增建 says more"
