@@ -187,12 +187,16 @@ def asks_judgement(question: str) -> bool:
 # Outcomes a yes/no question can ask the plan to promise — a rise or a fall, free of charge, a sale, a rank, a move —
 # each with the words (both languages) that say it. A plain "yes" needs the cited sentence to say the outcome asked.
 _CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I), re.compile(say, re.I)) for ask, say in (
-    (r"下降|降低|减少|下调|变少|少了|\b(go(es)? down|fall|falls|drop|drops|decreas|reduc|lower|cut|cuts|fewer|less)\b",
+    (r"下降|降低|减少|下调|变少|少了|\b(go(es)? down|come(s)? down|fall|falls|drop|drops|decreas|reduc|lower|cut|cuts|fewer|"
+     r"less)\b",
      r"下降|降低|减少|压减|\b(decreas|reduc|lower|cut|fewer|less|declin)"),
     (r"上涨|涨价|涨|提高|增加|变多|上升|\b(go(es)? up|rise|rises|raise|raised|increas\w*|higher|grow)\b",
      r"上涨|提高|增加|增长|上升|提升|扩大|增建|新增|增设|\b(increas|rais|higher|grow|growth|expand|more)"),
     (r"免费|不要钱|不花钱|\bfree\b|no charge|without charge", r"免费|\bfree\b"),
-    (r"便宜|低价|降价|\b(cheap|cheaper|low[- ]cost|discount)", r"便宜|低价|降价|优惠|\b(cheap|low[- ]cost|discount)"),
+    # ("Will nursery places be more affordable?" asks a price; "more affordable childcare places" asks for more of them)
+    (r"便宜|低价|降价|\b(cheap|cheaper|low[- ]cost|discount|less expensive|"
+     r"(?:(?<=be )|(?<=become )|(?<=get )|(?<=are )|(?<=is ))more affordable(?!\s+[a-z]))",
+     r"便宜|低价|降价|优惠|\b(cheap|low[- ]cost|discount)"),
     (r"卖掉|卖给|出售|拍卖|\b(sold|sell|sells|sale|auction)", r"出售|拍卖|\b(sold|sell|sale|auction)"),
     (r"私有化|私营化|\bprivati[sz]", r"私有化|\bprivati[sz]"),
     (r"外包|\boutsourc|contractors?\b", r"外包|\boutsourc|contractor"),

@@ -883,6 +883,10 @@ def test_an_outcome_is_said_only_in_the_words_that_say_it() -> None:
     assert unsaid_claims("Will the air be the best in the city?", "keep its ranking among the best in the city")
     assert not unsaid_claims("Will fixed-asset investment increase?", "fixed-asset investment is expected to grow by 5%")
     assert not unsaid_claims("Will the school be finished this year?", "complete the school")
+    # nineteenth review 1e: a price asked ("be more affordable", "come down") is not said by "affordable" services
+    assert unsaid_claims("Will nursery places be more affordable?", "expanding affordable childcare") == ["more affordable"]
+    assert unsaid_claims("Will nursery fees come down?", "expanding affordable childcare") == ["come down"]
+    assert not unsaid_claims("Will there be more affordable childcare places?", "expand the supply of affordable childcare")
 
 
 def test_the_kind_of_thing_asked_is_the_noun_after_which(assistant) -> None:  # type: ignore[no-untyped-def]
