@@ -1299,3 +1299,10 @@ def test_a_word_inside_another_items_keyword_does_not_reach_its_item(assistant) 
     answer = assistant.ask("乱停车有人管吗？", channel="eval").answer
     assert not answer.startswith("是的") and "交通秩序" in answer, answer
     assert assistant.ask("会增加停车位吗？", channel="eval").answer.startswith("是的。"), "增建 says more"
+
+
+def test_the_old_town_is_the_plans_urban_renewal(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 4f / 6b: "Will the old town be redeveloped?" → "The plan does not mention town": 旧城 (the old
+    town) is the plan's urban renewal (城市更新), as 旧城改造 already was in Chinese."""
+    answer = assistant.ask("Will the old town be redeveloped?", channel="eval")
+    assert "does not mention" not in answer.answer and "urban renewal" in answer.answer, answer.answer
