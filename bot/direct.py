@@ -13,7 +13,7 @@ import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .kinds import ACTION_GROUPS, ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
-    hedged, item_score, item_scores
+    counts_other, hedged, item_score, item_scores
 from .lists import headed, listing, targets
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
@@ -226,7 +226,7 @@ class DirectAnswer:
 
         def counts_noun(item: PlanItem) -> bool:  # what the figure counts is what "多少户" / "how many households" asks
             what = f"{item.unit or ''} {item.unit_en or ''} {item.measure_zh or ''} {item.measure_en or ''}".lower()
-            return bool(noun) and (noun in what or noun.rstrip("s") in what)
+            return bool(noun) and (noun in what or noun.rstrip("s") in what) and not counts_other(item, noun)
 
         some_count_it = any(counts_noun(i) for i in candidates)
 
@@ -237,7 +237,7 @@ class DirectAnswer:
             return item_score(item, query) + (2.0 if named else 0.0) + (3.0 if asked_noun else 0.0) + \
                 (3.0 if _says_value(query.text, item) else 0.0) - (10.0 if _other_action(item, action) else 0.0) + \
                 (3.0 if action and action in (item.action_zh or "") else 0.0) - \
-                (10.0 if some_count_it and not asked_noun else 0.0)  # ("惠及多少户": the households, not the 54 compounds)
+                (10.0 if some_count_it and not asked_noun or noun and counts_other(item, noun) else 0.0)  # ("惠及多少户": the households, not the 54 compounds)
         # "… reach 700,000 square metres?": that figure; "要谋划几个新项目": not a count of what is renovated
 
         scored = sorted(((score(i), n, i) for n, i in enumerate(candidates)), key=lambda s: (-s[0], s[1]))

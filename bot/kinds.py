@@ -167,6 +167,15 @@ def item_scores(items: list[PlanItem], query: Query) -> list[float]:
     return [0.0 if shadowed(n) else item_score(i, query) for n, i in enumerate(items)]
 
 
+_PEOPLE_NOUN = re.compile(r"(household|famil|home|people|resident|person|人|户|名)", re.I)
+
+
+def counts_other(item: PlanItem, noun: str) -> bool:
+    """A count of households or people is no count of the projects that benefit them ("how many projects …" is not
+    answered by "more than 50,000 households — benefiting from the … projects")."""
+    return (item.unit in ("户", "人") or item.unit_en in ("households", "people")) and not _PEOPLE_NOUN.match(noun)
+
+
 def excluded(item: PlanItem, asked: Asked) -> bool:
     for x in asked.exclusions:
         xl = _low(x)

@@ -1306,3 +1306,12 @@ def test_the_old_town_is_the_plans_urban_renewal(assistant) -> None:  # type: ig
     town) is the plan's urban renewal (城市更新), as 旧城改造 already was in Chinese."""
     answer = assistant.ask("Will the old town be redeveloped?", channel="eval")
     assert "does not mention" not in answer.answer and "urban renewal" in answer.answer, answer.answer
+
+
+def test_a_count_of_households_is_no_count_of_projects(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 5c: "How many projects are under construction in Nankai?" → "more than 50,000 households —
+    benefiting from the old-compound renovation and upgrading projects": the households are who benefits, not a count
+    of projects. Households asked for still get them."""
+    assert "households" not in assistant.ask("How many projects are under construction in Nankai?", channel="eval").direct
+    assert "50,000 households" in assistant.ask("How many households will benefit from old compound renovation?",
+                                                channel="eval").direct
