@@ -237,7 +237,8 @@ class DirectAnswer:
             return item_score(item, query) + (2.0 if named else 0.0) + (3.0 if asked_noun else 0.0) + \
                 (3.0 if _says_value(query.text, item) else 0.0) - (10.0 if _other_action(item, action) else 0.0) + \
                 (3.0 if action and action in (item.action_zh or "") else 0.0) - \
-                (10.0 if some_count_it and not asked_noun or noun and counts_other(item, noun) else 0.0)  # ("惠及多少户": the households, not the 54 compounds)
+                (10.0 if some_count_it and not asked_noun or noun and counts_other(item, noun) else 0.0)
+        # ("惠及多少户": the households, not the 54 compounds; "how many projects": not the households they benefit)
         # "… reach 700,000 square metres?": that figure; "要谋划几个新项目": not a count of what is renovated
 
         scored = sorted(((score(i), n, i) for n, i in enumerate(candidates)), key=lambda s: (-s[0], s[1]))
@@ -485,8 +486,7 @@ class DirectAnswer:
     @staticmethod
     def _single(query: Query, items: list[PlanItem]) -> PlanItem | None:
         """The one item the question is clearly about (well ahead of every other), if there is one."""
-        scored = sorted(((s, n, i) for n, (s, i) in enumerate(zip(item_scores(items, query), items))),
-                        key=lambda s: (-s[0], s[1]))
+        scored = sorted(zip(item_scores(items, query), range(len(items)), items), key=lambda s: (-s[0], s[1]))
         if scored and scored[0][0] >= 3 and (len(scored) == 1 or scored[0][0] > scored[1][0] + 1):
             return scored[0][2]
         return None

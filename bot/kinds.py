@@ -23,8 +23,8 @@ KIND_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("road", re.compile(r"道路|马路|修路|路段|堵车|通行|\broads?\b|street works|traffic", re.I)),
     ("metro", re.compile(r"地铁|轨道交通|\bmetro\b|subway|underground|\blines?\b", re.I)),
     ("place", re.compile(r"商圈|商业区|business districts?|shopping (areas?|districts?)|\bstreets?\b(?! works)|"
-                         r"哪个区|哪些区|哪个城市|哪些城市|哪些省|哪些地区|哪个地区|哪几个地区|\b(which|what) (\w+ ){0,2}(districts?|cit(y|ies)|"
-                         r"provinces?|regions?|count(y|ies))\b", re.I)),  # "Which Beijing district …": a place elsewhere
+                         r"哪个区|哪些区|哪个城市|哪些城市|哪些省|哪些地区|哪个地区|哪几个地区|"
+                         r"\b(which|what) (\w+ ){0,2}(districts?|cit(y|ies)|provinces?|regions?|count(y|ies))\b", re.I)),  # "Which Beijing district …": a place elsewhere
     ("company", re.compile(r"企业|公司|厂|\bcompan|\bfirms?\b|enterprises?\b|business(es)?\b(?! districts?)", re.I)),
     ("event", re.compile(r"活动|节日|展会|博览会|比赛|演出|events?\b|festivals?|expos?\b|fairs?\b|shows?\b", re.I)),
     ("housing", re.compile(r"小区|住房|房子|楼房|老房|housing|homes?\b|flats?\b|apartments?|compounds?|estates?", re.I)),
@@ -146,19 +146,14 @@ def item_score(item: PlanItem, query: Query) -> float:
     return score
 
 
-def _said(item: PlanItem, text: str) -> list[str]:
-    """What of the question's own text reaches the item: its keywords said, and the words of its Chinese name."""
-    keys = [_low(w) for w in item.keywords_zh + item.keywords_en if w and _low(w) in text]
-    return keys + [t for t in zh_tokens(item.name_zh) if len(t) > 1 and t in text]
-
-
 def item_scores(items: list[PlanItem], query: Query) -> list[float]:
     """Each item's item_score, but none for an item that the question reaches only through words lying inside a
     longer keyword of another item ("乱停车有人管吗": 停车 inside 乱停车, illegal parking, is no parking space; "illegal
     parking" holds "parking")."""
     text = _low(query.text)
-    said = [_said(i, text) for i in items]
-    keys = [[_low(w) for w in i.keywords_zh + i.keywords_en if w and _low(w) in text] for i in items]
+    keys = [[_low(w) for w in i.keywords_zh + i.keywords_en if w and _low(w) in text] for i in items]  # said in it
+    # what of the question's own text reaches each item: its keywords said, and the words of its Chinese name
+    said = [k + [t for t in zh_tokens(i.name_zh) if len(t) > 1 and t in text] for k, i in zip(keys, items)]
 
     def shadowed(n: int) -> bool:
         return bool(said[n]) and any(m != n and any(all(w in k and len(k) > len(w) for w in said[n]) for k in keys[m])

@@ -113,7 +113,7 @@ class NoticeFacts:
                    session_en=session_en.group("s") if session_en else "", recipients_en=to_en.group("to") if to_en else "",
                    request=request.group("r") if request else "",
                    request_en=re.sub(r"\byour\b", "their", request_en.group("r")) if request_en else "",
-                   public=disclosed.text.strip("（）() ") if disclosed else "", public_en=public_en.strip("() .").rstrip("."))
+                   public=disclosed.text.strip("（）() ") if disclosed else "", public_en=public_en.strip("() ."))
 
     def asked(self, question: str) -> list[str]:
         """The notice's facts the question asks for (issuer, date, session, to); none when it names none of them."""

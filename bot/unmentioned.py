@@ -124,8 +124,9 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
     sentence says little of the question (a named place, "南开中学", or an English capitalised name, whatever it
     says; ``names_only``: only such a name, for a question that asks what or which; ``sentences_en``: each
     sentence's English, with its glossary names, where a name of several words is looked for). A thing is a noun
-    (jieba's n, nz, ns, nt; in English a word that is not a verb form or adverb), not a misspelling of a word the documents have (地贴 → 地铁, primery → primary), so that a question's own verbs ("提到",
-    "trying") and typos are never reported as missing."""
+    (jieba's n, nz, ns, nt; in English a word that is not a verb form or adverb), not a misspelling of a word the
+    documents have (地贴 → 地铁, primery → primary), so that a question's own verbs ("提到", "trying") and typos are
+    never reported as missing."""
     covered = coverage >= UNMENTIONED_COVERAGE  # then only a name the documents lack ("Prince Gong's Mansion",
     # over Prince Zhuang's) is missing: one unknown word of a name is another thing than the one the plan names
     if query.lang == "zh" and (named := _unnamed_place(query.text, plan_text)):
