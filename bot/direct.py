@@ -13,7 +13,7 @@ import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .kinds import ACTION_GROUPS, ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
-    counts_other, hedged, item_score, item_scores
+    asks_its_action, counts_other, hedged, item_score, item_scores
 from .lists import headed, listing, targets
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
@@ -110,9 +110,11 @@ _MINE = re.compile(r"\b(my|our)\s+(own\s+)?((child|kid|son|daughter)['’]s\s+|(
 _NEAR_ME = re.compile(r"\bnear (me|us|my home|our home|where I live)\b|\bby my (home|house|flat)\b|家门口|"
                       r"(我|我们|咱)(家|这|那)?(附近|周边|旁边)|^(这)?(附近|周边)", re.I)
 # the asker's own pension, pay or benefit ("Will my pension go up?", "我的退休金会涨吗"): the plan sets no one's payment
-_MY_PAY = re.compile(r"\b(my|our)\s+(own\s+|state\s+|basic\s+)?(pensions?(?! insurance)|salary|salaries|wages?|pay|allowances?|"
+_MY_PAY = re.compile(r"\b(my|our)\s+(own\s+|state\s+|basic\s+|unpaid\s+)?(pensions?(?! insurance)|salary|salaries|wages?|pay|allowances?|"
                      r"benefits?|subsid(y|ies)|bills?)\b|(我|我们|我家|咱|咱们|俺)(的|家的?)?(养老金|退休金|退休工资|工资|"
                      r"低保金?|补贴|补助|待遇|社保)", re.I)
+_NOT_THEIR_PAY = {"zh": "计划不涉及个人的养老金、工资或补贴标准；以下是{year}年计划的相关安排。",
+                  "en": "The plan does not set anyone's pension, pay or benefits; here is what it plans. "}
 # a question asking for something new ("a new high school", "会建新高中吗") is said by an item the plan builds
 _NEW = re.compile(r"\bnew\b|新建|建新|新(?=(学校|高中|中学|小学|幼儿园|医院|公园|道路|马路|楼))", re.I)
 _BUILT = frozenset({"新开工", "新建", "建成"})
@@ -170,8 +172,7 @@ class DirectAnswer:
         self.plan_year = plan_year
         self.texts = texts or {}  # sentence id -> its Chinese, to read the plan's "A、B等N个" counts
         self.texts_en = texts_en or {}  # sentence id -> its English rendering
-        self.covered: tuple[int, ...] = ()  # the years the loaded documents cover (several: a year is "other" only
-        # when none covers it)
+        self.covered: tuple[int, ...] = ()  # the years the documents cover (a year is "other" when none covers it)
         self.items = items  # every item of the plan (a count derived from names must not leave one out)
         self.by_sentence: dict[str, list[PlanItem]] = {}
         for item in items:
@@ -286,6 +287,8 @@ class DirectAnswer:
         subject = (single.name_zh if lang == "zh" else single.name_en) if single else self._subject(query, items, lang)
         zh = lang == "zh"
         gap = self.gap(asked, query, quotes, subject, lang)
+        if gap is None and _MY_PAY.search(query.text):  # "Will my pension go up?", "my boss hasn't paid my wages"
+            gap = _NOT_THEIR_PAY[lang].format(year=self.plan_year).strip()
         if gap is None and unmentioned:
             gap = (f"计划没有提到“{unmentioned}”；以下是相关内容。" if zh else
                    f"The plan does not mention {unmentioned}; here is what it says on the subject.")
@@ -317,7 +320,8 @@ class DirectAnswer:
             lead = self.statement(other, cite, lang, items)
             if lead is not None:
                 lead.hedged = True
-        if lead is None and asked.kind == "whether" and single is not None:
+        if lead is None and single is not None and (asked.kind == "whether" or asked.is_list and kind is None and
+                                                    asks_its_action(single, query, self.texts.get(single.sentence, ""))):
             lead = self.statement(single, cite, lang, items)
             if lead is not None:
                 lead.named = _names(query, single)
@@ -355,16 +359,12 @@ class DirectAnswer:
         zh = lang == "zh"
         claims, new, things = self._unsaid(query, sentence_ids, items, lang, lead)
         theirs = _theirs(query, items, lead)
-        pay = bool(_MY_PAY.search(query.text))
         if (not lead.hedged or _ASKS_EFFORT.search(query.text)) and not _ASKS_CERTAIN.search(query.text) and \
                 not self._other_act(query, items, lead) and not claims and not new and not things and \
-                not self._other_kind_named(query, items, lead) and not theirs and not pay:
+                not self._other_kind_named(query, items, lead) and not theirs:
             return Lead(("是的。" if zh else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
                         named=lead.named, derived=lead.derived)
-        if pay:  # "Will my pension go up?" over more people enrolled in pension insurance
-            said = (f"计划不涉及个人的养老金、工资或补贴标准；以下是{self.plan_year}年计划的相关安排。" if zh else
-                    "The plan does not set anyone's pension, pay or benefits; here is what it plans. ")
-        elif theirs:  # "Is my company part of the 12 chains?", "我们小区会改造吗？": the plan names no one's own home or firm
+        if theirs:  # "Is my company part of the 12 chains?", "我们小区会改造吗？": the plan names no one's own home or firm
             said = (f"计划没有点名个别小区、单位或企业；以下是{self.plan_year}年计划的总体安排。" if zh else
                     "The plan does not name individual homes, streets or businesses; here is what it plans. ")
         elif outcome := self._outcome(query, sentence_ids, lang, claims, new):

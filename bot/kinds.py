@@ -171,6 +171,23 @@ def counts_other(item: PlanItem, noun: str) -> bool:
     return (item.unit in ("户", "人") or item.unit_en in ("households", "people")) and not _PEOPLE_NOUN.match(noun)
 
 
+_ACTION_GENERIC = frozenset({"做好", "推动", "推进", "加快", "持续", "进一步", "支持", "开展", "实施", "提升", "加强", "the", "of", "for",
+                             "and", "in", "to", "a", "provide", "will", "plan"})
+
+
+_AFTER_WH = re.compile(r"(?:有什么|有啥|什么|哪些)([\u4e00-\u9fff]{2,4})|\b(?:what|which|any)\s+([a-z]+)", re.I)
+
+
+def asks_its_action(item: PlanItem, query: Query, text: str) -> bool:
+    """"低保户有什么帮扶？" names one item and a word of what the plan does with it (做好…关爱帮扶): it asks that, not
+    which other items the plan lists beside it (as "哪些专业服务机构" does: "…等专业服务机构" in its sentence ``text``)."""
+    head = _AFTER_WH.search(query.text)  # the noun the question word asks for ("有什么帮扶", "what support")
+    said = set(zh_tokens(head.group(1) or "")[:1]) | set(en_tokens(head.group(2) or "")[:1]) if head else set()
+    action = set(zh_tokens((item.action_zh or "").replace("…", " "))) | set(en_tokens(item.action_en or ""))
+    name = set(zh_tokens(item.name_zh)) | set(en_tokens(item.name_en or ""))
+    return bool({w for w in said & action - name - _ACTION_GENERIC if len(w) > 1 and f"等{w}" not in text})
+
+
 def excluded(item: PlanItem, asked: Asked) -> bool:
     for x in asked.exclusions:
         xl = _low(x)

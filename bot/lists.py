@@ -14,7 +14,7 @@ from .kinds import WH, CONCRETE, DONE, KIND_WORDS, Lead, asked_action, asked_kin
 from .phrasing import GAP, SEP, countable, fill, group_of, hedge, join_en, own_verb, plan_noun, plan_total, \
     shown_en, takes_count
 from .retrieve import Query
-from .text import en_tokens
+from .text import en_tokens, zh_tokens
 from .understand import Asked
 
 
@@ -141,6 +141,7 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
             chunks.append("另" + "、".join(fill(own_verb(g, groups[g], "zh"), f"{counted(g)}{label[0]}"
                                                 f"{'' if _says_noun(own_verb(g, groups[g], 'zh'), label) else label[1]}")
                                            for g in rest) + rest_marks)
+        chunks = _distinct(chunks, share=1.0, lang="zh")  # a task told for each of its items is told once
         end = f" [{cite[pool[0].sentence]}]" if single else ""
         return Lead(f"{year}年计划" + "；".join(chunks) + end + "。", kind="list", focus=keep, derived=derived,
                     hedged=hedged([i for g in named for i in groups[g]]))
@@ -180,11 +181,12 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
     return Lead(f"In {year} the plan will {body}{end}.", kind="list", focus=keep, derived=derived,
                 hedged=hedged([i for g in named for i in groups[g]]))
 
-def _distinct(chunks: list[str], share: float = 0.8) -> list[str]:
+def _distinct(chunks: list[str], share: float = 0.8, lang: str = "en") -> list[str]:
     """The chunks less those whose words another, longer chunk nearly all says: two items of one task ("support
     universities … in deepening cooperation with chain leaders" and "support deeper cooperation with chain leaders by
-    universities …") are one task told once."""
-    words = [set(en_tokens(re.sub(r"\[\d+\]", "", c))) for c in chunks]
+    universities …"; "支持驻区高校院所、科技企业强化…合作" told for each of its two items) are one task told once."""
+    tokens = zh_tokens if lang == "zh" else en_tokens
+    words = [set(tokens(re.sub(r"\[\d+\]", "", c))) for c in chunks]
     keep = [c for n, (c, w) in enumerate(zip(chunks, words))
             if not w or not any(m != n and (len(words[m]), m) > (len(w), n) and len(w & words[m]) >= share * len(w)
                                 for m in range(len(chunks)))]

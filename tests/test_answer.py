@@ -1315,3 +1315,32 @@ def test_a_count_of_households_is_no_count_of_projects(assistant) -> None:  # ty
     assert "households" not in assistant.ask("How many projects are under construction in Nankai?", channel="eval").direct
     assert "50,000 households" in assistant.ask("How many households will benefit from old compound renovation?",
                                                 channel="eval").direct
+
+
+def test_a_task_told_for_each_of_its_items_is_told_once_in_chinese(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 5a: "我是大学老师，区里支持我们和企业合作吗？" printed "支持驻区高校院所、科技企业强化与市级链主企业深化上下游合作"
+    twice, once for each of the task's two items (the English already told it once)."""
+    lead = assistant.ask("我是大学老师，区里支持我们和企业合作吗？", channel="eval").direct
+    assert lead.count("链主企业深化上下游合作") == 1, lead
+
+
+@pytest.mark.parametrize("question, help_", [("低保户有什么帮扶？", "低保对象关爱帮扶"), ("残疾人有什么关爱？", "残疾人关爱帮扶")])
+def test_what_help_for_a_named_group_is_the_help_not_the_other_groups(assistant, question: str,
+                                                                      help_: str) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 5e: "低保户有什么帮扶？" → "2024年计划列出的困难群体：低保对象、特困人员、残疾人等": the groups answer "who", not
+    the help asked (帮扶 is a word of what the plan does for them). A question for the plan's list itself keeps it."""
+    lead = assistant.ask(question, channel="eval").direct
+    assert help_ in lead and "列出的" not in lead, lead
+    listed = assistant.ask("南开区要引育哪些专业服务机构？", channel="eval").direct
+    assert "知识产权" in listed and "规划设计" in listed, listed
+
+
+def test_the_three_guarantees_are_government_wages_not_the_askers(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 2b / 4e: "My boss hasn't paid my wages, what will the district do?" got the three guarantees
+    as if the district would pay them (the wages of 保工资 are the government's own payroll), and "公务员工资有保障吗？"
+    was told "计划没有提到“公务员”" over workers' rights, though 三保 answers it."""
+    boss = assistant.ask("My boss hasn't paid my wages, what will the district do?", channel="eval")
+    assert boss.abstained or boss.partial and boss.answer.startswith("The plan does not set anyone's"), boss.answer
+    civil = assistant.ask("公务员工资有保障吗？", channel="eval").answer
+    assert "三保" in civil.splitlines()[0] and "没有提到" not in civil, civil
+    assert "three guarantees" in assistant.ask("Will civil servants' salaries be paid?", channel="eval").direct

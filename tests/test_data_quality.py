@@ -383,7 +383,7 @@ def test_figure_keywords_are_not_words_of_many_sentences(records: list[dict]) ->
 def test_figure_measures_list_only_what_their_sentence_names(records: list[dict]) -> None:
     """A list in brackets in a figure's Chinese measure is printed as the plan's ("2024年计划…（A、B、C）：…"), so
     each of its members is in the figure's sentence, unless the English marks the list as a translator's note (三保:
-    "[translator's note: basic livelihoods, wages and the running of government]"). The five parties of 五社联动 are
+    "[translator's note: basic livelihoods, government wages and the running of government]"). The five parties of 五社联动 are
     not in the source (issue 14), and five-party-linkage listed them as 社区、社会组织、社工、社区志愿者、慈善资源
     (eighteenth review)."""
     zh_of = {r["id"]: r["zh"] for r in records}
