@@ -13,7 +13,7 @@ import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .kinds import ACTION_GROUPS, ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
-    asks_its_action, counts_other, hedged, item_score, item_scores
+    asks_its_action, counts_other, hedged, item_score, item_scores, own_case
 from .lists import headed, listing, targets
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
@@ -109,12 +109,6 @@ _MINE = re.compile(r"\b(my|our)\s+(own\s+)?((child|kid|son|daughter)['’]s\s+|(
 # a place by the asker's home ("near me", "家门口", "我家旁边"): the plan never says where anything is from anyone's home
 _NEAR_ME = re.compile(r"\bnear (me|us|my home|our home|where I live)\b|\bby my (home|house|flat)\b|家门口|"
                       r"(我|我们|咱)(家|这|那)?(附近|周边|旁边)|^(这)?(附近|周边)", re.I)
-# the asker's own pension, pay or benefit ("Will my pension go up?", "我的退休金会涨吗"): the plan sets no one's payment
-_MY_PAY = re.compile(r"\b(my|our)\s+(own\s+|state\s+|basic\s+|unpaid\s+)?(pensions?(?! insurance)|salary|salaries|wages?|pay|allowances?|"
-                     r"benefits?|subsid(y|ies)|bills?)\b|(我|我们|我家|咱|咱们|俺)(的|家的?)?(养老金|退休金|退休工资|工资|"
-                     r"低保金?|补贴|补助|待遇|社保)", re.I)
-_NOT_THEIR_PAY = {"zh": "计划不涉及个人的养老金、工资或补贴标准；以下是{year}年计划的相关安排。",
-                  "en": "The plan does not set anyone's pension, pay or benefits; here is what it plans. "}
 # a question asking for something new ("a new high school", "会建新高中吗") is said by an item the plan builds
 _NEW = re.compile(r"\bnew\b|新建|建新|新(?=(学校|高中|中学|小学|幼儿园|医院|公园|道路|马路|楼))", re.I)
 _BUILT = frozenset({"新开工", "新建", "建成"})
@@ -287,8 +281,7 @@ class DirectAnswer:
         subject = (single.name_zh if lang == "zh" else single.name_en) if single else self._subject(query, items, lang)
         zh = lang == "zh"
         gap = self.gap(asked, query, quotes, subject, lang)
-        if gap is None and _MY_PAY.search(query.text):  # "Will my pension go up?", "my boss hasn't paid my wages"
-            gap = _NOT_THEIR_PAY[lang].format(year=self.plan_year).strip()
+        gap = gap or own_case(query.text, asked.kind == "whether", lang, self.plan_year)  # "my pension", "help me"
         if gap is None and unmentioned:
             gap = (f"计划没有提到“{unmentioned}”；以下是相关内容。" if zh else
                    f"The plan does not mention {unmentioned}; here is what it says on the subject.")

@@ -1344,3 +1344,15 @@ def test_the_three_guarantees_are_government_wages_not_the_askers(assistant) -> 
     civil = assistant.ask("公务员工资有保障吗？", channel="eval").answer
     assert "三保" in civil.splitlines()[0] and "没有提到" not in civil, civil
     assert "three guarantees" in assistant.ask("Will civil servants' salaries be paid?", channel="eval").direct
+
+
+@pytest.mark.parametrize("question", ["区里能帮我申请专利吗？", "我的公司做外贸，区里能帮忙吗？", "Can the district help me find a job?"])
+def test_asked_to_take_up_the_askers_own_case_the_plan_says_no_yes(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 1b, 1f: "区里能帮我申请专利吗？" → "是的。2024年计划促进知识产权高质量创造和高效益运用", "我的公司做外贸，区里能帮忙吗？" →
+    "是的。…推动外资外贸加快好转": the plan says what the district does for all, never that it takes up one person's or
+    firm's case. The situation told before the question keeps its yes when the plan names it (低保户)."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.partial and answer.answer.startswith(("计划不办理个人或单个企业的具体事项", "The plan does not take up any one")), \
+        answer.answer
+    told = assistant.ask("我家是低保户，今年区里还管我们这样的困难家庭吗？", channel="eval").answer
+    assert told.startswith("是的。"), told
