@@ -11,7 +11,7 @@ import jieba
 
 from .items import KIND_LABEL, PlanItem
 from .kinds import WH, CONCRETE, DONE, KIND_WORDS, Lead, asked_action, asked_kind, excluded, focus, hedged, item_score
-from .phrasing import GAP, SEP, countable, fill, group_of, hedge, join_en, own_verb, plan_noun, plan_total, \
+from .phrasing import GAP, SEP, certainty_note, countable, fill, group_of, hedge, join_en, own_verb, plan_noun, plan_total, \
     shown_en, takes_count
 from .retrieve import Query
 from .text import en_tokens, zh_tokens
@@ -312,6 +312,12 @@ def targets(query: Query, items: list[PlanItem], cite: dict[str, int], lang: str
     if lang == "zh":
         body = "，".join(fill(key[1], "、".join(i.name_zh for i in its)) + marks[key] for key, its in groups.items())
         return Lead(f"{plan_year}年计划{body}{end}。", kind="list", focus=focus(pool), hedged=hedged(pool))
+    if not all(i.value_en_text() in (i.action_en or "") for i in pool):  # "expect" says no figure: each target's
+        # value first, then what it measures, as a figure is told
+        chunks = ["; ".join(f"{i.value_en_text()} — {i.measure_en or i.name_en}{certainty_note(i)}" for i in its) +
+                  marks[key] for key, its in groups.items()]
+        return Lead(f"In the {plan_year} plan: " + "; ".join(chunks) + f"{end}.", kind="list", focus=focus(pool),
+                    hedged=hedged(pool))
     chunks = [f"{its[0].action_en} {join_en([shown_en(i) for i in its])}{marks[key]}" for key, its in groups.items()]
     apart = len(chunks) > 2 or any(" and " in c for c in chunks)  # chunks with their own "and" apart by semicolons
     body = "; ".join(chunks[:-1]) + "; and " + chunks[-1] if apart and len(chunks) > 1 else join_en(chunks)

@@ -16,7 +16,7 @@ from pydantic import ConfigDict
 from .bilingual import Glossary
 from .followup import refers_back
 from .index import Idf, Index, Unit, entry_language, unit_of_entry
-from .text import corrections, detect_language, en_tokens, has_cjk, normalize, zh_tokens
+from .text import corrections, detect_language, hyphen_parts, en_tokens, has_cjk, normalize, zh_tokens
 from .understand import Asked, understand
 from .years import YearIndex
 
@@ -286,9 +286,11 @@ class HybridSearch:
         dense[lift] = zh_sim[lift] + max(gap, 0.0)
 
     def _ready(self, query: Query) -> Query:
-        """Misspelt English words also as the documents' word one letter away; an everyday Chinese word the glossary
+        """Misspelt English words also as the documents' word one letter away (and a hyphenated one as its words); an everyday Chinese word the glossary
         reads as a plan term (马路 -> 道路) searched as that term, not matched inside a name (六马路)."""
-        query.en_tokens += [t for t in corrections(query.en_tokens, self.index.idf.df_en) if t not in query.en_tokens]
+        df = self.index.idf.df_en
+        query.en_tokens += list(dict.fromkeys(t for t in corrections(query.en_tokens, df) + hyphen_parts(query.en_tokens, df)
+                                              if t not in query.en_tokens))
         whole = {t for t in query.aliases if not any(t != v and t in v for v in query.aliases)}  # 过日子, not 日子
         query.zh_tokens = [t for t in query.zh_tokens if t not in whole or t in self.words]
         return query

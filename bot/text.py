@@ -155,6 +155,12 @@ def one_edit(a: str, b: str) -> bool:
     return len(long) - len(short) == 1 and any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
+def hyphen_parts(tokens: Iterable[str], vocabulary: Mapping[str, int]) -> list[str]:
+    """The words of a hyphenated question word the documents never use ("floor-area" -> "floor", "area")."""
+    return [_stem(part) for token in tokens if "-" in token and token not in vocabulary
+            for part in token.split("-") if len(part) > 2 and part.isalpha() and part not in EN_STOP]
+
+
 def corrections(tokens: Iterable[str], vocabulary: Mapping[str, int], shortest: int = 5) -> list[str]:
     """The documents' words that misspelt question words stand for ("waterloging" -> "waterlogg", "staion" ->
     "station"): for a word of at least ``shortest`` letters the documents never use, the most frequent of their

@@ -1356,3 +1356,15 @@ def test_asked_to_take_up_the_askers_own_case_the_plan_says_no_yes(assistant, qu
         answer.answer
     told = assistant.ask("我家是低保户，今年区里还管我们这样的困难家庭吗？", channel="eval").answer
     assert told.startswith("是的。"), told
+
+
+def test_a_hyphenated_word_the_plan_never_uses_is_read_as_its_words(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 4j (held from the eighteenth): "What are the two floor-area targets for 2024?" abstained:
+    "floor-area" was one word the plan never uses (it says "floor area"). The targets list then said "expect a new
+    construction floor area for the year" with no figure; a target whose verb does not carry its value is told value
+    first, as a figure is."""
+    from bot.text import hyphen_parts
+
+    assert hyphen_parts(["floor-area", "e-sport"], {"e-sport": 1}) == ["floor", "area"]
+    answer = assistant.ask("What are the two floor-area targets for 2024?", channel="eval")
+    assert not answer.abstained and "500,000 square metres" in answer.direct and "700,000" in answer.direct, answer.answer
