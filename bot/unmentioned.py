@@ -19,6 +19,7 @@ _NOUN_FLAGS = {"n", "nz", "ns", "nt", "nl", "ng", "eng", "l"}  # (jieba tags som
 _VERB_FORM = re.compile(r"(ing|ed|ly|able|ible)$|^(due|find|get|got|make|made|take|took|give|gave|keep|kept|after|"
                         r"before|about|around|into|onto|upon|within|without|through|across|near|really|still|known|"
                         r"shown|given|taken|done|seen|been|gone|has|does|says|wants|starts|needs|gets|right|"
+                        r"come|comes|came|go|goes|went|move|moves|moved|stay|stays|happen|happens|become|becomes|"
                         # the words that frame a request, not the thing asked about
                         r"scheme|schemes|plans?|support|help|update|updates|news|thing|things|changes?|stuff)$")
 
@@ -178,6 +179,19 @@ JUDGEMENT = r"(?<![只最建修弄办做搞改装盖治管完准])好(吗|不好
 
 
 _JUDGEMENT = re.compile(JUDGEMENT, re.I)
+
+
+# a yes/no question about what others will do ("Will foreign companies invest more?", "外国企业会来南开投资吗？"): the
+# plan says what the district will do, never what companies, investors or visitors will (being allowed, getting
+# support or receiving help is the district's doing: "Will private investors be allowed to …")
+_OTHERS_ACT = re.compile(r"^(will|would)\s+(the\s+)?((more|many|foreign|overseas|private|big|new|other)\s+)*(companies|firms|"
+                         r"investors|businesses|enterprises|tourists|visitors|foreigners|brands)\s+(?!be\b|get\b|receive\b)"
+                         r"|^(外国|外地|外资|国外|更多的?|民营|私营|大)?(企业|公司|外企|投资者|投资商|客商|游客|商家|品牌)(会|将)"
+                         r"(?!得到|享受|获得|拿到|被)", re.I)
+
+
+def others_act(question: str) -> bool:
+    return bool(_OTHERS_ACT.search(question.strip()))
 
 
 def asks_judgement(question: str) -> bool:

@@ -1368,3 +1368,22 @@ def test_a_hyphenated_word_the_plan_never_uses_is_read_as_its_words(assistant) -
     assert hyphen_parts(["floor-area", "e-sport"], {"e-sport": 1}) == ["floor", "area"]
     answer = assistant.ask("What are the two floor-area targets for 2024?", channel="eval")
     assert not answer.abstained and "500,000 square metres" in answer.direct and "700,000" in answer.direct, answer.answer
+
+
+@pytest.mark.parametrize("question", ["外国企业会来南开投资吗？", "Will foreign companies invest more in Nankai?"])
+def test_what_others_will_do_gets_no_yes(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 1f / 5d: "外国企业会来南开投资吗？" → "是的。2024年计划深挖…潜在客商资源": the plan says what the district will do
+    to bring investors, never that they will come. Being allowed or supported is the district's doing and keeps its
+    answer."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.partial and answer.answer.startswith(("计划只写区里要做的事", "The plan sets out what the district will do")), \
+        answer.answer
+    allowed = assistant.ask("Will private investors be allowed to help build and run infrastructure?", channel="eval")
+    assert "sets out what the district" not in allowed.answer and "private capital" in allowed.direct, allowed.answer
+
+
+def test_a_verb_is_never_the_thing_the_plan_does_not_mention(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"Will more tourists come to Nankai?" → "The plan does not mention come": "come" was read as a thing. Tourists
+    are the plan's culture and tourism (文旅, glossary)."""
+    answer = assistant.ask("Will more tourists come to Nankai?", channel="eval").answer
+    assert "mention come" not in answer and "tourism" in answer, answer
