@@ -15,7 +15,9 @@ from .text import EN_STOP, ZH_STOP, en_tokens, one_edit, zh_tokens
 _REDUP = re.compile(r"(\w)一\1")
 UNMENTIONED_COVERAGE = 0.6  # a best sentence saying this much of the question is about what was asked
 _OWN = {"my", "our", "your", "his", "her", "their"}
-_NOUN_FLAGS = {"n", "nz", "ns", "nt", "nl", "ng", "eng", "l"}  # (jieba tags some names as set phrases: 恭王府 l)
+_NOUN_FLAGS = {"n", "nz", "ns", "nt", "nl", "ng", "eng", "l", "j"}  # (jieba tags some names as set phrases: 恭王府 l;
+# abbreviations as j: 房产税)
+_NOUN_SUFFIX = frozenset("券费税卡证")  # one character that makes a noun of the word before it: 消费券, 拥堵费
 _VERB_FORM = re.compile(r"(ing|ed|ly|able|ible)$|^(due|find|get|got|make|made|take|took|give|gave|keep|kept|after|"
                         r"before|about|around|into|onto|upon|within|without|through|across|near|really|still|known|"
                         r"shown|given|taken|done|seen|been|gone|has|does|says|wants|starts|needs|gets|right|"
@@ -64,14 +66,19 @@ def last_clause(question: str) -> str:
 class _Word:
     word: str
     flag: str
+    joined: bool = False  # made of two dictionary words (消费 + 券): no misspelling of a word the documents have
 
 
 def _nouns_joined(cut: Iterable[Any]) -> list[_Word]:
     """jieba's (word, flag) pairs with a one-character noun joined to the noun before it: 大湾 + 区 is 大湾区, 失业 + 金
-    is 失业金 (a thing reported missing is named whole)."""
+    is 失业金 (a thing reported missing is named whole); a noun-making character to the word before it, whatever its
+    tag: 消费 + 券 is 消费券, 拥堵 + 费 is 拥堵费."""
     out: list[_Word] = []
     for w in cut:
-        if out and len(w.word) == 1 and w.flag in ("n", "ng") and out[-1].flag in _NOUN_FLAGS and out[-1].flag != "eng":
+        if out and len(w.word) == 1 and w.word in _NOUN_SUFFIX and len(out[-1].word) > 1 and out[-1].flag != "eng" \
+                and "\u4e00" <= out[-1].word[0] <= "\u9fff":
+            out[-1] = _Word(out[-1].word + w.word, "n", joined=True)
+        elif out and len(w.word) == 1 and w.flag in ("n", "ng") and out[-1].flag in _NOUN_FLAGS and out[-1].flag != "eng":
             out[-1] = _Word(out[-1].word + w.word, out[-1].flag)
         else:
             out.append(_Word(w.word, w.flag))
@@ -150,7 +157,7 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
         unknown = [w.word for w in words if len(w.word) > 1 and w.flag in _NOUN_FLAGS and w.word not in ZH_STOP
                    and not _modal(w.word)
                    and w.word not in plan_text and w.word not in query.aliases
-                   and not _misspelt(w.word, near_zh)]
+                   and (w.joined or not _misspelt(w.word, near_zh))]
         return unknown[-1] if unknown else ""
     if (name := _unknown_name(asked, sentences_en)):
         return name

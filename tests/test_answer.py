@@ -1387,3 +1387,13 @@ def test_a_verb_is_never_the_thing_the_plan_does_not_mention(assistant) -> None:
     are the plan's culture and tourism (文旅, glossary)."""
     answer = assistant.ask("Will more tourists come to Nankai?", channel="eval").answer
     assert "mention come" not in answer and "tourism" in answer, answer
+
+
+@pytest.mark.parametrize("question, thing", [("会发消费券吗？", "消费券"), ("南开会征收房产税吗？", "房产税"), ("会征收拥堵费吗？", "拥堵费")])
+def test_a_noun_made_by_its_last_character_is_a_thing_the_plan_does_not_mention(assistant, question: str,
+                                                                               thing: str) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 2c (held from the eighteenth): "会发消费券吗？" quoted all of 2.2.2 and "南开会征收房产税吗？" the metro
+    expropriation, as if the plan spoke of them: jieba cuts 消费 + 券 and 拥堵 + 费 (and tags 房产税 as an abbreviation), so
+    no noun was left to report. A noun-making character (券 费 税 卡 证) makes a noun of the word before it."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.partial and answer.answer.startswith(f"计划没有提到“{thing}”"), answer.answer
