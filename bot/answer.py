@@ -21,7 +21,8 @@ from .framing import notes as framing_notes
 from .index import Index, Unit
 from .items import PlanItem
 from .notice import NoticeFacts, about_document, beside_the_notice
-from .quotes import EN_GENERIC, EN_QUOTE_BUDGET, best_first, clauses, english_span, sentence_end, says, zh_span
+from .quotes import EN_GENERIC, EN_QUOTE_BUDGET, best_first, clauses, english_span, sentence_end, says, zh_card, \
+    zh_pieces
 from .retrieve import Hit, Query, Retrieval
 from .text import en_tokens, numbers_in, spelled_numbers, zh_tokens
 from .understand import understand
@@ -421,11 +422,9 @@ class ExtractiveAnswerer:
                             if h or s > 0 and s >= EN_SENTENCE_SHARE * most] or \
                         [(u, text) for u, (text, _) in zip(shown, parts)]
                     kept = [text for _, text in said]
-                    if said:  # the card's Chinese: what the English quotes, from its first clause to its last
-                        pieces = [zh_span(u, self.segments.get(u.id), text) for u, text in said]
-                        start, end = quote.find(pieces[0]), quote.rfind(pieces[-1])
-                        if start >= 0 and end >= start:
-                            quote = quote[start:end + len(pieces[-1])]
+                    if said:  # the card's Chinese: what the English quotes, clause by clause
+                        quote = zh_card("".join(u.zh for u in span), [p for u, text in said for p in zh_pieces(
+                            u, self.segments.get(u.id), text)]) or quote
                     if not any(holds):  # a quote that is the answer: the sentence that says most of it first
                         asked = query.text.lower()  # (and the residents' words for its items: "social workers …")
                         named = [sum(KEYWORD_SAYS for i in self.direct.by_sentence.get(u.id, []) for k in i.keywords_en

@@ -189,17 +189,24 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
     return piece(lo, hi), sum(scores[lo : hi + 1])
 
 
-def zh_span(unit: Unit, pairs: list[tuple[str, str]] | None, en_text: str) -> str:
-    """The Chinese of the aligned segments an English quote kept, from the first to the last (the card's Chinese
-    says what its English says, not the whole sentence over a cut rendering)."""
+def zh_pieces(unit: Unit, pairs: list[tuple[str, str]] | None, en_text: str) -> list[str]:
+    """The Chinese of each aligned segment an English quote kept (the whole sentence when it has no segments or
+    keeps them all)."""
     if not pairs or len(pairs) < 2:
-        return unit.zh
-    def core(en: str) -> str:  # a segment as a quote prints it: without its joining word, its first words
-        return _JOINER.sub("", en.strip(" ;,"))[:40].lower()
-
+        return [unit.zh]
     text = en_text.lower()
-    kept = [zh for zh, en in pairs if zh and core(en) and core(en) in text]
-    if not kept or len(kept) == len(pairs):
-        return unit.zh
-    return _slice(unit.zh, kept[0], kept[-1]) if unit.zh.find(kept[0]) >= 0 else unit.zh
+    kept = [zh for zh, en in pairs if zh and _core(en) and _core(en) in text]
+    return kept if kept and len(kept) < len(pairs) else [unit.zh]
 
+
+def _core(en: str) -> str:  # a segment as a quote prints it: without its joining word, its first words
+    return _JOINER.sub("", en.strip(" ;,"))[:40].lower()
+
+
+def zh_card(text: str, pieces: list[str]) -> str | None:
+    """A card's Chinese: ``text`` (its sentences) from the first piece its English says to the last (one stretch,
+    as the card highlights it in the paragraph); None when a piece is not in it."""
+    at = [(text.find(p), p) for p in pieces]
+    if not at or any(start < 0 for start, _ in at):
+        return None
+    return text[min(start for start, _ in at):max(start + len(p) for start, p in at)]

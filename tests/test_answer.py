@@ -1397,3 +1397,14 @@ def test_a_noun_made_by_its_last_character_is_a_thing_the_plan_does_not_mention(
     no noun was left to report. A noun-making character (券 费 税 卡 证) makes a noun of the word before it."""
     answer = assistant.ask(question, channel="eval")
     assert answer.partial and answer.answer.startswith(f"计划没有提到“{thing}”"), answer.answer
+
+
+def test_an_english_cards_chinese_says_what_its_english_says(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth review 7 (card width): "Will there be a new high school?" showed card 2.1.2 with 新开工建设天拖中学… and
+    建成六马路地块小学… under English that says neither: the Chinese quote had been cut to the question's clauses, the
+    English's own pieces were not found in it, and the card kept the wide Chinese. The card's Chinese now runs from the
+    first segment its English says to the last, in the sentence itself."""
+    answer = assistant.ask("Will there be a new high school?", channel="eval")
+    card = answer.citations[0]
+    assert "品牌高中" in card.quote and "天拖中学" not in card.quote and "六马路" not in card.quote, card.quote
+    assert "Tiantuo Middle School" not in (card.quote_en or "") and card.quote in card.text, card.quote_en
