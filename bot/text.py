@@ -105,7 +105,7 @@ def en_tokens(text: str) -> list[str]:
     """Lower-cased, lightly stemmed English words and numbers; CJK text is left to zh_tokens."""
     out: list[str] = []
     for word in _EN_WORD.findall(text.lower()):
-        word = word.strip("'-").replace(",", "")
+        word = re.sub(r"'s$", "", word).strip("'-").replace(",", "")  # "the district's" is the district
         if word and word not in EN_STOP:
             out.append(_stem(word) if word[0].isalpha() else word)
     return out
