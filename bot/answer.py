@@ -35,6 +35,7 @@ _QUANTITY = re.compile(r"多少|(?<!哪)几个|(?<!哪)几[条家处所项宗]|�
                        r"percentage|target|figure|number of|growth|rate", re.I)
 KIND_GATHER_WITHIN, KIND_GATHER_SHARE = 8, 0.5  # of the top hits, where more sentences naming the kind asked may come from
 KIND_FIRST_WITHIN, KIND_FIRST_SHARE = 4, 0.8  # of the top hits, how far down and how close a kind's sentence may be
+GAP_COVERAGE = 0.25  # the least the best sentence must say of a question for "the plan does not give …" over it
 KEYWORD_SAYS = 3.0  # what one of an item's keywords in the question weighs, beside the IDF of the words it shares
 EN_SENTENCE_SHARE = 0.35  # of what the run's best sentence says of the question, that another must say to be quoted
 EN_SAYS_MORE = 1.5  # how much more of the question a sentence beside the direct answer's must say to be quoted too
@@ -244,6 +245,8 @@ class ExtractiveAnswerer:
             lead = listed if asked.exclusions else list_lead(asked, query, units, self.segments, cite, year)
         if lead is None:
             lead = self._figure_lead(query, chosen, citations, year)
+        if lead is not None and lead.kind == "gap" and not lead.focus and not unmentioned and coverage < GAP_COVERAGE:
+            return self.abstain(question, retrieval)  # what the plan lacks, alone, over a sentence saying little of it
         if lead is not None and lead.focus:
             # a figure, a statement or the items asked for answer it: quote only their clauses (a yes/no question on a
             # topic is answered by one item or list as evidence, not whole: its quote keeps the question's other words)
