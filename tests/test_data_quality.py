@@ -260,6 +260,9 @@ BARE_WORDS = ('人民代表大会', '人代会', '区委', '市委', '工作思�
               'approval services', '失业', 'children', '文化中心', 'cultural centre', 'hardware market', '北洋', '国有企业', '疏解',
               '医药产业', '综合体', '节假日', '外卖', '网约车', '跑腿', '服务机构', '跑马')
 SWEPT_FROM = {
+    'glossary 重点专科': ('专科门诊',),  # twentieth review D2: every hospital's specialist clinic, not its key specialties
+    'items.jsonl b-hospital-key-specialties': ('专科门诊',),
+    'glossary 低保对象': ('困难户',),  # D3: a household in difficulty is one of the 困难群体, not an allowance recipient
     'items.jsonl target-gdp-growth': ('growth rate',),
     'items.jsonl project-high-quality-projects-to-nankai': ('new projects',),
     'items.jsonl school-ermalu-rebuilt-middle': ('上学',),
@@ -1278,3 +1281,22 @@ def test_item_actions_keep_effectively() -> None:
                 problems.append(f"{rec['id']}: {rec['action_zh']!r} -> {rec.get('action_en')!r}")
     assert checked >= 2
     assert not problems, "\n".join(problems)
+
+
+def test_an_items_action_keeps_the_plans_count_and_occasion(records: list[dict]) -> None:
+    """Twentieth review D4: an item whose sentence says 一批 just before its name (引进一批重点产业链优质项目) has it in its
+    action, in both languages ("a batch of" / "a number of"), or its statement says less than the plan; D1: an action
+    that takes an occasion (以…为契机) is not rendered as one bare verb ("build" the TCM pilot zone, which the plan only
+    takes as its occasion)."""
+    zh_of = {r["id"]: r["zh"] for r in records}
+    slips, counted = [], 0
+    for item in _data_records("items.jsonl"):
+        text, name = zh_of.get(item["sentence"], ""), item["name_zh"]
+        action_zh, action_en = item.get("action_zh") or "", item.get("action_en") or ""
+        if name and f"一批{name}" in text and "一批" not in name:
+            counted += 1
+            if "一批" not in action_zh or not re.search(r"\ba (batch|number) of\b", action_en):
+                slips.append(f"{item['id']}: 一批 before {name!r}, action {action_zh!r} / {action_en!r}")
+        if "为契机" in action_zh and len(action_en.split()) < 3:
+            slips.append(f"{item['id']}: {action_zh!r} rendered {action_en!r}")
+    assert counted >= 3 and not slips, "\n".join(slips)
