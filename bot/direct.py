@@ -19,7 +19,7 @@ from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_
 from .retrieve import Query
 from .text import en_tokens
 from .understand import Asked
-from .unmentioned import asks_judgement, last_clause, others_act, unsaid_claims, unsaid_things
+from .unmentioned import FRAMED as _FRAMED, asker_frame, asks_judgement, last_clause, unsaid_claims, unsaid_things
 
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
@@ -352,16 +352,16 @@ class DirectAnswer:
         zh = lang == "zh"
         claims, new, things = self._unsaid(query, sentence_ids, items, lang, lead)
         theirs = _theirs(query, items, lead)
-        others = others_act(query.text)
-        if not others and (not lead.hedged or _ASKS_EFFORT.search(query.text)) and not _ASKS_CERTAIN.search(query.text) and \
+        frame = asker_frame(query.text, [i for i in items if i.name_zh in lead.focus])
+        if not frame and (not lead.hedged or _ASKS_EFFORT.search(query.text)) and not _ASKS_CERTAIN.search(query.text) and \
                 not self._other_act(query, items, lead) and not claims and not new and not things and \
                 not self._other_kind_named(query, items, lead) and not theirs:
             return Lead(("是的。" if zh else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,
                         named=lead.named, derived=lead.derived)
-        if others:  # "Will foreign companies invest more in Nankai?": what the district does to bring them
-            said = (f"计划只写区里要做的事，没有说企业或他人会怎样；以下是{self.plan_year}年计划的相关安排。" if zh else
-                    "The plan sets out what the district will do, not what companies or others will do; here is what it "
-                    "plans. ")
+        if frame == "still":  # "Will I still need to repeat tests?": the plan's task, no "yes" to the burden
+            return lead
+        if frame == "others":  # "Will foreign companies invest more in Nankai?": what the district does to bring them
+            said = _FRAMED[frame][lang].format(year=self.plan_year)
         elif theirs:  # "Is my company part of the 12 chains?", "我们小区会改造吗？": the plan names no one's own home or firm
             said = (f"计划没有点名个别小区、单位或企业；以下是{self.plan_year}年计划的总体安排。" if zh else
                     "The plan does not name individual homes, streets or businesses; here is what it plans. ")
@@ -371,6 +371,8 @@ class DirectAnswer:
                     f"The plan lists what the district will do in {self.plan_year}; it does not say how things are now. "
                     ) if asks_judgement(query.text) else (f"计划没有说会“{outcome}”。" if zh else
                                                          f"The plan does not say “{outcome}”; here is what it does say. ")
+        elif frame:  # "我能报名天津马拉松吗？", "南开有地方病吗？"
+            said = _FRAMED[frame][lang].format(year=self.plan_year)
         else:
             return lead
         return Lead(said + lead.text, partial=True, kind=lead.kind, focus=lead.focus, named=lead.named,

@@ -74,13 +74,14 @@ _YEAR_DIGITS = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 _YEAR_HANZI = re.compile(r"([二][〇零○][一二三四五六七八九〇零○]{2})年")
 _RELATIVE: list[tuple[re.Pattern[str], int]] = [
     (re.compile(r"前年|the year before last", re.I), -2),
-    (re.compile(r"去年|上一年|上年|last year|previous year|the year before", re.I), -1),
+    # ("the last year of the 14th Five-Year Plan" names no year)
+    (re.compile(r"去年|上一年|上年|(?<!the )(?<!final )last year(?! of)|previous year|the year before(?! last)", re.I), -1),
     (re.compile(r"今年|本年|当年|this year|the current year|current year", re.I), 0),
     (re.compile(r"明年|下一年|来年|next year|the coming year|the following year", re.I), 1),
     (re.compile(r"后年|the year after next", re.I), 2),
 ]
 # asking for a year's figure the plan reviews ("2023年完成了多少") differs from planning for it
-_PAST = re.compile(r"去年|上一年|前年|完成了|实现了|达到了|已经|曾|过去|\blast year\b|\bin 20\d\d\b.{0,30}\b(was|were|did|had)\b|"
+_PAST = re.compile(r"去年|上一年|前年|完成了|实现了|达到了|已经|曾|过去|(?<!the )\blast year\b(?! of)|\bin 20\d\d\b.{0,30}\b(was|were|did|had)\b|"
                    r"\b(was|were|did)\b", re.I)
 
 

@@ -22,6 +22,7 @@ _VERB_FORM = re.compile(r"(ing|ed|ly|able|ible)$|^(due|find|get|got|make|made|ta
                         r"before|about|around|into|onto|upon|within|without|through|across|near|really|still|known|"
                         r"shown|given|taken|done|seen|been|gone|has|does|says|wants|starts|needs|gets|right|"
                         r"come|comes|came|go|goes|went|move|moves|moved|stay|stays|happen|happens|become|becomes|"
+                        r"sign|buy|buys|bought|apply|applies|register|join|book|watch|eat|cook|drive|rent|borrow|"
                         # the words that frame a request, not the thing asked about
                         r"scheme|schemes|plans?|support|help|update|updates|news|thing|things|changes?|stuff)$")
 
@@ -86,10 +87,11 @@ def _nouns_joined(cut: Iterable[Any]) -> list[_Word]:
 
 
 def _modal(word: str) -> bool:
-    """A modal verb and a verb that jieba took for a noun ("会用", "能领"): no thing asked about."""
+    """A modal verb and a verb that jieba took for a noun ("会用", "能领"), or a noun cut with the modal after it
+    ("病人能" -> 人能): no thing asked about."""
     import jieba
 
-    return len(word) == 2 and word[0] in "会能要可想该" and (jieba.dt.FREQ.get(word) or 0) < 20
+    return len(word) == 2 and (word[0] in "会能要可想该" or word[1] in "能会要可") and (jieba.dt.FREQ.get(word) or 0) < 20
 
 
 def _misspelt(word: str, vocabulary: Mapping[str, int]) -> bool:
@@ -161,7 +163,7 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
         return unknown[-1] if unknown else ""
     if (name := _unknown_name(asked, sentences_en)):
         return name
-    words = re.findall(r"[A-Za-z][A-Za-z\-]+", asked)
+    words = re.findall(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ\-]+", asked)  # ("café", not "caf")
     for i in range(len(words)):
         w = words[i].lower()
         stem = en_tokens(w)[0] if en_tokens(w) else w
@@ -182,7 +184,7 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
     return ""
 
 
-JUDGEMENT = r"(?<![只最建修弄办做搞改装盖治管完准])好(吗|不好)|怎么样[？?]?$|\b(is|are) (it|nankai|the \w+) (good|safe|nice|bad)\b"
+JUDGEMENT = r"(?<![只最建修弄办做搞改装盖治管完准更变越])好(吗|不好)|怎么样[？?]?$|\b(is|are) (it|nankai|the \w+) (good|safe|nice|bad)\b"
 
 
 _JUDGEMENT = re.compile(JUDGEMENT, re.I)
@@ -197,8 +199,46 @@ _OTHERS_ACT = re.compile(r"^(will|would)\s+(the\s+)?((more|many|foreign|overseas
                          r"(?!得到|享受|获得|拿到|被)", re.I)
 
 
-def others_act(question: str) -> bool:
-    return bool(_OTHERS_ACT.search(question.strip()))
+# the asker's own ability or right ("我能报名天津马拉松吗？", "Can I sign up for …?"): the plan says what the district
+# does, not what any one person may do
+_CAN_I = re.compile(r"^(can|may|could) (i|we)\b|^(am|are) (i|we) (allowed|able|eligible)\b|^(我|我们|俺|咱)(能|可以|能不能|"
+                    r"可不可以)", re.I)
+# a burden going on ("Will I still need to repeat medical tests …?", "还要重复检查吗"): "Yes" would keep it, whatever the
+# plan does to lift it
+_STILL = re.compile(r"\bstill (need|have) to\b|\b(need|have) to (repeat|redo|re-?do)\b|还(要|得|需要)|仍(然)?(要|需要|得)|"
+                    r"重新(抽血|检查|做)", re.I)
+# what there is now ("南开有地方病吗？", "Are there endemic diseases in Nankai?") read from a task against it
+_THERE_IS = re.compile(r"^(南开|南开区|区里|天津|我们这)?(现在|目前)?有(没有)?[^，,。]{1,12}吗|^(are|is) there\b|"
+                       r"^(does|do) (nankai|the district|we) have\b", re.I)
+_REMEDY = re.compile(r"防治|治理|整治|防范|化解|攻坚|prevent|control|tackl|rectif|defus|curb", re.I)
+
+
+FRAMED = {"others": {"zh": "计划只写区里要做的事，没有说企业或他人会怎样；以下是{year}年计划的相关安排。",
+                     "en": "The plan sets out what the district will do, not what companies or others will do; here is "
+                           "what it plans. "},
+          "ability": {"zh": "计划没有说个人能否这样做；以下是{year}年计划的相关安排。",
+                      "en": "The plan does not say what any one person can do; here is what it plans. "},
+          "now": {"zh": "计划只列出{year}年要做的事，没有评价现状。",
+                  "en": "The plan lists what the district will do in {year}; it does not say how things are now. "}}
+
+
+def asker_frame(question: str, named: list[Any]) -> str:
+    """Why a yes/no question over the plan's statement of ``named`` items gets no plain "yes": "others" (what
+    companies or visitors will do, a named company among them), "ability" (what the asker may do), "still" (a burden
+    going on), "now" (a problem there is, read from a task against it); "" when none."""
+    text = question.strip()
+    if _OTHERS_ACT.search(text) or any(i.kind == "company" and re.match(rf"(will|would)\s+{re.escape(i.name_en or '')}\b|"
+                                                                        rf"{re.escape(i.name_zh)}(会|将)", text, re.I)
+                                       for i in named):
+        return "others"
+    if _STILL.search(text):
+        return "still"
+    if _CAN_I.search(text):
+        return "ability"
+    if _THERE_IS.search(text) and any(_REMEDY.search(f"{i.action_zh or ''} {i.name_zh} {i.action_en or ''} {i.name_en}")
+                                      for i in named):
+        return "now"
+    return ""
 
 
 def asks_judgement(question: str) -> bool:
@@ -242,6 +282,11 @@ _CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I)
     (r"解决|根治|彻底|\b(solv\w*|resolv\w*|once and for all|for good)\b", r"解决|解难|根治|\b(solv|resolv)"),
     # hiring is said by the plan's employment words, not by an enterprise's investment or a cluster
     (r"招工|招人|招聘|\b(hir(e|es|ed|ing)|recruit\w*)\b", r"招工|招聘|招人|就业|用工|\b(hir|recruit|employ|jobs?\b)"),
+    # a future better ("营商环境会更好吗", "will the streets get better"): the plan's tasks on a thing say what it does,
+    # not that it will be better (how things are now is the judgement below)
+    (r"更好|变好|好起来|\b(gets?|getting|be|become|becomes) better\b", r"更好|变好|改善|提升|\bbetter\b|\bimprov"),
+    # a side effect ("修路会不会堵车"): road works carried out say nothing of jams they cause
+    (r"堵车|\b(traffic jams?|gridlock)\b", r"拥堵|堵车|\bcongestion|\bjams?\b"),
     # a judgement of how things are now ("治安好吗", "is it safe") the plan, a list of tasks, never gives
     (JUDGEMENT, r"(?!)"),
 )]

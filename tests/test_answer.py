@@ -1426,3 +1426,48 @@ def test_a_special_year_is_the_plans_crucial_year(assistant) -> None:  # type: i
     ("crucial year"); the glossary reads special / important / key year and 特殊的一年 as it."""
     answer = assistant.ask("Why is 2024 a special year according to the plan?", channel="eval").answer
     assert "75th anniversary" in answer and "crucial year" in answer, answer
+
+
+@pytest.mark.parametrize("question, opening", [
+    ("南开有地方病吗？", "计划只列出2024年要做的事，没有评价现状。"),
+    ("Are there endemic diseases in Nankai?", "The plan lists what the district will do in 2024; it does not say how"),
+    ("我能报名天津马拉松吗？", "计划没有说个人能否这样做"),
+    ("Can I sign up for the Tianjin Marathon?", "The plan does not say what any one person can do"),
+    ("Will Enen Technology expand production?", "The plan sets out what the district will do, not what companies"),
+    ("恩恩科技会扩产吗？", "计划只写区里要做的事"),
+    ("营商环境会更好吗？", "计划没有说会“更好”。"),
+    ("修路会不会堵车？", "计划没有说会“堵车”。"),
+])
+def test_a_yes_no_question_the_plans_task_does_not_answer_yes(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 1a-1c, 1f, 4b: "南开有地方病吗？" → "是的。2024年计划加强地方病防治能力建设" (what there is, read from a task
+    against it), "我能报名天津马拉松吗？" → "是的。…做好天津马拉松赛事保障" (the asker's own act), "Will Enen Technology expand
+    production?" → "Yes." (the company's act), "营商环境会更好吗？" → "计划只列出…没有评价现状" (a future, not now), "修路会不会堵车？"
+    → "是的。…实施10条道路工程" (a side effect)."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.partial and answer.answer.startswith(opening), answer.answer
+
+
+def test_a_burden_going_on_gets_no_yes(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 1d: "Will I still need to repeat medical tests when I go to a Beijing hospital?" → "Yes. … mutual
+    recognition of clinical test results": the recognition is there so that tests need not be repeated."""
+    answer = assistant.ask("Will I still need to repeat medical tests when I go to a Beijing hospital?", channel="eval")
+    assert not answer.answer.startswith("Yes") and "mutual recognition" in answer.direct, answer.answer
+
+
+@pytest.mark.parametrize("question, word", [("Is there an internet café near me?", "café"),
+                                            ("Can I buy medical equipment cheaply in Nankai?", "cheaply")])
+def test_the_missing_word_is_a_whole_word_and_no_verb(assistant, question: str, word: str) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 6a, 6d: "The plan does not mention caf" (cut at é), "… does not mention buy"."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert word in answer.splitlines()[0] and "mention caf;" not in answer and "mention buy" not in answer, answer
+
+
+def test_the_last_year_of_a_plan_is_no_year_asked() -> None:
+    """Twentieth review 4a: "Is 2024 the last year of the 14th Five-Year Plan?" was told the plan gives nothing for
+    2023; 病人能 is no thing a question names (6b)."""
+    from bot.understand import understand
+    from bot.unmentioned import _modal
+
+    assert understand("Is 2024 the last year of the 14th Five-Year Plan?", 2024).years == (2024,)
+    assert understand("What was the GDP growth last year?", 2024).years == (2023,)
+    assert _modal("人能")
