@@ -105,6 +105,10 @@ def asked_kind(text: str, strict: bool = False) -> str | None:
     wh = list(WH.finditer(text))
     if not wh:
         return None if strict else found[0][0]
+    # and each kind word after the question word that a match holding the question word hid ("Which shopping districts":
+    # "shopping districts", not only "Which … districts", which asks for a place elsewhere)
+    found += [(kind, m) for kind, pattern in KIND_WORDS for w in wh if (m := pattern.search(text, w.end()))
+              and m.start() > w.end() and all(m.span() != f.span() for _, f in found)]
 
     def distance(m: re.Match[str]) -> int:
         after = min((m.start() - w.end() for w in wh if m.start() >= w.end()), default=10**6)

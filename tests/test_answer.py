@@ -1471,3 +1471,12 @@ def test_the_last_year_of_a_plan_is_no_year_asked() -> None:
     assert understand("Is 2024 the last year of the 14th Five-Year Plan?", 2024).years == (2024,)
     assert understand("What was the GDP growth last year?", 2024).years == (2023,)
     assert _modal("人能")
+
+
+def test_a_kind_word_right_after_the_question_word_is_the_kind_asked(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 4c: "Which shopping districts will the district promote?" quoted the approval services for
+    business districts (2.3.3.4): the place pattern's "Which … districts" (a place elsewhere: "Which Beijing district")
+    held the question word and hid "shopping districts" after it. Joy City, Luneng City and Xiyuehui answer."""
+    answer = assistant.ask("Which shopping districts will the district promote?", channel="eval").direct
+    assert "Joy City" in answer and "Xiyuehui" in answer, answer
+    assert "Haidian" in assistant.ask("Which Beijing district is Nankai cooperating with?", channel="eval").answer[:200]
