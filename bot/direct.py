@@ -19,7 +19,7 @@ from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_
 from .retrieve import Query
 from .text import en_tokens
 from .understand import Asked
-from .unmentioned import FRAMED as _FRAMED, asker_frame, asks_judgement, last_clause, unsaid_claims, unsaid_things
+from .unmentioned import FRAMED as _FRAMED, asker_frame, asks_about_own, asks_judgement, unsaid_claims, unsaid_things
 
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
@@ -100,15 +100,6 @@ def _is_place(item: PlanItem) -> bool:
 _WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / streets …" asks for a list of places
 
 
-# the asker's own home, street or firm ("my company", "near me", "我们小区", "我家"): no item of the plan is theirs by name
-_MINE = re.compile(r"\b(my|our)\s+(own\s+)?((child|kid|son|daughter)['’]s\s+|(children|kids)['’]\s+)?"
-                   r"(primary\s+|middle\s+|high\s+)?(company|firm|business|shop|restaurant|home|house|flat|apartment|"
-                   r"building|compound|estate|street|road|neighbourhood|neighborhood|community|area|school)\b|"
-                   r"我家|我们家|咱家|我(们|的)?(小区|楼|单位|公司|企业|店|饭店|社区|街道|学校)|咱们?(小区|楼|社区)|"
-                   r"(我|我们|咱)(家)?(孩子|儿子|女儿|娃)的?(学校|小学|中学|幼儿园)", re.I)
-# a place by the asker's home ("near me", "家门口", "我家旁边"): the plan never says where anything is from anyone's home
-_NEAR_ME = re.compile(r"\bnear (me|us|my home|our home|where I live)\b|\bby my (home|house|flat)\b|家门口|"
-                      r"(我|我们|咱)(家|这|那)?(附近|周边|旁边)|^(这)?(附近|周边)", re.I)
 # a question asking for something new ("a new high school", "会建新高中吗") is said by an item the plan builds
 _NEW = re.compile(r"\bnew\b|新建|建新|新(?=(学校|高中|中学|小学|幼儿园|医院|公园|道路|马路|楼))", re.I)
 _BUILT = frozenset({"新开工", "新建", "建成"})
@@ -130,29 +121,6 @@ def _new_unsaid(question: str, named: list[PlanItem]) -> list[str]:
         if not _BUILD.search(rest) and any(said in f"{i.name_zh} {i.name_en}".lower() for i in named):
             return []  # the plan's own "new X", asked about as it is, not asked to be built
     return [m.group(0) if m.group(0).isascii() else "新建"]  # (建新高中 asks for a 新建 one)
-
-
-def _theirs(query: Query, items: list[PlanItem], lead: Lead) -> bool:
-    """Whether a yes/no question asks about the asker's own home, street or firm, which no item its answer names is
-    ("Is my company part of the 12 chains?"; "my school, Tiantuo Primary" would be one)."""
-    asked_clause = last_clause(query.text)  # ("我家是低保户，今年区里还管困难家庭吗": the home is the situation told)
-    if _NEAR_ME.search(asked_clause):  # "我家旁边会有口袋公园吗": the plan's pocket parks are nowhere in particular
-        return True
-    if not _MINE.search(asked_clause):
-        return False
-    asked = set(en_tokens(query.text))
-    # the question names one of them by its own name ("my school, Tiantuo Primary"; "我们小区天拖南里"), not by its kind
-    return not any(i.name_zh in query.text or _named_by(i, asked) for i in items if i.name_zh in lead.focus)
-
-
-def _named_by(item: PlanItem, asked: set[str]) -> bool:
-    words = {w for w in en_tokens(re.sub(r"\([^)]*\)", "", item.name_en or "")) if w[0].isalpha()} - _KIND_NOUNS
-    return bool(words) and words <= asked
-
-
-_KIND_NOUNS = frozenset(en_tokens("old residential compound compounds school schools primary middle high park parks road "
-                                  "roads company companies key industrial chain chains green restaurant restaurants "
-                                  "street streets community communities project projects plot plots Tianjin's"))
 
 
 _PRICE = re.compile(r"房价|均价|价格|租金|票价|收费标准|\bprices?\b|\brents?\b|\bfares?\b|\bfees?\b", re.I)  # a price asked
@@ -338,6 +306,9 @@ class DirectAnswer:
                 lead = self.figure(Asked(kind="how_many", attribute="count"), query, items, cite, lang)
         if lead is None and gap is None and asked.kind in ("what", "which"):  # "水质和空气质量的目标是什么"
             lead = targets(query, items, cite, lang, self.plan_year, self.texts)
+        if lead is None and gap is None and asked.kind == "whether" and (  # "会有免费演出吗？" with no item to state
+                outcome := self._outcome(query, sentence_ids, lang, unsaid_claims(query.text, ""), [])):
+            gap = f"计划没有说会“{outcome}”。" if zh else f"The plan does not say “{outcome}”; here is what it does say."
         asked_years = {str(y) for y in asked.years}
         if gap:
             return Lead(gap + ((" " if lang == "en" else "") + lead.text if lead else ""), partial=True, kind="gap",
@@ -351,7 +322,7 @@ class DirectAnswer:
         home or firm, an outcome, a judgement of how things are now) before what it does say; else the statement."""
         zh = lang == "zh"
         claims, new, things = self._unsaid(query, sentence_ids, items, lang, lead)
-        theirs = _theirs(query, items, lead)
+        theirs = asks_about_own(query, items, lead.focus)
         frame = asker_frame(query.text, [i for i in items if i.name_zh in lead.focus])
         if not frame and (not lead.hedged or _ASKS_EFFORT.search(query.text)) and not _ASKS_CERTAIN.search(query.text) and \
                 not self._other_act(query, items, lead) and not claims and not new and not things and \

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .index import Unit
+from .items import PlanItem
 from .retrieve import Query
 from .text import EN_STOP, ZH_STOP, en_tokens, one_edit, zh_tokens
 
@@ -356,3 +357,42 @@ def unsaid_things(question: str, lang: str, evidence_zh: str, evidence_en: str, 
             continue  # a new park is one the plan builds (新建, 新开工); no new hospital is in 推动…重点专科建设
         out.append(word)
     return out
+
+
+# the asker's own home, street or firm ("my company", "near me", "我们小区", "我家"): no item of the plan is theirs by name
+_MINE = re.compile(r"\b(my|our)\s+(own\s+)?((child|kid|son|daughter)['’]s\s+|(children|kids)['’]\s+)?"
+                   r"(primary\s+|middle\s+|high\s+)?(company|firm|business|shop|restaurant|home|house|flat|apartment|"
+                   r"building|compound|estate|street|road|neighbourhood|neighborhood|community|area|school)\b|"
+                   r"我家|我们家|咱家|我(们|的)?(小区|楼|单位|公司|企业|店|饭店|社区|街道|学校)|咱们?(小区|楼|社区)|"
+                   r"(我|我们|咱)(家)?(孩子|儿子|女儿|娃)的?(学校|小学|中学|幼儿园)", re.I)
+# a place by the asker's home ("near me", "家门口", "我家旁边"): the plan never says where anything is from anyone's home
+_NEAR_ME = re.compile(r"\bnear (me|us|my home|our home|where I live)\b|\bby my (home|house|flat)\b|家门口|"
+                      r"(我|我们|咱)(家|这|那)?(附近|周边|旁边)|^(这)?(附近|周边)", re.I)
+
+
+def asks_about_own(query: Query, items: list[PlanItem], focus: list[str]) -> bool:
+    """Whether a yes/no question asks about the asker's own home, street or firm, which no item its answer names is
+    ("Is my company part of the 12 chains?"; "my school, Tiantuo Primary" would be one)."""
+    asked_clause = last_clause(query.text)  # ("我家是低保户，今年区里还管困难家庭吗": the home is the situation told)
+    if _NEAR_ME.search(asked_clause):  # "我家旁边会有口袋公园吗": the plan's pocket parks are nowhere in particular
+        return True
+    if not _MINE.search(asked_clause):
+        return False
+    asked = set(en_tokens(query.text))
+    # the question names one of them by its own name ("my school, Tiantuo Primary"; "我们小区天拖南里"), not by its kind
+    return not any(i.name_zh in query.text or _named_by(i, asked) for i in items if i.name_zh in focus)
+
+
+def _named_by(item: PlanItem, asked: set[str]) -> bool:
+    """The question names the item by its own name's words, as one thing: "national high-tech enterprises", a kind of
+    firm, is no one asker's firm ("Will my company be recognised as a national high-tech enterprise?")."""
+    name = re.sub(r"\([^)]*\)", "", item.name_en or "").strip()
+    if re.search(r"[a-z]s$", name) and not name.endswith("ss"):
+        return False
+    words = {w for w in en_tokens(re.sub(r"\([^)]*\)", "", item.name_en or "")) if w[0].isalpha()} - _KIND_NOUNS
+    return bool(words) and words <= asked
+
+
+_KIND_NOUNS = frozenset(en_tokens("old residential compound compounds school schools primary middle high park parks road "
+                                  "roads company companies key industrial chain chains green restaurant restaurants "
+                                  "street streets community communities project projects plot plots Tianjin's"))

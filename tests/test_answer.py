@@ -1480,3 +1480,18 @@ def test_a_kind_word_right_after_the_question_word_is_the_kind_asked(assistant) 
     answer = assistant.ask("Which shopping districts will the district promote?", channel="eval").direct
     assert "Joy City" in answer and "Xiyuehui" in answer, answer
     assert "Haidian" in assistant.ask("Which Beijing district is Nankai cooperating with?", channel="eval").answer[:200]
+
+
+@pytest.mark.parametrize("question", ["老人能免费体检吗？", "会有免费演出吗？"])
+def test_an_outcome_the_plan_does_not_say_is_said_even_with_no_item_to_state(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 2c, 2d: "会有免费演出吗？" quoted the market-based development of the theatres with no word on
+    "free": an outcome the question asks and the plan does not say is told when no item's statement leads, too."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.partial and answer.answer.startswith("计划没有说会“免费”。"), answer.answer
+
+
+def test_a_kind_of_firm_is_no_askers_own_firm(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 1f: "Will my company be recognised as a national high-tech enterprise?" → "Yes. … tiered
+    cultivation of national high-tech enterprises": the category's name in the question is no name of the asker's firm."""
+    answer = assistant.ask("Will my company be recognised as a national high-tech enterprise?", channel="eval").answer
+    assert answer.startswith("The plan does not name individual homes, streets or businesses"), answer
