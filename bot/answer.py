@@ -184,7 +184,8 @@ class ExtractiveAnswerer:
         self.segments = segments or {}
         self.notices = [n for n in notices or [] if n.paragraph_id in index.paragraphs]
         self._plan_text = "".join(u.zh for u in index.units) + "".join(d.title for d in self.documents.values())
-        self._plan_text_en = " ".join(u.en or "" for u in index.units).lower()
+        self._plan_text_en = " ".join([u.en or "" for u in index.units] +  # and what its statements print of its items
+                                      [f"{i.action_en or ''} {i.name_en}" for i in items or []]).lower()
         # each sentence's English, with the glossary's names for its terms ("Shimao City" for 世贸城): what a name asked
         # about is looked for in
         self._names_en = [f"{u.en or ''} {' '.join(glossary.en_names_for_chinese(u.zh)) if glossary else ''}".lower()
@@ -412,6 +413,8 @@ class ExtractiveAnswerer:
                     holds = [tight and bool(focus) and any(f in u.zh for f in focus or []) for u in span]
                     parts = [english_span(u, self.segments.get(u.id), quote, set(query.en_tokens), self.index.idf.en,
                                           budget or EN_QUOTE_BUDGET, focus, tight=any(holds)) for u in span]
+                    if len(span) == 1 and words and not focus and words <= set(en_tokens(span[0].label_en)):
+                        parts = [(span[0].en or "", 1.0)]  # its heading is what was asked ("the main targets"): whole
                     shown = list(span)
                     if any(holds):  # after a direct answer: its sentences, and any that says more of the question
                         top = max(said for (_, said), h in zip(parts, holds) if h)

@@ -25,7 +25,8 @@ _VERB_FORM = re.compile(r"(ing|ed|ly|able|ible)$|^(due|find|get|got|make|made|ta
                         r"come|comes|came|go|goes|went|move|moves|moved|stay|stays|happen|happens|become|becomes|"
                         r"sign|buy|buys|bought|apply|applies|register|join|book|watch|eat|cook|drive|rent|borrow|"
                         # the words that frame a request, not the thing asked about
-                        r"scheme|schemes|plans?|support|help|update|updates|news|thing|things|changes?|stuff)$")
+                        r"scheme|schemes|plans?|support|help|update|updates|news|thing|things|changes?|stuff|"
+                        r"paperwork|errands?|formalities|procedures?)$")
 
 
 def _near(word: str, vocabulary: Mapping[str, int]) -> bool:
@@ -158,6 +159,7 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
                 words.append(w)
             at += len(w.word)
         unknown = [w.word for w in words if len(w.word) > 1 and w.flag in _NOUN_FLAGS and w.word not in ZH_STOP
+                   and w.word not in _FRAME_ZH
                    and not _modal(w.word)
                    and w.word not in plan_text and w.word not in query.aliases
                    and (w.joined or not _misspelt(w.word, near_zh))]
@@ -305,7 +307,7 @@ def unsaid_claims(question: str, evidence: str) -> list[str]:
     return out
 
 
-_FRAME_ZH = frozenset("方面 情况 事情 东西 问题 政策 措施 举措 支持 帮助 打算 安排 规划 计划 工作 活动 项目 服务 地方 大家 居民 市民 "
+_FRAME_ZH = frozenset("业务 手续 事儿 方面 情况 事情 东西 问题 政策 措施 举措 支持 帮助 打算 安排 规划 计划 工作 活动 项目 服务 地方 大家 居民 市民 "
                       "孩子 老人 家里 我家 楼下 门口 小区里 社区里 咱们 自己 今年 明年 以后 现在 南开 南开区 区里 全区 我们".split())
 _FRAME_EN = frozenset("kid kids child children family families home homes resident residents people person city area "
                       "anyone everyone someone lot lots way ways thing things stuff place places year nankai district "

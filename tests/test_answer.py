@@ -1495,3 +1495,20 @@ def test_a_kind_of_firm_is_no_askers_own_firm(assistant) -> None:  # type: ignor
     cultivation of national high-tech enterprises": the category's name in the question is no name of the asker's firm."""
     answer = assistant.ask("Will my company be recognised as a national high-tech enterprise?", channel="eval").answer
     assert answer.startswith("The plan does not name individual homes, streets or businesses"), answer
+
+
+def test_a_question_for_a_sentences_own_heading_quotes_it_whole(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 3a: "What are the main targets for 2024?" was cut to 1.1.1's last clause (the energy targets),
+    the one with "targets" in it: the question names the sentence's own heading (Main Expected Targets for 2024), so
+    every target answers it."""
+    answer = assistant.ask("What are the main targets for 2024?", channel="eval").answer
+    assert "4% or more" in answer and "5%" in answer and "energy conservation" in answer, answer
+
+
+@pytest.mark.parametrize("question, word", [("Will Xiyuehui definitely become more prosperous?", "prosperous"),
+                                            ("Can I handle Beijing paperwork in Nankai?", "paperwork")])
+def test_a_word_the_answer_says_or_a_frame_word_is_never_missing(assistant, question: str, word: str) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 6c, 6d: "The plan does not mention prosperous" over "promote the prosperous development of
+    Xiyuehui" (the word is in the item's statement, not its rendering); "… does not mention paperwork"."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert f"mention {word}" not in answer, answer
