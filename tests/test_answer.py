@@ -1512,3 +1512,10 @@ def test_a_word_the_answer_says_or_a_frame_word_is_never_missing(assistant, ques
     Xiyuehui" (the word is in the item's statement, not its rendering); "… does not mention paperwork"."""
     answer = assistant.ask(question, channel="eval").answer
     assert f"mention {word}" not in answer, answer
+
+
+def test_the_growth_target_is_gdps(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 5c: "What is the growth target for 2024?" gave the budget revenue's 4% and fixed-asset
+    investment's 5% and left out GDP's "4% or more", the growth target residents mean; a named one keeps its own."""
+    assert "4% or more" in assistant.ask("What is the growth target for 2024?", channel="eval").direct
+    assert "5%" in assistant.ask("What is the growth target for fixed-asset investment?", channel="eval").direct
