@@ -35,6 +35,7 @@ _QUANTITY = re.compile(r"多少|(?<!哪)几个|(?<!哪)几[条家处所项宗]|�
                        r"percentage|target|figure|number of|growth|rate", re.I)
 KIND_GATHER_WITHIN, KIND_GATHER_SHARE = 8, 0.5  # of the top hits, where more sentences naming the kind asked may come from
 KIND_FIRST_WITHIN, KIND_FIRST_SHARE = 4, 0.8  # of the top hits, how far down and how close a kind's sentence may be
+_PRO_FORM = re.compile(r"\b(which|what|the|those|these) ones\b|\bwhich of them\b|哪些呢|哪几个呢", re.I)  # no noun
 GAP_COVERAGE = 0.25  # the least the best sentence must say of a question for "the plan does not give …" over it
 KEYWORD_SAYS = 3.0  # what one of an item's keywords in the question weighs, beside the IDF of the words it shares
 EN_SENTENCE_SHARE = 0.35  # of what the run's best sentence says of the question, that another must say to be quoted
@@ -186,14 +187,17 @@ class ExtractiveAnswerer:
         self._plan_text = "".join(u.zh for u in index.units) + "".join(d.title for d in self.documents.values())
         self._plan_text_en = " ".join([u.en or "" for u in index.units] +  # and what its statements print of its items
                                       [f"{i.action_en or ''} {i.name_en}" for i in items or []]).lower()
-        # each sentence's English, with the glossary's names for its terms ("Shimao City" for 世贸城): what a name asked
-        # about is looked for in
+        # each sentence's English with its terms' glossary names ("Shimao City" for 世贸城), where a name is looked for
         self._names_en = [f"{u.en or ''} {' '.join(glossary.en_names_for_chinese(u.zh)) if glossary else ''}".lower()
                           for u in index.units]
         self._title_words = {w for d in self.documents.values() for w in zh_tokens(d.title) + en_tokens(d.title_en)}
 
     def run(self, question: str, retrieval: Retrieval) -> Answer:
         query = retrieval.query
+        if retrieval.context and _PRO_FORM.search(query.text) and asked_kind(query.text) is None and (
+                kind := asked_kind(retrieval.context)):  # "and which ones start construction?" after "Which schools
+            said = KIND_WORDS_OF[kind].search(retrieval.context)  # …": the earlier question's kind word is asked for
+            query = dataclasses.replace(query, text=f"{query.text} ({said.group(0) if said else kind})")
         lang = query.lang
         if self.notices and about_document(query.text):
             return self._notice(question, lang, query.text)
@@ -360,7 +364,6 @@ class ExtractiveAnswerer:
             quoted = ([c for c in citations if c.n in marked] or citations[:1])[:MAX_QUOTED]  # [3] alone: quote [3]
         if lang == "en" and terms is not None and len(quoted) > 1 and not (lead and lead.kind == "pair"):
             # a second quote only when it says more (a target and its result are both quoted)
-
             def says(c: Citation) -> set[str]:
                 return {t for t in terms if t in c.quote or t in set(en_tokens(c.quote_en or ""))}
 

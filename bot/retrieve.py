@@ -121,6 +121,7 @@ class Retrieval:
     covered_years: tuple[int, ...] = ()  # the years the loaded documents are about
     target_result: "tuple[Hit, Hit] | None" = None  # (the plan's target, a later report's result), also hits[:2]
     hit_years: dict[str, tuple[int, ...]] = field(default_factory=dict)  # hit unit id -> the years it is about
+    context: str = ""  # a follow-up's earlier question
 
     def coverage_of(self, unit: Unit) -> float:
         return coverage(self.query, unit, self.idf) if self.idf else 0.0
@@ -373,7 +374,8 @@ class HybridSearch:
         return Retrieval(query=query, hits=hits, signals=signals,
                          paragraph_units=self.index.paragraphs, idf=self.index.idf, years=wanted,
                          year_source=year_source, plan_year=self.years.plan_year, covered_years=self.years.covered,
-                         target_result=pair, hit_years={h.unit.id: self.years.of(h.unit) for h in hits})
+                         target_result=pair, hit_years={h.unit.id: self.years.of(h.unit) for h in hits},
+                         context=context)
 
     def _year_preference(self, query: Query, fused: np.ndarray, asked: Asked) -> tuple[tuple[int, ...], str]:
         """Rank sentences about the year asked above those about other years; a question naming no year prefers,

@@ -1519,3 +1519,13 @@ def test_the_growth_target_is_gdps(assistant) -> None:  # type: ignore[no-untype
     investment's 5% and left out GDP's "4% or more", the growth target residents mean; a named one keeps its own."""
     assert "4% or more" in assistant.ask("What is the growth target for 2024?", channel="eval").direct
     assert "5%" in assistant.ask("What is the growth target for fixed-asset investment?", channel="eval").direct
+
+
+def test_a_follow_up_asking_which_ones_takes_the_earlier_questions_kind(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"and which ones start construction?" after "Which schools will be completed this year?" quoted the floor-area
+    targets: "ones" names no kind, the earlier question's schools are asked for."""
+    history = [{"role": "user", "content": "Which schools will be completed this year?"},
+               {"role": "assistant", "content": "The primary school on the Liumalu plot and the middle school on the "
+                                                "Zhanbeilou plot."}]
+    answer = assistant.ask("and which ones start construction?", history=history, channel="eval")
+    assert "Tiantuo Middle School" in answer.direct, answer.answer
