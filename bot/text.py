@@ -36,7 +36,9 @@ EN_STOP = frozenset(
     also more most other whether if year years plan plans planned planning nankai district 2024
     s t get got let lets know want wants like going doing anything something everything thing things
     lol hi hey hello thanks thank really actually just kind sort stuff pretty maybe someone somebody said
-    heard around near nearby place places there's what's where's anyone people guys okay ok well""".split()
+    heard around near nearby place places there's what's where's anyone people guys okay ok well
+    getting gets anymore can't cannot don't doesn't didn't won't isn't aren't wasn't gonna wanna kinda sorta
+    pls plz thx btw omg haha lot lots""".split()
 )
 
 
