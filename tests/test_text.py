@@ -70,3 +70,4 @@ def test_chat_words_are_no_question_words() -> None:
     question asks about (and declined: the coverage signal counted them as missing); "a lot of" is no plot."""
     assert en_tokens("my parents are getting old and can't really cook anymore") == en_tokens("parents old cook")
     assert en_tokens("a lot of new shops") == en_tokens("new shops")
+    assert en_tokens("anything for esports fans lol") == en_tokens("esports")  # the fans are who asks
