@@ -73,7 +73,7 @@ HEDGES = frozenset({"预计", "适时", "适时推动", "争创", "申创", "争
 
 
 # an action that campaigns for a title or an outcome ("积极申创", "全力创建全国文明城区" "go all out to win the title")
-_STRIVES = re.compile("|".join(sorted(HEDGES, key=len, reverse=True)) + r"|(积极|全力)创建")
+_STRIVES = re.compile("|".join(sorted(HEDGES, key=len, reverse=True)) + r"|(积极|全力)创建|加快好转")  # (推动…加快好转: a push)
 
 
 def hedged(items: list[PlanItem]) -> bool:

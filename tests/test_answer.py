@@ -1529,3 +1529,10 @@ def test_a_follow_up_asking_which_ones_takes_the_earlier_questions_kind(assistan
                                                 "Zhanbeilou plot."}]
     answer = assistant.ask("and which ones start construction?", history=history, channel="eval")
     assert "Tiantuo Middle School" in answer.direct, answer.answer
+
+
+def test_a_push_for_a_recovery_is_no_yes_to_the_recovery(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 1e: "外贸会好转吗？" → "是的。2024年计划推动外资外贸加快好转": 推动…加快好转 pushes for a faster recovery;
+    it does not say trade will recover."""
+    answer = assistant.ask("外贸会好转吗？", channel="eval").answer
+    assert not answer.startswith("是的") and "加快好转" in answer.splitlines()[0], answer
