@@ -23,7 +23,7 @@ KIND_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("road", re.compile(r"道路|马路|修路|路段|堵车|通行|\broads?\b|street works|traffic", re.I)),
     ("metro", re.compile(r"地铁|轨道交通|\bmetro\b|subway|underground|\blines?\b", re.I)),
     ("place", re.compile(r"商圈|商业区|business districts?|shopping (areas?|districts?)|\bstreets?\b(?! works)|"
-                         r"哪个区|哪些区|哪个城市|哪些城市|哪些省|哪些地区|哪个地区|哪几个地区|"
+                         r"哪个区|哪些区|哪个城市|哪些城市|哪些省|哪些地区|哪个地区|哪几个地区|[去到跑]哪些地方|"
                          r"\b(which|what) (\w+ ){0,2}(districts?|cit(y|ies)|provinces?|regions?|count(y|ies))\b", re.I)),  # "Which Beijing district …": a place elsewhere
     ("company", re.compile(r"企业|公司|厂|\bcompan|\bfirms?\b|enterprises?\b|business(es)?\b(?! districts?)", re.I)),
     ("event", re.compile(r"活动|节日|展会|博览会|比赛|演出|events?\b|festivals?|expos?\b|fairs?\b|shows?\b", re.I)),
@@ -111,6 +111,8 @@ def asked_kind(text: str, strict: bool = False) -> str | None:
               and m.start() > w.end() and all(m.span() != f.span() for _, f in found)]
 
     def distance(m: re.Match[str]) -> int:
+        if m.group(0).endswith("地方") and any(m.start() <= w.start() and w.end() <= m.end() for w in wh):
+            return 0  # "去哪些地方": places gone to, the kind's own words holding the question word
         after = min((m.start() - w.end() for w in wh if m.start() >= w.end()), default=10**6)
         if m.group(0).isascii():  # English names its thing after the question word
             return after

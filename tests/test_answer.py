@@ -1536,3 +1536,11 @@ def test_a_push_for_a_recovery_is_no_yes_to_the_recovery(assistant) -> None:  # 
     it does not say trade will recover."""
     answer = assistant.ask("外贸会好转吗？", channel="eval").answer
     assert not answer.startswith("是的") and "加快好转" in answer.splitlines()[0], answer
+
+
+def test_places_gone_to_are_places(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth and twentieth reviews 4d: "南开会去哪些地方招商？" quoted 2.2.3.2's slogan: 地方 is a generic word, but
+    "去哪些地方" asks for the places gone to (2.2.3.3's regions). "北京哪个区" keeps Haidian first."""
+    lead = assistant.ask("南开会去哪些地方招商？", channel="eval").direct
+    assert "长三角" in lead and "东北" in lead, lead
+    assert "海淀" in assistant.ask("南开区跟北京哪个区合作？", channel="eval").answer[:80]
