@@ -97,6 +97,7 @@ def _is_place(item: PlanItem) -> bool:
     return item.kind in ("place", "parcel", "road") or bool(_PLACE_NAME.search(item.name_zh))
 
 
+_A_BATCH = re.compile(r"首批|一批")  # an item named as a batch ("首批区级品牌高中"): no member of it is named
 _WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / streets …" asks for a list of places
 
 
@@ -286,6 +287,9 @@ class DirectAnswer:
             lead = self.statement(single, cite, lang, items)
             if lead is not None:
                 lead.named = _names(query, single)
+        if lead is None and gap is None and asked.is_list and single is not None and _A_BATCH.match(single.name_zh):
+            lead = self.statement(single, cite, lang, items)  # "哪些高中是品牌高中？": a batch the plan names no member of
+            gap = "计划没有点名具体是哪些。" if zh else "The plan does not name which ones."
         if lead is None and gap is None and asked.kind == "where" and _WHICH_PLACES.search(query.text):
             asked = dataclasses.replace(asked, kind="which")  # "which areas have renewal projects": a list of them
         if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)

@@ -1544,3 +1544,13 @@ def test_places_gone_to_are_places(assistant) -> None:  # type: ignore[no-untype
     lead = assistant.ask("南开会去哪些地方招商？", channel="eval").direct
     assert "长三角" in lead and "东北" in lead, lead
     assert "海淀" in assistant.ask("南开区跟北京哪个区合作？", channel="eval").answer[:80]
+
+
+@pytest.mark.parametrize("question, opening", [("哪些高中是品牌高中？", "计划没有点名具体是哪些。"),
+                                               ("Which high schools will become flagship high schools?",
+                                                "The plan does not name which ones.")])
+def test_a_batch_the_plan_names_no_member_of_is_said_so(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 5a: "哪些高中是品牌高中？" listed the schools being built, none of them a flagship high school: the plan
+    names only "the first batch of district-level flagship high schools" (首批区级品牌高中), no member of it."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.partial and answer.answer.startswith(opening) and "天拖中学" not in answer.direct, answer.answer
