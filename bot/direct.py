@@ -13,13 +13,14 @@ import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .kinds import ACTION_GROUPS, ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
-    asks_its_action, counts_other, hedged, item_score, item_scores, own_case
+    asks_its_action, counts_other, hedged, item_score, item_scores
 from .lists import headed, listing, targets
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
 from .text import en_tokens
 from .understand import Asked
-from .unmentioned import FRAMED as _FRAMED, asker_frame, asks_about_own, asks_judgement, unsaid_claims, unsaid_things
+from .unmentioned import FRAMED as _FRAMED, asker_frame, asks_about_own, asks_judgement, own_case, unsaid_claims, \
+    unsaid_things
 
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
@@ -338,14 +339,11 @@ class DirectAnswer:
         if frame == "others":  # "Will foreign companies invest more in Nankai?": what the district does to bring them
             said = _FRAMED[frame][lang].format(year=self.plan_year)
         elif theirs:  # "Is my company part of the 12 chains?", "我们小区会改造吗？": the plan names no one's own home or firm
-            said = (f"计划没有点名个别小区、单位或企业；以下是{self.plan_year}年计划的总体安排。" if zh else
-                    "The plan does not name individual homes, streets or businesses; here is what it plans. ")
+            said = _FRAMED["theirs"][lang].format(year=self.plan_year)
         elif outcome := self._outcome(query, sentence_ids, lang, claims, new):
             # "Will parking get cheaper?" over adding parking spaces: say the plan does not say it, then what it says
-            said = (f"计划只列出{self.plan_year}年要做的事，没有评价现状。" if zh else
-                    f"The plan lists what the district will do in {self.plan_year}; it does not say how things are now. "
-                    ) if asks_judgement(query.text) else (f"计划没有说会“{outcome}”。" if zh else
-                                                         f"The plan does not say “{outcome}”; here is what it does say. ")
+            said = _FRAMED["now"][lang].format(year=self.plan_year) if asks_judgement(query.text) else (
+                f"计划没有说会“{outcome}”。" if zh else f"The plan does not say “{outcome}”; here is what it does say. ")
         elif frame:  # "我能报名天津马拉松吗？", "南开有地方病吗？"
             said = _FRAMED[frame][lang].format(year=self.plan_year)
         else:

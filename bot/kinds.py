@@ -177,28 +177,7 @@ def counts_other(item: PlanItem, noun: str) -> bool:
     return (item.unit in ("户", "人") or item.unit_en in ("households", "people")) and not _PEOPLE_NOUN.match(noun)
 
 
-# the asker's own pension, pay or benefit ("Will my pension go up?", "我的退休金会涨吗"): the plan sets no one's payment
-_MY_PAY = re.compile(r"\b(my|our)\s+(own\s+|state\s+|basic\s+|unpaid\s+)?(pensions?(?! insurance)|salary|salaries|wages?|"
-                     r"pay|allowances?|benefits?|subsid(y|ies)|bills?)\b|(我|我们|我家|咱|咱们|俺)(的|家的?)?(养老金|退休金|"
-                     r"退休工资|工资|低保金?|补贴|补助|待遇|社保)", re.I)
-# the district asked to act for the asker ("区里能帮我申请专利吗？", "我的公司做外贸，区里能帮忙吗？"): the plan says what it does for
-# all, never that it takes up one person's or one firm's case
-_HELP_ME = re.compile(r"帮(我|俺|咱|忙)|帮助(我|俺|咱)|替(我|俺|咱)|给(我|俺|咱)们?办|\bhelp (me|us|my|our)\b|"
-                      r"\b(do|handle|sort) (it|this|that) (out )?for (me|us)\b", re.I)
-_OWN_CASE = {("pay", "zh"): "计划不涉及个人的养老金、工资或补贴标准；以下是{year}年计划的相关安排。",
-             ("pay", "en"): "The plan does not set anyone's pension, pay or benefits; here is what it plans.",
-             ("help", "zh"): "计划不办理个人或单个企业的具体事项；以下是{year}年计划的相关安排。",
-             ("help", "en"): "The plan does not take up any one person's or business's case; here is what it plans."}
-
-
-def own_case(text: str, whether: bool, lang: str, year: int) -> str | None:
-    """What the plan does not do for the asker in person: set their pay, or (asked yes or no) act on their case."""
-    case = "pay" if _MY_PAY.search(text) else "help" if whether and _HELP_ME.search(text) else None
-    return _OWN_CASE[(case, lang)].format(year=year) if case else None
-
-
-_ACTION_GENERIC = frozenset({"做好", "推动", "推进", "加快", "持续", "进一步", "支持", "开展", "实施", "提升", "加强", "the", "of", "for",
-                             "and", "in", "to", "a", "provide", "will", "plan"})
+_ACTION_GENERIC = frozenset({"做好", "推动", "推进", "加快", "持续", "进一步", "支持", "开展", "实施", "提升", "加强"})
 
 
 _AFTER_WH = re.compile(r"(?:有什么|有啥|什么|哪些)([\u4e00-\u9fff]{2,4})|\b(?:what|which|any)\s+([a-z]+)", re.I)

@@ -287,8 +287,9 @@ class HybridSearch:
         dense[lift] = zh_sim[lift] + max(gap, 0.0)
 
     def _ready(self, query: Query) -> Query:
-        """Misspelt English words also as the documents' word one letter away (and a hyphenated one as its words); an everyday Chinese word the glossary
-        reads as a plan term (马路 -> 道路) searched as that term, not matched inside a name (六马路)."""
+        """Misspelt English words also as the documents' word one letter away, a hyphenated one also as its words; an
+        everyday Chinese word the glossary reads as a plan term (马路 -> 道路) searched as that term, not matched inside
+        a name (六马路)."""
         df = self.index.idf.df_en
         query.en_tokens += list(dict.fromkeys(t for t in corrections(query.en_tokens, df) + hyphen_parts(query.en_tokens, df)
                                               if t not in query.en_tokens))

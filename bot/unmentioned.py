@@ -216,13 +216,34 @@ _THERE_IS = re.compile(r"^(南开|南开区|区里|天津|我们这)?(现在|目
 _REMEDY = re.compile(r"防治|治理|整治|防范|化解|攻坚|prevent|control|tackl|rectif|defus|curb", re.I)
 
 
+# what the plan does not do or say, before what it does say: the openings of a yes/no answer that gets no "yes"
 FRAMED = {"others": {"zh": "计划只写区里要做的事，没有说企业或他人会怎样；以下是{year}年计划的相关安排。",
                      "en": "The plan sets out what the district will do, not what companies or others will do; here is "
                            "what it plans. "},
           "ability": {"zh": "计划没有说个人能否这样做；以下是{year}年计划的相关安排。",
                       "en": "The plan does not say what any one person can do; here is what it plans. "},
           "now": {"zh": "计划只列出{year}年要做的事，没有评价现状。",
-                  "en": "The plan lists what the district will do in {year}; it does not say how things are now. "}}
+                  "en": "The plan lists what the district will do in {year}; it does not say how things are now. "},
+          "theirs": {"zh": "计划没有点名个别小区、单位或企业；以下是{year}年计划的总体安排。",
+                     "en": "The plan does not name individual homes, streets or businesses; here is what it plans. "},
+          "pay": {"zh": "计划不涉及个人的养老金、工资或补贴标准；以下是{year}年计划的相关安排。",
+                  "en": "The plan does not set anyone's pension, pay or benefits; here is what it plans. "},
+          "help": {"zh": "计划不办理个人或单个企业的具体事项；以下是{year}年计划的相关安排。",
+                   "en": "The plan does not take up any one person's or business's case; here is what it plans. "}}
+
+
+# the asker's own pension, pay or benefit ("Will my pension go up?", "我的退休金会涨吗"): the plan sets no one's payment
+_MY_PAY = re.compile(r"\b(my|our)\s+(own\s+|state\s+|basic\s+|unpaid\s+)?(pensions?(?! insurance)|salary|salaries|wages?|"
+                     r"pay|allowances?|benefits?|subsid(y|ies)|bills?)\b|(我|我们|我家|咱|咱们|俺)(的|家的?)?(养老金|退休金|"
+                     r"退休工资|工资|低保金?|补贴|补助|待遇|社保)", re.I)
+# the district asked to act for the asker ("区里能帮我申请专利吗？", "我的公司做外贸，区里能帮忙吗？"): the plan says what it does for
+# all, never that it takes up one person's or one firm's case
+_HELP_ME = re.compile(r"帮(我|俺|咱|忙)|帮助(我|俺|咱)|替(我|俺|咱)|给(我|俺|咱)们?办|\bhelp (me|us|my|our)\b|"
+                      r"\b(do|handle|sort) (it|this|that) (out )?for (me|us)\b", re.I)
+def own_case(text: str, whether: bool, lang: str, year: int) -> str | None:
+    """What the plan does not do for the asker in person: set their pay, or (asked yes or no) act on their case."""
+    case = "pay" if _MY_PAY.search(text) else "help" if whether and _HELP_ME.search(text) else None
+    return FRAMED[case][lang].format(year=year).strip() if case else None
 
 
 def asker_frame(question: str, named: list[Any]) -> str:
