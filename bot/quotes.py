@@ -165,8 +165,7 @@ def english_span(unit: Unit, pairs: list[tuple[str, str]] | None, quote_zh: str,
     kept = [i for i, (zh, _) in enumerate(pairs)  # with a lead: its items' clauses; else the quote's clauses
             if zh and (any(f in zh for f in focus) if focus else focused and zh in quote_zh)]
     if kept and tight:  # after a direct answer: its clauses, and the one that says most when it says more
-        more = scores[best] > max(scores[i] for i in kept)
-        lo, hi = (min(best, kept[0]), max(best, kept[-1])) if more else (kept[0], kept[-1])
+        lo, hi = kept[0], kept[-1]
     elif kept:  # the clauses holding the direct answer's figures or items: all of them, in English
         lo, hi = min(lo, kept[0]), max(hi, kept[-1])
     size = sum(len(en) for _, en in pairs[lo : hi + 1])
