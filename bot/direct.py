@@ -13,7 +13,7 @@ import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .kinds import ACTION_GROUPS, ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
-    asks_its_action, counts_other, hedged, item_score, item_scores
+    asks_its_action, counts_other, hedged, item_score, item_scores, uncounted
 from .lists import headed, listing, targets
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
@@ -136,6 +136,7 @@ class DirectAnswer:
         self.plan_year = plan_year
         self.texts = texts or {}  # sentence id -> its Chinese, to read the plan's "A、B等N个" counts
         self.texts_en = texts_en or {}  # sentence id -> its English rendering
+        self.vocabulary_en = {w for t in self.texts_en.values() for w in en_tokens(t)}
         self.covered: tuple[int, ...] = ()  # the years the documents cover (a year is "other" when none covers it)
         self.items = items  # every item of the plan (a count derived from names must not leave one out)
         self.by_sentence: dict[str, list[PlanItem]] = {}
@@ -224,6 +225,7 @@ class DirectAnswer:
             chosen = [top] + [i for s, _, i in scored[1:2] if i.sentence == top.sentence and s >= max(1.0, best - 1.0)
                               and i.value_zh() != top.value_zh()]  # not the same "3 counties" twice
         year = self.plan_year
+        other = uncounted(query.text, top, self.vocabulary_en) if lang == "en" else ""
         if lang == "zh":
             parts = [f"{self._measure_zh(i)}为{i.value_zh()} [{cite[i.sentence]}]" for i in chosen]
             return Lead(f"{year}年计划中，" + "；".join(parts) + "。", kind="figure", focus=focus(chosen),
@@ -231,6 +233,9 @@ class DirectAnswer:
         # the figure first, then what it counts: on a phone the number asked for is the first thing read
         parts = [f"{i.value_en_text()} — {i.measure_en or i.name_en}{certainty_note(i)} [{cite[i.sentence]}]"
                  for i in chosen]
+        if other:  # the nearest figure, labelled, after what the plan does not give
+            return Lead(f"The plan does not give a figure for {other}. In the {year} plan: " + "; ".join(parts) + ".",
+                        kind="gap", partial=True, focus=focus(chosen))
         return Lead(f"In the {year} plan: " + "; ".join(parts) + ".", kind="figure", focus=focus(chosen),
                     hedged=hedged(chosen))  # "预计 50万平方米" is expected, not a plain yes
 

@@ -177,6 +177,28 @@ def counts_other(item: PlanItem, noun: str) -> bool:
     return (item.unit in ("户", "人") or item.unit_en in ("households", "people")) and not _PEOPLE_NOUN.match(noun)
 
 
+# "how many national high-tech enterprises will there be?": the words that say what is counted, up to the verb
+_COUNTED_PHRASE = re.compile(r"\bhow many (?P<p>[a-z][a-z'\- ]*?)(?=\s+(?:will|are|is|does|do|did|can|could|would|"
+                             r"should|has|have|were|was|in|to|there|for|by|on|at|get|gets|be)\b|\s*[?.!,]|\s*$)", re.I)
+_COUNT_GENERIC = frozenset({"new", "more", "other", "differ", "big", "main", "key", "major", "total", "exactli",
+                            "realli", "actual", "of", "the", "and", "in", "to"})
+
+
+def uncounted(text: str, item: PlanItem, vocabulary: set[str]) -> str:
+    """The question's counted phrase when a word of it is one the plan uses elsewhere and not one of what ``item``
+    counts: the figure counts something else ("national high-tech enterprises" answered by the 40 SMEs). A word the
+    plan never uses (a misspelling, a thing it lacks) is left to other checks."""
+    m = _COUNTED_PHRASE.search(text)
+    if not m:
+        return ""
+    words = [w for w in en_tokens(m.group("p")) if w not in _COUNT_GENERIC]
+    if len(words) < 2:  # a bare noun ("how many schools") is the kind asked, judged by what the figure counts
+        return ""
+    said = set(en_tokens(" ".join([item.name_en or "", item.measure_en or "", item.unit_en or "",
+                                   *item.keywords_en])))
+    return m.group("p").strip() if any(w in vocabulary and w not in said for w in words) else ""
+
+
 _ACTION_GENERIC = frozenset({"做好", "推动", "推进", "加快", "持续", "进一步", "支持", "开展", "实施", "提升", "加强"})
 
 

@@ -1554,3 +1554,19 @@ def test_a_batch_the_plan_names_no_member_of_is_said_so(assistant, question: str
     names only "the first batch of district-level flagship high schools" (首批区级品牌高中), no member of it."""
     answer = assistant.ask(question, channel="eval")
     assert answer.partial and answer.answer.startswith(opening) and "天拖中学" not in answer.direct, answer.answer
+
+
+def test_a_figure_of_something_else_is_labelled_not_the_answer(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Eighteenth/twentieth reviews 5b: "How many national high-tech enterprises will there be?" was answered "40
+    enterprises — the target for specialised … SMEs": "national" and "high-tech" are words the plan uses, for another
+    tier of firms, so the 40 count something else. The answer says so and gives the 40 labelled; a misspelt or bare
+    counted noun still gets its figure."""
+    answer = assistant.ask("How many national high-tech enterprises will there be?", channel="eval")
+    assert answer.partial and answer.answer.startswith(
+        "The plan does not give a figure for national high-tech enterprises."), answer.answer
+    assert "40 enterprises — the target for specialised" in answer.direct, answer.direct
+    for question, figure in [("How many specialised SMEs will there be?", "40 enterprises"),
+                             ("how many old residental compunds renovaton", "54 compounds"),
+                             ("How many pocket parks will be built or upgraded?", "4 pocket parks")]:
+        answer = assistant.ask(question, channel="eval")
+        assert not answer.partial and answer.answer.startswith(f"In the 2024 plan: {figure}"), answer.answer
