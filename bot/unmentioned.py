@@ -328,7 +328,7 @@ def unsaid_claims(question: str, evidence: str) -> list[str]:
     return out
 
 
-_FRAME_ZH = frozenset("业务 手续 事儿 方面 情况 事情 东西 问题 政策 措施 举措 支持 帮助 打算 安排 规划 计划 工作 活动 项目 服务 地方 大家 居民 市民 "
+_FRAME_ZH = frozenset("业务 手续 事儿 方面 情况 事情 东西 问题 政策 措施 举措 办法 对策 支持 帮助 打算 安排 规划 计划 工作 活动 项目 服务 地方 大家 居民 市民 "
                       "孩子 老人 家里 我家 楼下 门口 小区里 社区里 咱们 自己 今年 明年 以后 现在 南开 南开区 区里 全区 我们".split())
 _FRAME_EN = frozenset("kid kids child children family families home homes resident residents people person city area "
                       "anyone everyone someone lot lots way ways thing things stuff place places year nankai district "

@@ -1570,3 +1570,12 @@ def test_a_figure_of_something_else_is_labelled_not_the_answer(assistant) -> Non
                              ("How many pocket parks will be built or upgraded?", "4 pocket parks")]:
         answer = assistant.ask(question, channel="eval")
         assert not answer.partial and answer.answer.startswith(f"In the 2024 plan: {figure}"), answer.answer
+
+
+def test_residents_words_for_elderly_day_care_and_meals_reach_them(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"白天没人照看" is how residents say day care (日间照料中心), "管吃饭" / "做饭费劲" the elderly canteens (老人家食堂);
+    "有办法吗" asks whether there is a way, so 办法 is no thing the plan lacks."""
+    answer = assistant.ask("老人白天没人照看，区里有安排吗？", channel="eval")
+    assert "日间照料中心" in answer.direct and not answer.abstained, answer.answer
+    answer = assistant.ask("老人吃饭难，区里有办法吗？", channel="eval")
+    assert "老人家食堂" in answer.direct and "办法" not in answer.answer, answer.answer
