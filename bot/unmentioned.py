@@ -23,7 +23,7 @@ _VERB_FORM = re.compile(r"(ing|ed|ly|able|ible)$|^(due|find|get|got|make|made|ta
                         r"before|about|around|into|onto|upon|within|without|through|across|near|really|still|known|"
                         r"shown|given|taken|done|seen|been|gone|has|does|says|wants|starts|needs|gets|right|"
                         r"come|comes|came|go|goes|went|move|moves|moved|stay|stays|happen|happens|become|becomes|"
-                        r"sign|buy|buys|bought|apply|applies|register|join|book|watch|eat|cook|drive|rent|borrow|"
+                        r"sign|buy|buys|bought|pay|pays|paid|spend|spent|sent|held|built|brought|put|told|begun|grown|met|apply|applies|register|join|book|watch|eat|cook|drive|rent|borrow|"
                         # the words that frame a request, not the thing asked about
                         r"scheme|schemes|plans?|support|help|update|updates|news|thing|things|changes?|stuff|"
                         r"paperwork|errands?|formalities|procedures?)$")

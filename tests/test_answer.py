@@ -1579,3 +1579,16 @@ def test_residents_words_for_elderly_day_care_and_meals_reach_them(assistant) ->
     assert "日间照料中心" in answer.direct and not answer.abstained, answer.answer
     answer = assistant.ask("老人吃饭难，区里有办法吗？", channel="eval")
     assert "老人家食堂" in answer.direct and "办法" not in answer.answer, answer.answer
+
+
+def test_unpaid_wages_quote_workers_rights_and_a_verb_is_no_missing_thing(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth/twentieth reviews 2b, 2f, 4e: a boss who does not pay wages was answered with the government's own
+    payroll (三保) or declined; 2.5.1.4 (规范企业用工行为，保障劳动者合法权益) is the plan's nearest word, and "wages" is a
+    keyword of it. "paid" is a verb, never the thing the plan does not mention."""
+    for question in ("My boss hasn't paid my wages, what will the district do?",
+                     "Will my boss be punished for not paying wages?"):
+        answer = assistant.ask(question, channel="eval")
+        assert "nankai-2024-plan/2.5.1.4" in answer.citations[0].sentence_ids and "三保" not in answer.answer, \
+            answer.answer
+    answer = assistant.ask("Will government wages be paid?", channel="eval").answer
+    assert "mention paid" not in answer and "三保" in answer, answer
