@@ -17,7 +17,7 @@ from .kinds import ACTION_GROUPS, ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF
 from .lists import headed, listing, targets
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
-from .text import en_tokens
+from .text import en_tokens, zh_tokens
 from .understand import Asked
 from .unmentioned import FRAMED as _FRAMED, asker_frame, asks_about_own, asks_judgement, own_case, unsaid_claims, \
     unsaid_things
@@ -51,6 +51,19 @@ _TWO_ASKS = re.compile(r"分别|各(是|有|为)|(和|与|以及|及)[^，,？?]
 # the thing a how-many question counts: "how many households", "多少户"
 _COUNTED = re.compile(r"how many (?P<noun>[a-z\-]+)|(多少|几)(?P<zh>户|人|个|所|家|条|处|项|宗|座|名|平方米)", re.I)
 _PLACE_NAME = re.compile(r"(地块|路|道|街|里|大街|广场|片区|街区|区域|地区|厂区|院区)$")
+
+
+_WHERE_GENERIC = frozenset({"南开", "南开区", "项目", "今年", "哪里", "哪儿", "在哪", "具体", "新的", "地方", "建设"})
+
+
+def _said(text: str, item: PlanItem, zh: bool) -> bool:
+    """Whether the question's own words (not their glossary expansions) name the item, or a word of its Chinese name
+    ("智能制造产业园在哪里" names 西营门智能制造产业园; "哪里可以健身" does not name the big sports events)."""
+    if zh:
+        return item.name_zh in text or any(len(t) > 1 and t not in _WHERE_GENERIC and t in item.name_zh
+                                           for t in zh_tokens(text))
+    words = {w for w in en_tokens(item.name_en) if len(w) > 2} - {"the", "and", "for"}
+    return bool(words) and len(words & set(en_tokens(text))) > 0.5 * len(words)
 
 
 def _names(query: Query, item: PlanItem) -> bool:
@@ -262,8 +275,11 @@ class DirectAnswer:
                    f"The plan does not mention {unmentioned}; here is what it says on the subject.")
         lead: Lead | None = None
         if gap is None and asked.kind == "where" and not any(_is_place(i) for i in items):
-            gap = (f"计划没有给出{subject or '具体'}的具体位置。" if zh else
-                   f"The plan does not say where {subject or 'this'} will be.")
+            # the item's name only when the question names it ("哪里可以健身" is not asking where the big events are)
+            where = subject if any((i.name_zh if zh else i.name_en) == subject and _said(query.text, i, zh)
+                                   for i in items) else ""
+            gap = ((f"计划没有给出{where}的具体位置。" if where else "计划没有给出具体位置。") if zh else
+                   f"The plan does not say where {where} will be." if where else "The plan does not give a location.")
         # "除了文水路，另外那几条路都是哪些？" asks for names, not the count: the list (or what it lacks) comes first
         figure_wanted = asked.wants_figure and asked.attribute not in ("money", "population") and \
             not (asked.is_list and asked.exclusions)

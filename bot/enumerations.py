@@ -19,7 +19,7 @@ from .understand import Asked
 
 # items joined by 、 (two or more separators), then an optional 等 + the head noun that names them
 _ITEM = r"[^，,；;。：:、（）()“”\"等]{1,16}"
-_ZH_LIST = re.compile(rf"(?P<list>{_ITEM}(?:、{_ITEM}){{2,}})(?P<etc>等(?P<head>[^，,；;。、（）()]{{0,16}}))?")
+_ZH_LIST = re.compile(rf"(?P<list>{_ITEM}(?:、{_ITEM}){{1,}})(?P<etc>等(?P<head>[^，,；;。、（）()]{{0,16}}))?")
 _SIBLING = re.compile(rf"(?:和|及|以及|与)(?P<list>{_ITEM}(?:、{_ITEM})+)等(?P<head>[^，,；;。、（）()]{{1,16}})")
 _MANNER = frozenset({"整体", "全面", "集中", "统一", "系统", "常态化", "分类", "精细化"})  # nouns used as adverbs
 _NOT_NAMING = ("v", "p", "d", "c", "u", "r", "m", "q", "a")  # parts of speech that end a head noun
@@ -41,23 +41,32 @@ class Enumeration:
     clause: str
 
 
+_CJK_HEAD = re.compile(r"[\u4e00-\u9fff]+")
+
+
 def zh_lists(sentence: str) -> list[Enumeration]:
-    """The lists of three or more items that a Chinese sentence names with 、."""
+    """The lists of three or more items that a Chinese sentence names with 、, and of two that it closes with 等 and
+    the noun naming them ("用好中国医学科学院医工所、天大医工院等资源")."""
     found: list[Enumeration] = []
     clauses = re.split(r"[，,；;。]", sentence)
     for clause in clauses:
+        joined = 0  # where a sibling list joined to the one before it ends (it is no list of its own)
         for m in _ZH_LIST.finditer(clause):
+            if m.start() < joined:
+                continue
             items = [i.strip() for i in m.group("list").split("、")]
             items[0] = _trim_opening(items[0])
             items = [i for i in items if i]
-            if len(items) < 3:
+            if len(items) < 2:
                 continue
             head = _head(m.group("head") or "")
+            if len(items) < 3 and (len(head) < 2 or not _CJK_HEAD.fullmatch(head) or clause[:m.start()].endswith("、")):
+                continue  # (two items need a noun naming them, and must not be the tail of a longer list)
             # "北京、长三角、珠三角等先进地区和西北、东北等互补地区": a second list of the same kind of thing joined to it
             more = _SIBLING.match(clause, m.end("head") - len(m.group("head") or "") + len(head)) if head else None
             if more and len(head) >= 2 and _head(more.group("head")).endswith(head[-2:]):
                 items += [i.strip() for i in more.group("list").split("、")]
-                head = head[-2:]
+                head, joined = head[-2:], more.end()
             found.append(Enumeration(tuple(items), head, clause))
     return found
 

@@ -1592,3 +1592,22 @@ def test_unpaid_wages_quote_workers_rights_and_a_verb_is_no_missing_thing(assist
             answer.answer
     answer = assistant.ask("Will government wages be paid?", channel="eval").answer
     assert "mention paid" not in answer and "三保" in answer, answer
+
+
+@pytest.mark.parametrize("question, opening", [("南开哪里可以健身？", "计划没有给出具体位置。"),
+                                               ("Where is the nearest government service centre?",
+                                                "The plan does not give a location."),
+                                               ("区公共文化服务中心在哪里？", "计划没有给出区公共文化服务中心的具体位置。")])
+def test_a_where_question_names_only_the_thing_it_asked_for(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 2e: "南开哪里可以健身？" was told "计划没有给出大型体育赛事、文娱活动的具体位置。" (健身 reaches 体育 through the
+    glossary, but the resident asked where to exercise, not where the big events are); the item is named only when the
+    question's own words name it."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.partial and answer.answer.startswith(opening), answer.answer
+
+
+def test_two_things_the_plan_lists_as_a_kind_answer_which_ones(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth/twentieth reviews 3c: "发展医疗器械产业集群要用好哪些资源？" quoted the four clusters' 200 characters with the two
+    institutes third; "用好中国医学科学院医工所、天大医工院等资源" is a list of two named as resources."""
+    lead = assistant.ask("发展医疗器械产业集群要用好哪些资源？", channel="eval").direct
+    assert lead.startswith("2024年计划列出的资源：中国医学科学院医工所、天大医工院") and "生成式AI" not in lead, lead

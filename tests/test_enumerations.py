@@ -20,14 +20,19 @@ def test_a_chinese_list_has_its_items_and_the_noun_naming_them() -> None:
 def test_a_second_list_of_the_same_kind_joins_the_first() -> None:
     """Nineteenth review 3 (Chinese): "南开会增加对哪些地区的拜访？" listed the advanced regions only; the complementary ones
     (西北、东北等互补地区, two items joined by 和) are regions too. A list of another kind stays apart."""
-    (enum,) = zh_lists("增加北京、长三角、珠三角等先进地区和西北、东北等互补地区拜访频次，深挖高校校友上市企业、行业龙头等潜在客商资源。")
+    enum, other = zh_lists("增加北京、长三角、珠三角等先进地区和西北、东北等互补地区拜访频次，深挖高校校友上市企业、行业龙头等潜在客商资源。")
     assert enum.items == ("北京", "长三角", "珠三角", "西北", "东北") and enum.head == "地区"
+    assert other.items == ("高校校友上市企业", "行业龙头") and other.head.endswith("资源")
     assert zh_lists("开展燃气、消防、危化品等重点行业和学校、医院等场所检查。")[0].items == ("燃气", "消防", "危化品")
 
 
 def test_two_items_or_a_plain_clause_are_not_a_list() -> None:
     assert zh_lists("推动区知识产权运营中心建设运营，促进知识产权高质量创造和高效益运用。") == []
     assert zh_lists("建成六马路地块小学、战备楼地块中学。") == []  # two items: the item answers list them
+    # two items the plan names as a kind ("等资源") are a list; the tail of a longer one, or "等39个…", is not
+    (enum,) = zh_lists("用好中国医学科学院医工所、天大医工院等资源，发展高端医疗器械产业集群。")
+    assert enum.items == ("中国医学科学院医工所", "天大医工院") and enum.head == "资源"
+    assert zh_lists("完成凌奥花园（三期）、锦园里、金庄花园等39个积水点改造。") == []
 
 
 def test_english_items_are_as_many_as_the_chinese_ones() -> None:
