@@ -78,6 +78,9 @@ def _names(query: Query, item: PlanItem) -> bool:
 # it yes; about the outcome ("Will the district win …") it does not
 _ASKS_EFFORT = re.compile(r"争创|申创|创建|申报|争取|努力|力争|探索|适时|预计|\b(apply|applying|strive|striving|"
                           r"campaign\w*|bid\w*|try|trying|aim\w*|explor\w+|expect\w*|plan\w*)\b", re.I)
+_AREA_UNIT = re.compile(r"平方米|公顷|亩|square|hectare", re.I)
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+_HOW_MANY_ASKED = re.compile(r"\b(two|three|four|[234])\s+(?:[\w-]+\s+){0,2}(?:targets|figures|numbers|goals)\b", re.I)
 _PLURAL_FIGURES = re.compile(r"\b(targets|figures|numbers|goals)\b", re.I)  # the question asks for several figures
 # a question asking whether something is certain or required: the plan plans, encourages, works to attract — no "yes"
 _ASKS_CERTAIN = re.compile(r"一定|必须|肯定|保证|确定|\b(definitely|certainly|must|guaranteed?|for sure|required)\b", re.I)
@@ -234,6 +237,12 @@ class DirectAnswer:
         elif _PLURAL_FIGURES.search(query.text):  # "What are the floor area targets …": every one of its sentence
             chosen = [top] + [i for s, _, i in scored[1:] if i.sentence == top.sentence and s >= 1.0
                               and i.value_zh() != top.value_zh()]
+            if asked.attribute == "area":  # of the area asked: not the 54 compounds beside the 2.58 million m²
+                chosen = [i for i in chosen if _AREA_UNIT.search(f"{i.unit or ''} {i.unit_en or ''}")] or chosen
+            if (many := _HOW_MANY_ASKED.search(query.text)):  # "the two floor-area targets": two of them
+                chosen = chosen[:_COUNT_WORDS.get(many.group(1).lower(), len(chosen))]
+            text = self.texts.get(top.sentence, "")  # in the plan's order (the start, then the completion)
+            chosen.sort(key=lambda i: text.find(i.quantity or "") % (len(text) + 1))
         else:  # the figure asked for, and another figure of the same sentence about the same thing
             chosen = [top] + [i for s, _, i in scored[1:2] if i.sentence == top.sentence and s >= max(1.0, best - 1.0)
                               and i.value_zh() != top.value_zh()]  # not the same "3 counties" twice

@@ -47,7 +47,7 @@ _ATTRIBUTES: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(r"什么时候|何时|哪天|几月|几号|日期|哪一?年(?!级)|几时|开工时间|完工时间|开放时间|通车时间|哪一天|具体时间|"
                         r"\bwhen\b|what date|which date|what day|by when|opening date|deadline|which month", re.I)),
     ("share", re.compile(r"比例|百分之|占比|\d+%|率|percent|percentage|share of|proportion|\brate\b", re.I)),
-    ("area", re.compile(r"面积|平方米|平米|(?<!更)多大(?!型)|square (metres|meters)|\b(floor|land|total|built|green) area\b|\bhow much area\b|"
+    ("area", re.compile(r"面积|平方米|平米|(?<!更)多大(?!型)|square (metres|meters)|\b(floor|land|total|built|green)[\s-]area\b|\bhow much area\b|"
                         r"\barea (of|covered)\b|how big|how large|floor space", re.I)),  # not "the Tiantuo area"
     ("count", re.compile(r"多少(个|所|家|条|处|项|宗|座|户|名|只|批|场)|几(个|所|家|条|处|项|宗|座|户|名|批|场)|数量|"
                          r"how many|number of", re.I)),

@@ -1611,3 +1611,11 @@ def test_two_things_the_plan_lists_as_a_kind_answer_which_ones(assistant) -> Non
     institutes third; "用好中国医学科学院医工所、天大医工院等资源" is a list of two named as resources."""
     lead = assistant.ask("发展医疗器械产业集群要用好哪些资源？", channel="eval").direct
     assert lead.startswith("2024年计划列出的资源：中国医学科学院医工所、天大医工院") and "生成式AI" not in lead, lead
+
+
+def test_the_figures_asked_are_of_the_attribute_and_as_many_as_asked(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 5d: "What are the two floor-area targets for 2024?" listed four figures, one of them the 54
+    compounds (no floor area): a question for area figures gets area figures, and "the two …" at most two."""
+    lead = assistant.ask("What are the two floor-area targets for 2024?", channel="eval").direct
+    assert "500,000 square metres" in lead and "700,000 square metres" in lead, lead
+    assert "54 compounds" not in lead and lead.count(" — ") == 2, lead
