@@ -186,13 +186,14 @@ _COUNT_GENERIC = frozenset({"new", "more", "other", "differ", "big", "main", "ke
 
 def uncounted(text: str, item: PlanItem, vocabulary: set[str]) -> str:
     """The question's counted phrase when a word of it is one the plan uses elsewhere and not one of what ``item``
-    counts: the figure counts something else ("national high-tech enterprises" answered by the 40 SMEs). A word the
-    plan never uses (a misspelling, a thing it lacks) is left to other checks."""
+    counts: the figure counts something else ("national high-tech enterprises" answered by the 40 SMEs, "projects
+    under construction" by the 54 compounds). A word the plan never uses (a misspelling, a thing it lacks) is left
+    to other checks."""
     m = _COUNTED_PHRASE.search(text)
     if not m:
         return ""
     words = [w for w in en_tokens(m.group("p")) if w not in _COUNT_GENERIC]
-    if len(words) < 2:  # a bare noun ("how many schools") is the kind asked, judged by what the figure counts
+    if not words:
         return ""
     said = set(en_tokens(" ".join([item.name_en or "", item.measure_en or "", item.unit_en or "",
                                    *item.keywords_en])))

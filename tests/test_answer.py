@@ -1565,6 +1565,8 @@ def test_a_figure_of_something_else_is_labelled_not_the_answer(assistant) -> Non
     assert answer.partial and answer.answer.startswith(
         "The plan does not give a figure for national high-tech enterprises."), answer.answer
     assert "40 enterprises — the target for specialised" in answer.direct, answer.direct
+    answer = assistant.ask("How many projects are under construction in Nankai?", channel="eval")  # (the 54 compounds)
+    assert answer.partial and answer.answer.startswith("The plan does not give a figure for projects."), answer.answer
     for question, figure in [("How many specialised SMEs will there be?", "40 enterprises"),
                              ("how many old residental compunds renovaton", "54 compounds"),
                              ("How many pocket parks will be built or upgraded?", "4 pocket parks")]:
