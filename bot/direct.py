@@ -83,7 +83,8 @@ _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 _HOW_MANY_ASKED = re.compile(r"\b(two|three|four|[234])\s+(?:[\w-]+\s+){0,2}(?:targets|figures|numbers|goals)\b", re.I)
 _PLURAL_FIGURES = re.compile(r"\b(targets|figures|numbers|goals)\b", re.I)  # the question asks for several figures
 # a question asking whether something is certain or required: the plan plans, encourages, works to attract — no "yes"
-_ASKS_CERTAIN = re.compile(r"一定|必须|肯定|保证|确定|\b(definitely|certainly|must|guaranteed?|for sure|required)\b", re.I)
+_ASKS_CERTAIN = re.compile(r"一定|必须|肯定|保证|确定|所有的?|全部|\b(definitely|certainly|must|guaranteed?|for sure|required|"
+                           r"all|every)\b", re.I)  # ("Will all government services …": the plan says no "all")
 # "X是K吗" / "Is X one of the K": the copula before the kind word asks whether X is of that kind
 _IS_A = re.compile(r"(是|属于|算|列为|列入)(不是)?[^，,。？?]{0,12}$|\b(is|are)\b.*\b(an?|one of|among|part of|counted as|"
                    r"listed as)\s+(\S+\s+){0,4}$", re.I)
@@ -122,7 +123,8 @@ _WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / s
 _NEW = re.compile(r"\bnew\b|新建|建新|新(?=(学校|高中|中学|小学|幼儿园|医院|公园|道路|马路|楼))", re.I)
 _BUILT = frozenset({"新开工", "新建", "建成"})
 _NEW_PHRASE = re.compile(r"\bnew [a-z]+|新建[\u4e00-\u9fff]{2}", re.I)  # "new buildings", 新建建筑
-_BUILD = re.compile(r"\b(build|builds|building|built|construct\w*|put up|erect\w*)\b|建设|修建|兴建|盖|建(?![筑])", re.I)
+_BUILD = re.compile(r"\b(build|builds|building(?! (standards?|codes?|materials?))|built|construct\w*|put up|erect\w*)\b|"
+                    r"建设|修建|兴建|盖|建(?![筑])", re.I)  # ("green building standards": a noun, not building them)
 
 
 def _new_unsaid(question: str, named: list[PlanItem]) -> list[str]:

@@ -1621,3 +1621,19 @@ def test_the_figures_asked_are_of_the_attribute_and_as_many_as_asked(assistant) 
     lead = assistant.ask("What are the two floor-area targets for 2024?", channel="eval").direct
     assert "500,000 square metres" in lead and "700,000 square metres" in lead, lead
     assert "54 compounds" not in lead and lead.count(" — ") == 2, lead
+
+
+@pytest.mark.parametrize("question, said", [("Will all government services be done in one go?", "government services"),
+                                            ("所有学校都会扩建吗？", "扩建")])
+def test_all_or_every_asked_gets_no_yes(assistant, question: str, said: str) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 1i: "Will all government services be done in one go?" → "Yes. … promote the digital upgrading
+    of government services": all / every / 所有 / 全部 claims more than any one task of the plan, as "definitely" does."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert not answer.startswith(("Yes", "是的")) and said in answer, answer
+
+
+def test_green_building_standards_are_no_building_asked_for(assistant) -> None:  # type: ignore[no-untyped-def]
+    """"Will all new buildings meet green building standards?" was told "The plan does not say “new”": "building" in
+    "green building standards" is a noun, not a request to build (the plan's standard is for new buildings)."""
+    answer = assistant.ask("Will all new buildings meet green building standards?", channel="eval").answer
+    assert "does not say “new”" not in answer and "100% of new buildings" in answer, answer
