@@ -346,6 +346,9 @@ class DirectAnswer:
         if lead is None and gap is None and asked.kind == "whether" and (  # "会有免费演出吗？" with no item to state
                 outcome := self._outcome(query, sentence_ids, lang, unsaid_claims(query.text, ""), [])):
             gap = f"计划没有说会“{outcome}”。" if zh else f"The plan does not say “{outcome}”; here is what it does say."
+        if lead is None and gap is None and asked.kind == "whether" and asker_frame(query.text, []) == "others":
+            gap = _FRAMED["others"][lang].format(year=self.plan_year).strip()  # ("Will more pharmaceutical companies
+            # come to Nankai?" with no item to state: what others do is not the plan's, whatever it quotes)
         asked_years = {str(y) for y in asked.years}
         if gap:
             return Lead(gap + ((" " if lang == "en" else "") + lead.text if lead else ""), partial=True, kind="gap",

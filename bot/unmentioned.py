@@ -196,7 +196,8 @@ _JUDGEMENT = re.compile(JUDGEMENT, re.I)
 # a yes/no question about what others will do ("Will foreign companies invest more?", "外国企业会来南开投资吗？"): the
 # plan says what the district will do, never what companies, investors or visitors will (being allowed, getting
 # support or receiving help is the district's doing: "Will private investors be allowed to …")
-_OTHERS_ACT = re.compile(r"^(will|would)\s+(the\s+)?((more|many|foreign|overseas|private|big|new|other)\s+)*(companies|firms|"
+_OTHERS_ACT = re.compile(r"^(will|would)\s+(the\s+)?((more|many|foreign|overseas|private|big|new|other)\s+)*"
+                         r"([a-z]*(al|ic|tech|ing)\s+)?(companies|firms|"
                          r"investors|businesses|enterprises|tourists|visitors|foreigners|brands)\s+(?!be\b|get\b|receive\b)"
                          r"|^(外国|外地|外资|国外|更多的?|民营|私营|大)?(企业|公司|外企|投资者|投资商|客商|游客|商家|品牌)(会|将)"
                          r"(?!得到|享受|获得|拿到|被)", re.I)

@@ -1637,3 +1637,13 @@ def test_green_building_standards_are_no_building_asked_for(assistant) -> None: 
     "green building standards" is a noun, not a request to build (the plan's standard is for new buildings)."""
     answer = assistant.ask("Will all new buildings meet green building standards?", channel="eval").answer
     assert "does not say “new”" not in answer and "100% of new buildings" in answer, answer
+
+
+@pytest.mark.parametrize("question", ["Will more pharmaceutical companies come to Nankai?",
+                                      "Will more tech companies move to Nankai?"])
+def test_what_others_will_do_is_said_even_with_no_item_to_state(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 4f: "Will more pharmaceutical companies come to Nankai?" quoted 2.1.1.2 with no lead: a kind of
+    company ("pharmaceutical", "tech") is still others, and the line is said when no item statement leads."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.answer.startswith("The plan sets out what the district will do, not what companies or others will do"), \
+        answer.answer
