@@ -19,8 +19,8 @@ from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_
 from .retrieve import Query
 from .text import en_tokens, zh_tokens
 from .understand import Asked
-from .unmentioned import FRAMED as _FRAMED, asker_frame, asks_about_own, asks_judgement, own_case, unsaid_claims, \
-    unsaid_things
+from .unmentioned import FRAMED as _FRAMED, asker_frame, asks_about_own, asks_judgement, new_unsaid, own_case, \
+    unsaid_claims, unsaid_things
 
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
@@ -117,30 +117,6 @@ def _is_place(item: PlanItem) -> bool:
 
 _A_BATCH = re.compile(r"首批|一批")  # an item named as a batch ("首批区级品牌高中"): no member of it is named
 _WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / streets …" asks for a list of places
-
-
-# a question asking for something new ("a new high school", "会建新高中吗") is said by an item the plan builds
-_NEW = re.compile(r"\bnew\b|新建|建新|新(?=(学校|高中|中学|小学|幼儿园|医院|公园|道路|马路|楼))", re.I)
-_BUILT = frozenset({"新开工", "新建", "建成"})
-_NEW_PHRASE = re.compile(r"\bnew [a-z]+|新建[\u4e00-\u9fff]{2}", re.I)  # "new buildings", 新建建筑
-_BUILD = re.compile(r"\b(build|builds|building(?! (standards?|codes?|materials?))|built|construct\w*|put up|erect\w*)\b|"
-                    r"建设|修建|兴建|盖|建(?![筑])", re.I)  # ("green building standards": a noun, not building them)
-
-
-def _new_unsaid(question: str, named: list[PlanItem]) -> list[str]:
-    """"new" when the question asks for something new and none of the items it is answered by is built by the plan
-    ("a new high school" over 开展品牌高中建设, developing brand-name high schools), nor is itself the new thing asked
-    about ("Will new buildings be green?": the plan's standard is for 新建建筑, new buildings; "Will they build a lot of
-    new buildings?" asks it to build them, which it does not)."""
-    m = _NEW.search(question)
-    if not m or any(i.group in _BUILT or "新" in (i.action_zh or "") for i in named):
-        return []
-    for phrase in _NEW_PHRASE.finditer(question):
-        said = phrase.group(0).lower()
-        rest = question[: phrase.start()] + question[phrase.end():]
-        if not _BUILD.search(rest) and any(said in f"{i.name_zh} {i.name_en}".lower() for i in named):
-            return []  # the plan's own "new X", asked about as it is, not asked to be built
-    return [m.group(0) if m.group(0).isascii() else "新建"]  # (建新高中 asks for a 新建 one)
 
 
 _PRICE = re.compile(r"房价|均价|价格|租金|票价|收费标准|\bprices?\b|\brents?\b|\bfares?\b|\bfees?\b", re.I)  # a price asked
@@ -451,7 +427,7 @@ class DirectAnswer:
         # a thing is named by the items' sentences, names and keywords (residents' words for the same thing)
         zh = f"{said(own, 'zh')} " + " ".join(w for i in named for w in (i.name_zh, *i.keywords_zh))
         en = f"{said(own, 'en')} " + " ".join(w for i in named for w in (i.name_en, *i.keywords_en))
-        return claims, _new_unsaid(query.text, named), unsaid_things(
+        return claims, new_unsaid(query.text, named), unsaid_things(
             query.text, lang, zh, en, query.aliases, query.term_tokens,
             lambda w: any(p.match(w) for p in KIND_WORDS_OF.values()))
 

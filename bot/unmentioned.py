@@ -420,3 +420,27 @@ def _named_by(item: PlanItem, asked: set[str]) -> bool:
 _KIND_NOUNS = frozenset(en_tokens("old residential compound compounds school schools primary middle high park parks road "
                                   "roads company companies key industrial chain chains green restaurant restaurants "
                                   "street streets community communities project projects plot plots Tianjin's"))
+
+
+# a question asking for something new ("a new high school", "会建新高中吗") is said by an item the plan builds
+_NEW = re.compile(r"\bnew\b|新建|建新|新(?=(学校|高中|中学|小学|幼儿园|医院|公园|道路|马路|楼))", re.I)
+_BUILT = frozenset({"新开工", "新建", "建成"})
+_NEW_PHRASE = re.compile(r"\bnew [a-z]+|新建[\u4e00-\u9fff]{2}", re.I)  # "new buildings", 新建建筑
+_BUILD = re.compile(r"\b(build|builds|building(?! (standards?|codes?|materials?))|built|construct\w*|put up|erect\w*)\b|"
+                    r"建设|修建|兴建|盖|建(?![筑])", re.I)  # ("green building standards": a noun, not building them)
+
+
+def new_unsaid(question: str, named: list[PlanItem]) -> list[str]:
+    """"new" when the question asks for something new and none of the items it is answered by is built by the plan
+    ("a new high school" over 开展品牌高中建设, developing brand-name high schools), nor is itself the new thing asked
+    about ("Will new buildings be green?": the plan's standard is for 新建建筑, new buildings; "Will they build a lot of
+    new buildings?" asks it to build them, which it does not)."""
+    m = _NEW.search(question)
+    if not m or any(i.group in _BUILT or "新" in (i.action_zh or "") for i in named):
+        return []
+    for phrase in _NEW_PHRASE.finditer(question):
+        said = phrase.group(0).lower()
+        rest = question[: phrase.start()] + question[phrase.end():]
+        if not _BUILD.search(rest) and any(said in f"{i.name_zh} {i.name_en}".lower() for i in named):
+            return []  # the plan's own "new X", asked about as it is, not asked to be built
+    return [m.group(0) if m.group(0).isascii() else "新建"]  # (建新高中 asks for a 新建 one)
