@@ -441,6 +441,9 @@ def new_unsaid(question: str, named: list[PlanItem]) -> list[str]:
     for phrase in _NEW_PHRASE.finditer(question):
         said = phrase.group(0).lower()
         rest = question[: phrase.start()] + question[phrase.end():]
-        if not _BUILD.search(rest) and any(said in f"{i.name_zh} {i.name_en}".lower() for i in named):
-            return []  # the plan's own "new X", asked about as it is, not asked to be built
+        if any(said in f"{i.name_zh} {i.name_en}".lower() for i in named):
+            if not _BUILD.search(rest):
+                return []  # the plan's own "new X", asked about as it is, not asked to be built
+            if said.isascii():  # the plan names new buildings; it does not say it builds them
+                return [f"build {said}"]
     return [m.group(0) if m.group(0).isascii() else "新建"]  # (建新高中 asks for a 新建 one)

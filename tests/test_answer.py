@@ -1647,3 +1647,10 @@ def test_what_others_will_do_is_said_even_with_no_item_to_state(assistant, quest
     answer = assistant.ask(question, channel="eval")
     assert answer.answer.startswith("The plan sets out what the district will do, not what companies or others will do"), \
         answer.answer
+
+
+def test_building_the_plans_own_new_things_is_the_unsaid_claim(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth review 6e: "Will they build a lot of new buildings in Nankai?" was told "The plan does not say “new”"
+    over "100% of new buildings": the plan says new buildings; what it does not say is that it builds them."""
+    answer = assistant.ask("Will they build a lot of new buildings in Nankai?", channel="eval").answer
+    assert answer.startswith("The plan does not say “build new buildings”"), answer
