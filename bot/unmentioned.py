@@ -361,7 +361,7 @@ def unsaid_things(question: str, lang: str, evidence_zh: str, evidence_en: str, 
         near_zh = {t: 1 for t in zh_tokens(evidence_zh)}
         asked = _REDUP.sub("", asked)  # "能治一治": a verb said twice
         return [w.word for w in _nouns_joined(jieba.posseg.cut(asked))
-                if (w.flag in _NOUN_FLAGS or w.flag == "t") and len(w.word) > 1 and not _modal(w.word)
+                if (w.flag in _NOUN_FLAGS or w.flag in ("t", "vn")) and len(w.word) > 1 and not _modal(w.word)
                 and (w.flag != "eng" or w.word.lower() not in evidence_en.lower())  # ("e-sports 电竞产业": said)
                 and w.word not in ZH_STOP and w.word not in _FRAME_ZH and not (is_kind(w.word) and w.word in _GENERIC_KINDS)
                 and w.word not in evidence_zh and not any(t in evidence_zh for t in aliases.get(w.word, ()))
