@@ -19,7 +19,8 @@ from .understand import Asked
 KIND_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("school", re.compile(r"学校|小学|中学|高中|幼儿园|上学|入学|读书|学位|school|kindergarten|pupil|classroom", re.I)),
     ("hospital", re.compile(r"医院|诊所|卫生院|看病|就医|hospital|clinic|medical cent", re.I)),
-    ("park", re.compile(r"公园|绿地|遛|散步|park\b|parks\b|green space|garden", re.I)),
+    ("park", re.compile(r"公园|绿地|遛|散步|(?<!car )(?<!industrial )(?<!science )(?<!tech )parks?\b|green space|garden",
+                        re.I)),  # (a car park is parking; an industrial park is no park)
     ("road", re.compile(r"道路|马路|修路|路段|堵车|通行|\broads?\b|street works|traffic", re.I)),
     ("metro", re.compile(r"地铁|轨道交通|\bmetro\b|subway|underground|\blines?\b", re.I)),
     ("place", re.compile(r"商圈|商业区|business districts?|shopping (areas?|districts?)|\bstreets?\b(?! works)|"

@@ -206,7 +206,10 @@ _OTHERS_ACT = re.compile(r"^(will|would)\s+(the\s+)?((more|many|foreign|overseas
 # the asker's own ability or right ("我能报名天津马拉松吗？", "Can I sign up for …?"): the plan says what the district
 # does, not what any one person may do
 _CAN_I = re.compile(r"^(can|may|could) (i|we)\b|^(am|are) (i|we) (allowed|able|eligible)\b|^(我|我们|俺|咱)(能|可以|能不能|"
-                    r"可不可以)", re.I)
+                    r"可不可以)|^我想[^？?]*[，,](可以|行|能)(吗|不)|"  # "我想在西营门开个厂，可以吗？"
+                    # the asker or their family ("我妈没交过养老保险，现在还能交吗？", "我的孩子能上品牌高中吗？")
+                    r"^(我|我们|俺|咱)(的|家)?(孩子|儿子|女儿|爸|妈|爸妈|父母|家人|老人)?[^？?]{0,16}(还能|能不能|可不可以|"
+                    r"可以|能)[^？?]{0,10}(吗|不)[？?]?$", re.I)
 # a burden going on ("Will I still need to repeat medical tests …?", "还要重复检查吗"): "Yes" would keep it, whatever the
 # plan does to lift it
 _STILL = re.compile(r"\bstill (need|have) to\b|\b(need|have) to (repeat|redo|re-?do)\b|还(要|得|需要)|仍(然)?(要|需要|得)|"
@@ -274,8 +277,8 @@ def asks_judgement(question: str) -> bool:
 # Outcomes a yes/no question can ask the plan to promise — a rise or a fall, free of charge, a sale, a rank, a move —
 # each with the words (both languages) that say it. A plain "yes" needs the cited sentence to say the outcome asked.
 _CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I), re.compile(say, re.I)) for ask, say in (
-    (r"下降|降低|减少|下调|变少|少了|\b(go(es)? down|come(s)? down|fall|falls|drop|drops|decreas|reduc|lower|cut|cuts|fewer|"
-     r"less)\b",
+    (r"下降|降低|减少|下调|变少|少了|变小|缩小|更少|(?<=会)少(?=[吗了些点])|\b(go(es)? down|come(s)? down|fall|falls|drop|drops|"
+     r"decreas|reduc|lower|cut|cuts|fewer|less|smaller|shrinks?|shrinking)\b",
      r"下降|降低|减少|压减|\b(decreas|reduc|lower|cut|fewer|less|declin)"),
     (r"上涨|涨价|涨|提高|增加|变多|上升|\b(go(es)? up|rise|rises|raise|raised|increas\w*|higher|grow)\b",
      r"上涨|提高|增加|增长|上升|提升|扩大|增建|新增|增设|\b(increas|rais|higher|grow|growth|expand|more)"),

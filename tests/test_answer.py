@@ -1662,3 +1662,20 @@ def test_a_verbal_noun_the_answer_does_not_say_gets_no_yes(assistant) -> None:  
     answer = assistant.ask("违章停车有人管吗？", channel="eval").answer
     assert not answer.startswith("是的") and "停车" in answer, answer
     assert assistant.ask("区里会加强垃圾分类吗？", channel="eval").answer.startswith("是的")
+
+
+@pytest.mark.parametrize("question", ["我想在西营门开个厂，可以吗？", "我妈没交过养老保险，现在还能交吗？", "我爸没交过社保，还能补交吗？",
+                                      "我的孩子能上品牌高中吗？"])
+def test_the_askers_own_act_in_chinese_gets_the_ability_line(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 1a: "我想…，可以吗？", "…还能…吗？" and "我的孩子能上…吗？" ask what the asker (or their family) may
+    do, which the plan never says; they got "是的。" over a task of the district."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert answer.startswith("计划没有说个人能否这样做"), answer
+
+
+@pytest.mark.parametrize("question, word", [("长虹公园会变小吗？", "变小"), ("今年雾霾会少吗？", "少")])
+def test_a_smaller_or_less_outcome_is_said_not_yes(assistant, question: str, word: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 1c: "长虹公园会变小吗？" → "是的。…完成长虹公园品质提升一期工程并向市民开放" (a park upgraded and opened was
+    told it will shrink); "今年雾霾会少吗？" → "是的。…保持全市前列". 变小, 缩小 and 会少 are outcomes the plan must say."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert answer.startswith(f"计划没有说会“{word}”"), answer
