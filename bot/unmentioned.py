@@ -363,8 +363,11 @@ def unsaid_things(question: str, lang: str, evidence_zh: str, evidence_en: str, 
 
         near_zh = {t: 1 for t in zh_tokens(evidence_zh)}
         asked = _REDUP.sub("", asked)  # "能治一治": a verb said twice
-        return [w.word for w in _nouns_joined(jieba.posseg.cut(asked))
-                if (w.flag in _NOUN_FLAGS or w.flag in ("t", "vn")) and len(w.word) > 1 and not _modal(w.word)
+        cut = list(_nouns_joined(jieba.posseg.cut(asked)))
+        # a verbal noun that qualifies the next word is a thing (违章停车: 违章); at the end it is the act asked (启动吗)
+        qualifies = {n for n, (w, nxt) in enumerate(zip(cut, cut[1:])) if w.flag == "vn" and nxt.flag in ("v", "vn", "n")}
+        return [w.word for n, w in enumerate(cut)
+                if (w.flag in _NOUN_FLAGS or w.flag == "t" or n in qualifies) and len(w.word) > 1 and not _modal(w.word)
                 and (w.flag != "eng" or w.word.lower() not in evidence_en.lower())  # ("e-sports 电竞产业": said)
                 and w.word not in ZH_STOP and w.word not in _FRAME_ZH and not (is_kind(w.word) and w.word in _GENERIC_KINDS)
                 and w.word not in evidence_zh and not any(t in evidence_zh for t in aliases.get(w.word, ()))

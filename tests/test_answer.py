@@ -1658,7 +1658,8 @@ def test_building_the_plans_own_new_things_is_the_unsaid_claim(assistant) -> Non
 
 def test_a_verbal_noun_the_answer_does_not_say_gets_no_yes(assistant) -> None:  # type: ignore[no-untyped-def]
     """Twentieth review 1g: "违章停车有人管吗？" → "是的。2024年计划持续利用零散地块、闲置空地增建停车泊位": 违章 (jieba's vn, a verbal
-    noun) is a thing the parking spaces do not say, as a noun would be; 垃圾分类 said by its sentence keeps its yes."""
+    noun) that qualifies the next word is a thing the parking spaces do not say, as a noun would be; one that is the
+    act asked ("…今年启动吗？") is not, and 垃圾分类 said by its sentence keeps its yes."""
     answer = assistant.ask("违章停车有人管吗？", channel="eval").answer
     assert not answer.startswith("是的") and "停车" in answer, answer
     assert assistant.ask("区里会加强垃圾分类吗？", channel="eval").answer.startswith("是的")
