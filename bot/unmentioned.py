@@ -96,6 +96,12 @@ def _modal(word: str) -> bool:
     return len(word) == 2 and (word[0] in "会能要可想该" or word[1] in "能会要可") and (jieba.dt.FREQ.get(word) or 0) < 20
 
 
+def _modal_cut(words: list[_Word], n: int) -> bool:
+    """A word jieba cut across a modal and the verb after it: 雾霾 / 天会 / 少 ("雾霾天会少吗"), not 灯会 in "有灯会吗"."""
+    w = words[n].word
+    return len(w) == 2 and w[1] in "会能要" and n + 1 < len(words) and words[n + 1].flag[:1] in ("v", "a", "d")
+
+
 def _misspelt(word: str, vocabulary: Mapping[str, int]) -> bool:
     """A Chinese word one character away from a word the documents have and in no dictionary (地贴 for 地铁; 恭王府 is
     a word of its own, not 庄王府 mistyped)."""
@@ -158,9 +164,9 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
             if not any(a < at + len(w.word) and at < b for a, b in redup):
                 words.append(w)
             at += len(w.word)
-        unknown = [w.word for w in words if len(w.word) > 1 and w.flag in _NOUN_FLAGS and w.word not in ZH_STOP
+        unknown = [w.word for n, w in enumerate(words) if len(w.word) > 1 and w.flag in _NOUN_FLAGS and w.word not in ZH_STOP
                    and w.word not in _FRAME_ZH
-                   and not _modal(w.word)
+                   and not _modal(w.word) and not _modal_cut(words, n)
                    and w.word not in plan_text and w.word not in query.aliases
                    and (w.joined or not _misspelt(w.word, near_zh))]
         return unknown[-1] if unknown else ""
@@ -187,7 +193,7 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
     return ""
 
 
-JUDGEMENT = r"(?<![只最建修弄办做搞改装盖治管完准更变越])好(吗|不好)|怎么样[？?]?$|\b(is|are) (it|nankai|the \w+) (good|safe|nice|bad)\b"
+JUDGEMENT = r"(?<![只最建修弄办做搞改装盖治管完准更变越向])好(吗|不好)|怎么样[？?]?$|\b(is|are) (it|nankai|the \w+) (good|safe|nice|bad)\b"
 
 
 _JUDGEMENT = re.compile(JUDGEMENT, re.I)
@@ -368,6 +374,7 @@ def unsaid_things(question: str, lang: str, evidence_zh: str, evidence_en: str, 
         qualifies = {n for n, (w, nxt) in enumerate(zip(cut, cut[1:])) if w.flag == "vn" and nxt.flag in ("v", "vn", "n")}
         return [w.word for n, w in enumerate(cut)
                 if (w.flag in _NOUN_FLAGS or w.flag == "t" or n in qualifies) and len(w.word) > 1 and not _modal(w.word)
+                and not _modal_cut(cut, n)
                 and (w.flag != "eng" or w.word.lower() not in evidence_en.lower())  # ("e-sports 电竞产业": said)
                 and w.word not in ZH_STOP and w.word not in _FRAME_ZH and not (is_kind(w.word) and w.word in _GENERIC_KINDS)
                 and w.word not in evidence_zh and not any(t in evidence_zh for t in aliases.get(w.word, ()))

@@ -1680,3 +1680,17 @@ def test_a_smaller_or_less_outcome_is_said_not_yes(assistant, question: str, wor
     told it will shrink); "今年雾霾会少吗？" → "是的。…保持全市前列". 变小, 缩小 and 会少 are outcomes the plan must say."""
     answer = assistant.ask(question, channel="eval").answer
     assert answer.startswith(f"计划没有说会“{word}”"), answer
+
+
+def test_a_word_cut_across_a_modal_or_a_judgement_inside_a_plan_phrase_is_no_missing_thing(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 6a: "雾霾天会少吗？" → "计划没有提到“天会”" (雾霾 / 天会 / 少: jieba's cut across the modal) and
+    "经济一定会回升向好吗？" → "计划没有说会“好吗”" (回升向好 is the plan's own phrase, not a judgement "好吗")."""
+    answer = assistant.ask("雾霾天会少吗？", channel="eval").answer
+    assert "天会" not in answer and answer.startswith("计划没有说会“少”"), answer
+    assert "好吗" not in assistant.ask("经济一定会回升向好吗？", channel="eval").answer
+
+
+def test_sweeping_the_road_is_street_cleaning(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review D1 / 2b: 扫马路 is a resident's word for 市容保洁, not the road projects."""
+    answer = assistant.ask("扫马路的活会外包给公司吗？", channel="eval").answer
+    assert "市容保洁" in answer and "道路工程" not in answer, answer
