@@ -21,8 +21,8 @@ from .framing import notes as framing_notes
 from .index import Index, Unit
 from .items import PlanItem
 from .notice import NoticeFacts, about_document, beside_the_notice
-from .quotes import EN_GENERIC, EN_QUOTE_BUDGET, best_first, clauses, english_span, sentence_end, says, zh_card, \
-    zh_pieces
+from .quotes import ASKING, EN_GENERIC, EN_QUOTE_BUDGET, best_first, clauses, english_span, sentence_end, says, \
+    zh_card, zh_pieces
 from .retrieve import Hit, Query, Retrieval
 from .text import en_tokens, numbers_in, spelled_numbers, zh_tokens
 from .understand import understand
@@ -416,7 +416,7 @@ class ExtractiveAnswerer:
                     holds = [tight and bool(focus) and any(f in u.zh for f in focus or []) for u in span]
                     parts = [english_span(u, self.segments.get(u.id), quote, set(query.en_tokens), self.index.idf.en,
                                           budget or EN_QUOTE_BUDGET, focus, tight=any(holds)) for u in span]
-                    if len(span) == 1 and words and not focus and words <= set(en_tokens(span[0].label_en)):
+                    if len(span) == 1 and words and not focus and words - ASKING <= set(en_tokens(span[0].label_en)):
                         parts = [(span[0].en or "", 1.0)]  # its heading is what was asked ("the main targets"): whole
                     shown = list(span)
                     if any(holds):  # after a direct answer: its sentences, and any that says more of the question

@@ -14,6 +14,7 @@ CLAUSE_SPLIT = re.compile(r"(?<=[，,；;。])")
 EN_CLAUSE_SPLIT = re.compile(r"(?<=[;:])\s+")  # the renderings separate the plan's tasks with semicolons
 # words every question about the plan may carry, stemmed as en_tokens stems them ("this" -> "thi")
 EN_GENERIC = {"plan", "nankai", "district", "2024", "year", "thi", "will", "what", "which", "how"}
+ASKING = {"set", "give", "list", "name", "includ", "contain", "mention", "say", "lai"}  # ("which targets does it set")
 _JOINER = re.compile(r"^(and|as well as|while|but|so as to)\b[\s,]*", re.I)  # a segment's joining word
 EN_WHOLE = 200  # characters of a rendering short enough to quote whole when it is the answer (no direct answer)
 EN_TOPIC = 60  # characters of a segment short enough to only name its topic

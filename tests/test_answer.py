@@ -1694,3 +1694,10 @@ def test_sweeping_the_road_is_street_cleaning(assistant) -> None:  # type: ignor
     """Twenty-first review D1 / 2b: 扫马路 is a resident's word for 市容保洁, not the road projects."""
     answer = assistant.ask("扫马路的活会外包给公司吗？", channel="eval").answer
     assert "市容保洁" in answer and "道路工程" not in answer, answer
+
+
+def test_which_targets_the_plan_sets_is_its_targets_heading(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 3a: "Which targets does the plan set for 2024?" was cut to the energy-saving target; "set"
+    is how the question asks, so the heading of 1.1.1 (the main targets) still holds what it asks, and all four come."""
+    answer = assistant.ask("Which targets does the plan set for 2024?", channel="eval").answer
+    assert "4% or more" in answer and "5% year on year" in answer and "energy conservation" in answer, answer
