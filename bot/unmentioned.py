@@ -407,12 +407,17 @@ _NEAR_ME = re.compile(r"\bnear (me|us|my home|our home|where I live)\b|\bby my (
                       r"(我|我们|咱)(家|这|那)?(附近|周边|旁边)|^(这)?(附近|周边)", re.I)
 
 
+_NO_SUBJECT = re.compile(r"(属于|算不算|算是|算|是不是|是|能不能|能|可以|会不会|会|有没有)[^，,。]{0,20}(吗|不|没有)?$")
+
+
 def asks_about_own(query: Query, items: list[PlanItem], focus: list[str]) -> bool:
     """Whether a yes/no question asks about the asker's own home, street or firm, which no item its answer names is
     ("Is my company part of the 12 chains?"; "my school, Tiantuo Primary" would be one)."""
     asked_clause = last_clause(query.text)  # ("我家是低保户，今年区里还管困难家庭吗": the home is the situation told)
     if _NEAR_ME.search(asked_clause):  # "我家旁边会有口袋公园吗": the plan's pocket parks are nowhere in particular
         return True
+    if _NO_SUBJECT.match(asked_clause) and _MINE.match(query.text):  # "我的公司做软件的，属于重点产业链吗？": the
+        asked_clause = query.text  # last clause, with no subject of its own, asks about the firm told of first
     if not _MINE.search(asked_clause):
         return False
     asked = set(en_tokens(query.text))

@@ -1701,3 +1701,13 @@ def test_which_targets_the_plan_sets_is_its_targets_heading(assistant) -> None: 
     is how the question asks, so the heading of 1.1.1 (the main targets) still holds what it asks, and all four come."""
     answer = assistant.ask("Which targets does the plan set for 2024?", channel="eval").answer
     assert "4% or more" in answer and "5% year on year" in answer and "energy conservation" in answer, answer
+
+
+@pytest.mark.parametrize("question", ["我的公司做软件的，属于重点产业链吗？", "我家小区很旧，会改造吗？"])
+def test_a_last_clause_with_no_subject_asks_about_the_askers_own(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 1b: "我的公司做软件的，属于重点产业链吗？" → "是的。2024年计划全力服务全市12条重点产业链发展": the last
+    clause has no subject of its own, so it asks about the firm told of first (the plan lists no chain's members).
+    "我家是低保户，今年区里还管困难家庭吗？" names its own subject (区里) and keeps its answer."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert answer.startswith("计划没有点名个别小区、单位或企业"), answer
+    assert assistant.ask("我家是低保户，今年区里还管困难家庭吗？", channel="eval").answer.startswith("是的")
