@@ -13,7 +13,7 @@ import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .kinds import ACTION_GROUPS, ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
-    asks_its_action, counts_other, hedged, item_score, item_scores, uncounted
+    asks_its_action, counts_other, hedged, item_score, item_scores, uncounted, uncounted_zh
 from .lists import headed, listing, targets
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
@@ -225,9 +225,12 @@ class DirectAnswer:
             chosen = [top] + [i for s, _, i in scored[1:2] if i.sentence == top.sentence and s >= max(1.0, best - 1.0)
                               and i.value_zh() != top.value_zh()]  # not the same "3 counties" twice
         year = self.plan_year
-        other = uncounted(query.text, top, self.vocabulary_en) if lang == "en" else ""
+        other = uncounted(query.text, top, self.vocabulary_en) if lang == "en" else uncounted_zh(query.text, top)
         if lang == "zh":
             parts = [f"{self._measure_zh(i)}为{i.value_zh()} [{cite[i.sentence]}]" for i in chosen]
+            if other:  # "南开有多少个储备项目？": three batches count no projects
+                return Lead(f"计划没有给出{other}的数字。{year}年计划中，" + "；".join(parts) + "。", kind="gap", partial=True,
+                            focus=focus(chosen))
             return Lead(f"{year}年计划中，" + "；".join(parts) + "。", kind="figure", focus=focus(chosen),
                         hedged=hedged(chosen))
         # the figure first, then what it counts: on a phone the number asked for is the first thing read

@@ -185,6 +185,9 @@ _COUNT_GENERIC = frozenset({"new", "more", "other", "differ", "big", "main", "ke
                             "realli", "actual", "of", "the", "and", "in", "to"})
 
 
+_COLLECTIVE = frozenset({"batches", "batch", "round", "rounds"})  # a figure's unit that counts groups, not things
+
+
 def uncounted(text: str, item: PlanItem, vocabulary: set[str]) -> str:
     """The question's counted phrase when a word of it is one the plan uses elsewhere and not one of what ``item``
     counts: the figure counts something else ("national high-tech enterprises" answered by the 40 SMEs, "projects
@@ -196,9 +199,22 @@ def uncounted(text: str, item: PlanItem, vocabulary: set[str]) -> str:
     words = [w for w in en_tokens(m.group("p")) if w not in _COUNT_GENERIC]
     if not words:
         return ""
+    if (item.unit_en or "") in _COLLECTIVE and not set(words) & set(en_tokens(item.unit_en or "")):
+        return m.group("p").strip()  # "How many projects are planned?": three batches count no projects
     said = set(en_tokens(" ".join([item.name_en or "", item.measure_en or "", item.unit_en or "",
                                    *item.keywords_en])))
     return m.group("p").strip() if any(w in vocabulary and w not in said for w in words) else ""
+
+
+_COUNTED_ZH = re.compile(r"(?:多少|几)[个项家所条]?([\u4e00-\u9fff]{2,8}?)(?:[？?吗呢]|$)")
+
+
+def uncounted_zh(text: str, item: PlanItem) -> str:
+    """The thing a Chinese how-many question counts when the figure counts groups of something (三批: "多少个储备项目")."""
+    m = _COUNTED_ZH.search(text)
+    if not m or item.unit not in ("批", "轮") or item.unit in text:
+        return ""
+    return m.group(1)
 
 
 _ACTION_GENERIC = frozenset({"做好", "推动", "推进", "加快", "持续", "进一步", "支持", "开展", "实施", "提升", "加强"})

@@ -1711,3 +1711,14 @@ def test_a_last_clause_with_no_subject_asks_about_the_askers_own(assistant, ques
     answer = assistant.ask(question, channel="eval").answer
     assert answer.startswith("计划没有点名个别小区、单位或企业"), answer
     assert assistant.ask("我家是低保户，今年区里还管困难家庭吗？", channel="eval").answer.startswith("是的")
+
+
+@pytest.mark.parametrize("question, opening", [("How many projects are planned?",
+                                                "The plan does not give a figure for projects."),
+                                               ("南开有多少个储备项目？", "计划没有给出储备项目的数字。")])
+def test_a_count_of_batches_is_no_count_of_projects(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 5a (the held 5b kind): "How many projects are planned?" → "three batches — projects being
+    planned, in reserve and under construction": the plan counts batches of projects, not projects. "几批" keeps it."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.partial and answer.answer.startswith(opening), answer.answer
+    assert not assistant.ask("“三个一批”有几批？", channel="eval").partial
