@@ -119,6 +119,7 @@ _A_BATCH = re.compile(r"首批|一批")  # an item named as a batch ("首批区�
 _WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / streets …" asks for a list of places
 
 
+_TAX = re.compile(r"税|\btax(es|ation)?\b", re.I)
 _PRICE = re.compile(r"房价|均价|价格|租金|票价|收费标准|\bprices?\b|\brents?\b|\bfares?\b|\bfees?\b", re.I)  # a price asked
 
 
@@ -155,6 +156,8 @@ class DirectAnswer:
         if asked.attribute == "money" and not _MONEY.search(quotes) and _PRICE.search(query.text):
             return ("计划没有给出价格或收费标准（如房价、租金、票价）。" if zh else
                     "The plan does not give prices, rents or fees.")
+        if asked.attribute == "money" and not _MONEY.search(quotes) and _TAX.search(query.text):
+            return "计划没有给出税收数字。" if zh else "The plan does not give tax figures."  # (not "investment amounts")
         if asked.attribute == "money" and not _MONEY.search(quotes):
             return (f"计划没有列出{about}的投资金额或资金数额。" if zh else
                     f"The plan does not give an amount of money for {about}.")

@@ -1722,3 +1722,9 @@ def test_a_count_of_batches_is_no_count_of_projects(assistant, question: str, op
     answer = assistant.ask(question, channel="eval")
     assert answer.partial and answer.answer.startswith(opening), answer.answer
     assert not assistant.ask("“三个一批”有几批？", channel="eval").partial
+
+
+def test_tax_asked_is_told_the_plan_gives_no_tax_figures(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 2e: "南开今年税收会增加吗？" was told "计划没有列出这方面的投资金额或资金数额。": tax is no investment amount."""
+    answer = assistant.ask("南开今年税收会增加吗？", channel="eval")
+    assert answer.partial and answer.answer.startswith("计划没有给出税收数字。"), answer.answer
