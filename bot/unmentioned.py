@@ -23,7 +23,7 @@ _VERB_FORM = re.compile(r"(ing|ed|ly|able|ible)$|^(due|find|get|got|make|made|ta
                         r"before|about|around|into|onto|upon|within|without|through|across|near|really|still|known|"
                         r"shown|given|taken|done|seen|been|gone|has|does|says|wants|starts|needs|gets|right|"
                         r"come|comes|came|go|goes|went|move|moves|moved|stay|stays|happen|happens|become|becomes|"
-                        r"sign|buy|buys|bought|pay|pays|paid|spend|spent|sent|held|built|brought|put|told|begun|grown|met|apply|applies|register|join|book|watch|eat|cook|drive|rent|borrow|"
+                        r"sign|buy|buys|bought|lose|loses|lost|pay|pays|paid|spend|spent|sent|held|built|brought|put|told|begun|grown|met|apply|applies|register|join|book|watch|eat|cook|drive|rent|borrow|"
                         # the words that frame a request, not the thing asked about
                         r"scheme|schemes|plans?|support|help|update|updates|news|thing|things|changes?|stuff|"
                         r"paperwork|errands?|formalities|procedures?)$")
@@ -331,8 +331,8 @@ def unsaid_claims(question: str, evidence: str) -> list[str]:
     "会是全市*第一*吗？") that ``evidence`` (the sentences the answer's statement cites, in the question's language, with
     their items' names and keywords) does not say: a plain "yes" would promise them."""
     out = []
-    for ask, say in _CLAIMS:
-        m = ask.search(question)
+    for ask, say in _CLAIMS:  # (a capitalised word inside the question is a name's: "the Water Drop stadium")
+        m = next((m for m in ask.finditer(question) if not (m.start() > 0 and m.group(0)[:1].isupper())), None)
         if m and not say.search(evidence):
             out.append(m.group(0))
     return out

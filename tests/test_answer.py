@@ -1728,3 +1728,12 @@ def test_tax_asked_is_told_the_plan_gives_no_tax_figures(assistant) -> None:  # 
     """Twenty-first review 2e: "南开今年税收会增加吗？" was told "计划没有列出这方面的投资金额或资金数额。": tax is no investment amount."""
     answer = assistant.ask("南开今年税收会增加吗？", channel="eval")
     assert answer.partial and answer.answer.startswith("计划没有给出税收数字。"), answer.answer
+
+
+def test_a_name_or_a_verb_is_no_unsaid_word(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 6b, 6c: "Will there be concerts at the Water Drop stadium?" was told "does not say “Drop”"
+    (a piece of the Olympic Sports Center's name read as "drop", an outcome) and "Will street cleaners lose their
+    jobs?" "does not mention lose" (a verb)."""
+    answer = assistant.ask("Will there be concerts at the Water Drop stadium?", channel="eval").answer
+    assert "“Drop”" not in answer and not answer.startswith("Yes"), answer
+    assert "mention lose" not in assistant.ask("Will street cleaners lose their jobs?", channel="eval").answer
