@@ -193,7 +193,7 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
     return ""
 
 
-JUDGEMENT = r"(?<![只最建修弄办做搞改装盖治管完准更变越向])好(吗|不好)|怎么样[？?]?$|\b(is|are) (it|nankai|the \w+) (good|safe|nice|bad)\b"
+JUDGEMENT = r"(?<![只最建修弄办做搞改装盖治管完准更变越向会])好(吗|不好)|怎么样[？?]?$|\b(is|are) (it|nankai|the \w+) (good|safe|nice|bad)\b"
 
 
 _JUDGEMENT = re.compile(JUDGEMENT, re.I)
@@ -318,7 +318,7 @@ _CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I)
     (r"招工|招人|招聘|\b(hir(e|es|ed|ing)|recruit\w*)\b", r"招工|招聘|招人|就业|用工|\b(hir|recruit|employ|jobs?\b)"),
     # a future better ("营商环境会更好吗", "will the streets get better"): the plan's tasks on a thing say what it does,
     # not that it will be better (how things are now is the judgement below)
-    (r"更好|变好|好起来|\b(gets?|getting|be|become|becomes) better\b", r"更好|变好|改善|提升|\bbetter\b|\bimprov"),
+    (r"更好|变好|好起来|(?<=会)好(?=吗)|\b(gets?|getting|be|become|becomes) better\b", r"更好|变好|改善|提升|\bbetter\b|\bimprov"),
     # a side effect ("修路会不会堵车"): road works carried out say nothing of jams they cause
     (r"堵车|\b(traffic jams?|gridlock)\b", r"拥堵|堵车|\bcongestion|\bjams?\b"),
     # a judgement of how things are now ("治安好吗", "is it safe") the plan, a list of tasks, never gives
@@ -334,7 +334,7 @@ def unsaid_claims(question: str, evidence: str) -> list[str]:
     for ask, say in _CLAIMS:  # (a capitalised word inside the question is a name's: "the Water Drop stadium")
         m = next((m for m in ask.finditer(question) if not (m.start() > 0 and m.group(0)[:1].isupper())), None)
         if m and not say.search(evidence):
-            out.append(m.group(0))
+            out.append("变好" if m.group(0) == "好" else m.group(0))  # ("会好吗": will it get better)
     return out
 
 

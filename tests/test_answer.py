@@ -1737,3 +1737,10 @@ def test_a_name_or_a_verb_is_no_unsaid_word(assistant) -> None:  # type: ignore[
     answer = assistant.ask("Will there be concerts at the Water Drop stadium?", channel="eval").answer
     assert "“Drop”" not in answer and not answer.startswith("Yes"), answer
     assert "mention lose" not in assistant.ask("Will street cleaners lose their jobs?", channel="eval").answer
+
+
+def test_will_it_get_better_is_a_future_not_a_judgement_of_now(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 4b: "上下班堵车会好吗？" was told "计划只列出2024年要做的事，没有评价现状。": 会好吗 asks what will be,
+    an outcome the plan must say; "南开治安好吗？" asks how things are now and keeps that line."""
+    assert assistant.ask("上下班堵车会好吗？", channel="eval").answer.startswith("计划没有说会“变好”")
+    assert assistant.ask("南开治安好吗？", channel="eval").answer.startswith("计划只列出2024年要做的事，没有评价现状。")
