@@ -1744,3 +1744,9 @@ def test_will_it_get_better_is_a_future_not_a_judgement_of_now(assistant) -> Non
     an outcome the plan must say; "南开治安好吗？" asks how things are now and keeps that line."""
     assert assistant.ask("上下班堵车会好吗？", channel="eval").answer.startswith("计划没有说会“变好”")
     assert assistant.ask("南开治安好吗？", channel="eval").answer.startswith("计划只列出2024年要做的事，没有评价现状。")
+
+
+def test_project_approvals_are_the_parallel_approval_services(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 5b: "Will project approvals be faster?" got the eligible projects' early start, the other
+    item of 2.2.1.3; "project approvals" is a resident's word for its parallel approval services (项目审批)."""
+    assert "parallel approval" in assistant.ask("Will project approvals be faster?", channel="eval").direct
