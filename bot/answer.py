@@ -13,7 +13,7 @@ from typing import Any
 from .bilingual import Figure, Glossary
 from .confidence import Calibration
 from .direct import DirectAnswer
-from .kinds import KIND_WORDS_OF, Lead, asked_kind, item_score
+from .kinds import KIND_WORDS_OF, Lead, asked_kind, item_score, named_beside_kind
 from .documents import DocumentInfo, glossary_names, label_topic_en
 from .enumerations import list_lead
 from .framing import NO_RENDERING, declined, lead_in, target_and_result
@@ -42,8 +42,7 @@ EN_SENTENCE_SHARE = 0.35  # of what the run's best sentence says of the question
 EN_SAYS_MORE = 1.5  # how much more of the question a sentence beside the direct answer's must say to be quoted too
 EN_QUOTE_BUDGET_AFTER_FIGURE = 160  # less English quote when the direct answer already gives the figure
 LEADS_THAT_ANSWER = {"figure", "list", "statement"}  # direct answers that carry the figure or the items themselves
-MAX_TERMS = 4  # glossary names given for a quoted passage that has no English rendering
-MAX_QUOTED = 2  # citations quoted in the answer text (all of them still get a card)
+MAX_TERMS, MAX_QUOTED = 4, 2  # glossary names for a passage with no English; citations quoted (all get a card)
 # places a question may name that another government's plan would cover
 _PLACE_ZH = re.compile(r"[\u4e00-\u9fff]{2}(区|县)")
 _PLACE_EN = re.compile(r"\b[A-Z][a-z]+ (District|County)\b")
@@ -272,8 +271,9 @@ class ExtractiveAnswerer:
     def _kind_first(self, retrieval: Retrieval, kind: str | None) -> Retrieval:
         """A question asking for a kind of item ("any new parks?") is answered first by a sentence nearly as good as
         the top one that names items of that kind, when the top one names none but has the kind's word."""
-        hits = retrieval.hits
-        if not kind or not hits or self._names_kind(hits[0], kind):
+        hits = retrieval.hits  # (a top sentence whose item the question names clearly stands: "liaison services")
+        if not kind or not hits or self._names_kind(hits[0], kind) or named_beside_kind(
+                self.direct.by_sentence.get(hits[0].unit.id, []), retrieval.query, kind):
             return retrieval
         # a top sentence that has the kind's word inside other names ("Tiankai Park core area") gives way; one
         # reached by the question's other words stands, unless it says less of the question ("带娃…几个公园")

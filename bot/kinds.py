@@ -7,7 +7,7 @@ Shared by the direct answer (``bot.direct``) and the list composer (``bot.lists`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from .items import PlanItem
@@ -151,6 +151,14 @@ def item_score(item: PlanItem, query: Query) -> float:
     name_en = set(en_tokens(f"{item.name_en} {item.measure_en or ''}"))
     score += sum(1.0 for t in set(query.en_tokens) if t in name_en and len(t) > 2)
     return score
+
+
+def named_beside_kind(items: list[PlanItem], query: Query, kind: str) -> bool:
+    """Whether the question names one of ``items`` clearly by words other than its kind word: "liaison services" in
+    "How many companies will get liaison services?", not "districts" in "Which shopping districts …"."""
+    text = KIND_WORDS_OF[kind].sub(" ", query.text)
+    rest = replace(query, text=text, en_tokens=en_tokens(text), zh_tokens=zh_tokens(text))
+    return any(item_score(i, rest) >= 2.0 for i in items)
 
 
 def item_scores(items: list[PlanItem], query: Query) -> list[float]:

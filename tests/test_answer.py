@@ -1750,3 +1750,11 @@ def test_project_approvals_are_the_parallel_approval_services(assistant) -> None
     """Twenty-first review 5b: "Will project approvals be faster?" got the eligible projects' early start, the other
     item of 2.2.1.3; "project approvals" is a resident's word for its parallel approval services (项目审批)."""
     assert "parallel approval" in assistant.ask("Will project approvals be faster?", channel="eval").direct
+
+
+def test_a_top_sentence_whose_item_is_named_stands_before_a_kind_word(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 4a: "How many companies will get liaison services?" quoted the Xinchuang leaders (a sentence
+    naming companies) over 2.3.2.4, whose liaison services the question names: a top sentence reached by its item's
+    own name is not passed over for the kind word ("companies")."""
+    answer = assistant.ask("How many companies will get liaison services?", channel="eval")
+    assert answer.citations[0].sentence_ids == ["nankai-2024-plan/2.3.2.4"], answer.answer
