@@ -1758,3 +1758,10 @@ def test_a_top_sentence_whose_item_is_named_stands_before_a_kind_word(assistant)
     own name is not passed over for the kind word ("companies")."""
     answer = assistant.ask("How many companies will get liaison services?", channel="eval")
     assert answer.citations[0].sentence_ids == ["nankai-2024-plan/2.3.2.4"], answer.answer
+
+
+def test_military_families_are_the_double_support_work(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 4a: "Will military families get preferential treatment?" quoted the chest pain units;
+    拥军优属 (support for the army and for military families) is the plan's 双拥 (2.5.1.6)."""
+    answer = assistant.ask("Will military families get preferential treatment?", channel="eval")
+    assert answer.citations[0].sentence_ids[0].startswith("nankai-2024-plan/2.5.1.6"), answer.answer
