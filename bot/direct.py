@@ -310,6 +310,9 @@ class DirectAnswer:
         if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)
                              or asked.attribute == "name"):  # "what is the consumption brand called": the items
             lead = listing(asked, query, items, cite, lang, self.plan_year, self.texts, self.items, top=top)
+            if lead is not None and asked.kind == "how_many" and gap is None and any(  # "引进多少个项目": 引进一批
+                    i.name_zh in lead.focus and _A_BATCH.search(f"{i.action_zh or ''}{i.name_zh}") for i in items):
+                gap = "计划没有给出具体数字。" if zh else "The plan does not give a figure."
             left_out = [i for i in items if i.kind != "target" and excluded(i, asked)]
             if left_out and [i for i in items if i.sentence == left_out[0].sentence and i.kind == left_out[0].kind
                              and not excluded(i, asked)]:

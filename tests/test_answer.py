@@ -1765,3 +1765,13 @@ def test_military_families_are_the_double_support_work(assistant) -> None:  # ty
     拥军优属 (support for the army and for military families) is the plan's 双拥 (2.5.1.6)."""
     answer = assistant.ask("Will military families get preferential treatment?", channel="eval")
     assert answer.citations[0].sentence_ids[0].startswith("nankai-2024-plan/2.5.1.6"), answer.answer
+
+
+@pytest.mark.parametrize("question, opening", [("How many high-quality projects will the district bring in?",
+                                                "The plan does not give a figure. In 2024 the plan will bring in a batch"),
+                                               ("今年引进多少个项目？", "计划没有给出具体数字。2024年计划引进一批")])
+def test_how_many_of_a_batch_is_told_the_plan_gives_no_figure(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twentieth and twenty-first reviews 3b: "How many high-quality projects will the district bring in?" got the
+    statement "bring in a batch of …" with nothing saying the plan's only count is "a batch"."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.partial and answer.answer.startswith(opening), answer.answer
