@@ -221,9 +221,12 @@ _CAN_I = re.compile(r"^(can|may|could) (i|we)\b|^(am|are) (i|we) (allowed|able|e
 _STILL = re.compile(r"\bstill (need|have) to\b|\b(need|have) to (repeat|redo|re-?do)\b|还(要|得|需要)|仍(然)?(要|需要|得)|"
                     r"重新(抽血|检查|做)", re.I)
 # what there is now ("南开有地方病吗？", "Are there endemic diseases in Nankai?") read from a task against it
-_THERE_IS = re.compile(r"^(南开|南开区|区里|天津|我们这)?(现在|目前)?有(没有)?[^，,。]{1,12}吗|^(are|is) there\b|"
+_THERE_IS = re.compile(r"^(南开|南开区|区里|天津|我们这)?(现在|目前)?有(没有)?[^，,。]{1,12}吗|"
+                       r"^(are|is) there\b(?! (anything|something|any (plans?|news|updates?|mention)\b|a plan|plans\b))|"
                        r"^(does|do) (nankai|the district|we) have\b", re.I)
-_REMEDY = re.compile(r"防治|治理|整治|防范|化解|攻坚|prevent|control|tackl|rectif|defus|curb", re.I)
+_REMEDY = re.compile(r"防治|治理|整治|防范|化解|攻坚|prevent|control|tackl|rectif|defus|curb|"
+                     # or an opportunity or resource used ("抢抓进出口博览会…机遇"): it says nothing of what is there
+                     r"抢抓|借助|\bseiz|\bmake good use of", re.I)
 
 
 # what the plan does not do or say, before what it does say: the openings of a yes/no answer that gets no "yes"

@@ -1775,3 +1775,13 @@ def test_how_many_of_a_batch_is_told_the_plan_gives_no_figure(assistant, questio
     statement "bring in a batch of …" with nothing saying the plan's only count is "a batch"."""
     answer = assistant.ask(question, channel="eval")
     assert answer.partial and answer.answer.startswith(opening), answer.answer
+
+
+def test_an_opportunity_seized_says_nothing_of_what_is_there(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Nineteenth-twenty-first reviews 1i: "Is there a trade show in Nankai?" → "Yes. … seize the investment promotion
+    opportunities of events such as import and export expos" (the expos are elsewhere; the plan uses them). A question
+    whether the plan says anything about a topic ("Is there anything about …") is no question of what there is."""
+    answer = assistant.ask("Is there a trade show in Nankai?", channel="eval").answer
+    assert answer.startswith("The plan lists what the district will do in 2024; it does not say how things are now."), answer
+    answer = assistant.ask("Is there anything about traditional Chinese medicine in healthcare?", channel="eval").answer
+    assert "how things are now" not in answer, answer
