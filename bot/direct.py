@@ -62,16 +62,18 @@ def _said(text: str, item: PlanItem, zh: bool) -> bool:
     if zh:
         return item.name_zh in text or any(len(t) > 1 and t not in _WHERE_GENERIC and t in item.name_zh
                                            for t in zh_tokens(text))
+    return _name_share(item, text) > 0.5
+
+
+def _name_share(item: PlanItem, text: str) -> float:
+    """The share of the item's own English name words (not their glossary expansions) that a text has."""
     words = {w for w in en_tokens(item.name_en) if len(w) > 2} - {"the", "and", "for"}
-    return bool(words) and len(words & set(en_tokens(text))) > 0.5 * len(words)
+    return len(words & set(en_tokens(text))) / len(words) if words else 0.0
 
 
 def _names(query: Query, item: PlanItem) -> bool:
     """Whether the question names the item itself (its Chinese name, or most of its English name's words)."""
-    if item.name_zh in query.text:
-        return True
-    words = {w for w in en_tokens(item.name_en) if len(w) > 2} - {"the", "and", "for"}
-    return bool(words) and len(words & set(en_tokens(query.text))) >= 0.5 * len(words)  # its own words only
+    return item.name_zh in query.text or _name_share(item, query.text) >= 0.5
 
 
 # a yes/no question about the effort itself ("在争创…吗", "Is Nankai applying to be …"): the plan's effort word answers
@@ -223,7 +225,7 @@ class DirectAnswer:
             if (many := _HOW_MANY_ASKED.search(query.text)):  # "the two floor-area targets": two of them
                 chosen = chosen[:_COUNT_WORDS.get(many.group(1).lower(), len(chosen))]
             text = self.texts.get(top.sentence, "")  # in the plan's order (the start, then the completion)
-            chosen.sort(key=lambda i: text.find(i.quantity or "") % (len(text) + 1))
+            chosen.sort(key=lambda i: text.find(i.quantity or "") if (i.quantity or "") in text else len(text))
         else:  # the figure asked for, and another figure of the same sentence about the same thing
             chosen = [top] + [i for s, _, i in scored[1:2] if i.sentence == top.sentence and s >= max(1.0, best - 1.0)
                               and i.value_zh() != top.value_zh()]  # not the same "3 counties" twice

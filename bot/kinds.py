@@ -193,7 +193,7 @@ _COUNT_GENERIC = frozenset({"new", "more", "other", "differ", "big", "main", "ke
                             "realli", "actual", "of", "the", "and", "in", "to"})
 
 
-_COLLECTIVE = frozenset({"batches", "batch", "round", "rounds"})  # a figure's unit that counts groups, not things
+_COLLECTIVE = frozenset({"batches", "batch", "round", "rounds", "批", "轮"})  # a unit that counts groups, not things
 
 
 def uncounted(text: str, item: PlanItem, vocabulary: set[str]) -> str:
@@ -220,7 +220,7 @@ _COUNTED_ZH = re.compile(r"(?:多少|几)[个项家所条]?([\u4e00-\u9fff]{2,8}
 def uncounted_zh(text: str, item: PlanItem) -> str:
     """The thing a Chinese how-many question counts when the figure counts groups of something (三批: "多少个储备项目")."""
     m = _COUNTED_ZH.search(text)
-    if not m or item.unit not in ("批", "轮") or item.unit in text:
+    if not m or item.unit not in _COLLECTIVE or item.unit in text:
         return ""
     return m.group(1)
 

@@ -23,7 +23,8 @@ _VERB_FORM = re.compile(r"(ing|ed|ly|able|ible)$|^(due|find|get|got|make|made|ta
                         r"before|about|around|into|onto|upon|within|without|through|across|near|really|still|known|"
                         r"shown|given|taken|done|seen|been|gone|has|does|says|wants|starts|needs|gets|right|"
                         r"come|comes|came|go|goes|went|move|moves|moved|stay|stays|happen|happens|become|becomes|"
-                        r"sign|buy|buys|bought|lose|loses|lost|pay|pays|paid|spend|spent|sent|held|built|brought|put|told|begun|grown|met|apply|applies|register|join|book|watch|eat|cook|drive|rent|borrow|"
+                        r"sign|buy|buys|bought|lose|loses|lost|pay|pays|paid|spend|spent|sent|held|built|brought|put|"
+                        r"told|begun|grown|met|apply|applies|register|join|book|watch|eat|cook|drive|rent|borrow|"
                         # the words that frame a request, not the thing asked about
                         r"scheme|schemes|plans?|support|help|update|updates|news|thing|things|changes?|stuff|"
                         r"paperwork|errands?|formalities|procedures?)$")
@@ -164,8 +165,8 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
             if not any(a < at + len(w.word) and at < b for a, b in redup):
                 words.append(w)
             at += len(w.word)
-        unknown = [w.word for n, w in enumerate(words) if len(w.word) > 1 and w.flag in _NOUN_FLAGS and w.word not in ZH_STOP
-                   and w.word not in _FRAME_ZH
+        unknown = [w.word for n, w in enumerate(words) if len(w.word) > 1 and w.flag in _NOUN_FLAGS
+                   and w.word not in ZH_STOP and w.word not in _FRAME_ZH
                    and not _modal(w.word) and not _modal_cut(words, n)
                    and w.word not in plan_text and w.word not in query.aliases
                    and (w.joined or not _misspelt(w.word, near_zh))]
