@@ -57,6 +57,11 @@ def load_renderings(corpus_dir: Path, doc_id: str) -> dict[str, Rendering]:
     return out
 
 
+def _unhyphen(text: str) -> str:
+    """A hyphen between letters read as a space, offsets kept: "energy-saving" and "energy saving" are one name."""
+    return re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)
+
+
 @dataclass(frozen=True)
 class Term:
     zh: str
@@ -75,8 +80,10 @@ class Glossary:
     def __init__(self, terms: list[Term]) -> None:
         self.terms = terms
         self.by_zh = {t.zh: t for t in terms}
-        variants = sorted({(v.lower(), t.zh) for t in terms for v in t.en if v.strip() and v.lower() not in EN_STOP},
-                          key=lambda p: -len(p[0]))
+        named = {(_unhyphen(v.lower()), t.zh) for t in terms for v in t.en if v.strip() and v.lower() not in EN_STOP}
+        # a name of several words in the plural is said in the singular too ("car parks": "a car park near me")
+        named |= {(re.sub(r"(?<=[^s])s$", "", v), zh) for v, zh in named if " " in v and re.search(r"[a-z]{3}[^s]s$", v)}
+        variants = sorted(named, key=lambda p: -len(p[0]))
         self._en_to_zh: dict[str, list[str]] = {}
         for variant, zh in variants:
             self._en_to_zh.setdefault(variant, []).append(zh)
@@ -114,10 +121,11 @@ class Glossary:
         found: dict[str, list[str]] = {}
         if self._en_re is None:
             return found
-        for m in self._en_re.finditer(text.lower()):
+        lower = text.lower()
+        for m in self._en_re.finditer(_unhyphen(lower)):  # "energy-saving" is "energy saving"
             key = m.group(0)
             for term in self._en_to_zh.get(key) or self._en_to_zh.get(re.sub(r"e?s$", "", key)) or []:
-                found.setdefault(term, []).append(key)
+                found.setdefault(term, []).append(lower[m.start():m.end()])
         return found
 
     def zh_for_english(self, text: str) -> list[str]:

@@ -1785,3 +1785,21 @@ def test_an_opportunity_seized_says_nothing_of_what_is_there(assistant) -> None:
     assert answer.startswith("The plan lists what the district will do in 2024; it does not say how things are now."), answer
     answer = assistant.ask("Is there anything about traditional Chinese medicine in healthcare?", channel="eval").answer
     assert "how things are now" not in answer, answer
+
+
+def test_a_plural_glossary_name_is_found_in_the_singular(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 2a: "Will the district build a car park near me?" quoted the pocket parks, because the
+    glossary's "car parks" (停车泊位) was matched only in the plural; "any new parks for my kids?" keeps the parks."""
+    answer = assistant.ask("Will the district build a car park near me?", channel="eval")
+    assert answer.citations[0].sentence_ids == ["nankai-2024-plan/2.4.2.4"], answer.answer
+    answer = assistant.ask("any new parks for my kids?", channel="eval")
+    assert "pocket parks" in answer.answer, answer.answer
+
+
+def test_a_hyphenated_name_is_the_spaced_one(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 4a: "Will the district meet the energy-saving targets?" quoted the green-industry sentence
+    and the jobs targets ("energy-saving" was a variant of the industries of 节能环保, and "energy saving" of 节能减排
+    was not matched with its hyphen); the targets of 1.1.1 answer."""
+    answer = assistant.ask("Will the district meet the energy-saving targets?", channel="eval")
+    assert answer.citations[0].sentence_ids == ["nankai-2024-plan/1.1.1"], answer.answer
+    assert "energy conservation, emission reduction" in answer.answer, answer.answer

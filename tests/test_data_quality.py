@@ -208,6 +208,14 @@ def test_shared_english_names_one_term(glossary: Glossary) -> None:
     assert glossary.variant_matches("小公园") == {"小公园": ["口袋公园"]}
 
 
+def test_english_names_match_in_the_singular_and_with_hyphens(glossary: Glossary) -> None:
+    """"car parks" is found in "a car park near me"; "energy-saving" is "energy saving"; a one-word plural is not
+    singularised (a name's plural is matched by the suffix the pattern allows)."""
+    assert glossary.english_matches("Will the district build a car park near me?") == {"停车泊位": ["car park"]}
+    assert glossary.english_matches("the energy-saving targets") == {"节能减排": ["energy-saving"]}
+    assert glossary.zh_for_english("any new parks for my kids?") == []
+
+
 # Kinds of thing the plan does not name, and a bare part of a name. A keyword fires on every question that
 # contains it (kinds.item_score, direct._mentions), so an item keyword "演唱会" made the item say the question's
 # word and "奥体中心会办演唱会吗？" got "是的。"; "夜市" / "night market" got "Yes." for night markets, "夜游" for night
