@@ -40,6 +40,7 @@ GAP_COVERAGE = 0.25  # the least the best sentence must say of a question for "t
 KEYWORD_SAYS = 3.0  # what one of an item's keywords in the question weighs, beside the IDF of the words it shares
 EN_SENTENCE_SHARE = 0.35  # of what the run's best sentence says of the question, that another must say to be quoted
 EN_SAYS_MORE = 1.5  # how much more of the question a sentence beside the direct answer's must say to be quoted too
+ZH_QUOTE_LONG = 150  # a Chinese quote longer than this, after a direct answer, keeps only the clauses it names
 EN_QUOTE_BUDGET_AFTER_FIGURE = 160  # less English quote when the direct answer already gives the figure
 LEADS_THAT_ANSWER = {"figure", "list", "statement"}  # direct answers that carry the figure or the items themselves
 MAX_TERMS, MAX_QUOTED = 4, 2  # glossary names for a passage with no English; citations quoted (all get a card)
@@ -407,8 +408,10 @@ class ExtractiveAnswerer:
             for run in sorted(_runs(sorted(hits, key=lambda h: h.unit.n)), key=lambda r: -max(h.score for h in r)):
                 span = [u for u in units if run[0].unit.n <= u.n <= run[-1].unit.n]
                 quote = "".join(u.zh for u in span)
-                if query.lang == "zh" or focus:
+                if query.lang == "zh" or focus:  # (a long span after a direct answer: the clauses of what it names)
                     quote = clauses(quote, tokens)
+                    if focus and len(quote) > ZH_QUOTE_LONG:
+                        quote = clauses(quote, list(focus))
                 full_en = [u.en for u in span if u.en]
                 en = full_en
                 if query.lang == "en" and len(full_en) == len(span):

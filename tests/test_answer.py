@@ -1803,3 +1803,21 @@ def test_a_hyphenated_name_is_the_spaced_one(assistant) -> None:  # type: ignore
     answer = assistant.ask("Will the district meet the energy-saving targets?", channel="eval")
     assert answer.citations[0].sentence_ids == ["nankai-2024-plan/1.1.1"], answer.answer
     assert "energy conservation, emission reduction" in answer.answer, answer.answer
+
+
+def test_the_economy_getting_better_is_the_recovery_momentum(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 2f and 4c: "经济一定能好转吗？" quoted foreign trade's 加快好转 and "Will the economy definitely
+    recover this year?" abstained; 0.2.2's 巩固和增强经济回升向好态势 answers, and the plan promises no outcome."""
+    answer = assistant.ask("经济一定能好转吗？", channel="eval")
+    assert answer.answer.startswith("计划没有说会“好转”。2024年计划巩固和增强经济回升向好态势 [1]。"), answer.answer
+    assert "计划原文：巩固和增强经济回升向好态势 [1]。" in answer.answer, answer.answer  # its clause, not the preamble
+    answer = assistant.ask("Will the economy definitely recover this year?", channel="eval")
+    assert not answer.abstained and "momentum of economic recovery" in answer.answer, answer.answer
+    assert "外资外贸" not in assistant.ask("经济会复苏吗？", channel="eval").answer
+
+
+def test_a_long_chinese_quote_after_a_direct_answer_keeps_the_clauses_it_names(assistant) -> None:  # type: ignore[no-untyped-def]
+    """The Chinese quote of a direct answer was the span from the first to the last clause holding any of the
+    question's words (今年, 学校 …): 2.1.2.2's research institutes came before the schools asked for."""
+    answer = assistant.ask("今年新开工哪些学校？", channel="eval").answer
+    assert "计划原文：新开工建设天拖中学、天拖小学、中医药大学地块小学 [1]。" in answer, answer
