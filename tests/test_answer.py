@@ -1821,3 +1821,14 @@ def test_a_long_chinese_quote_after_a_direct_answer_keeps_the_clauses_it_names(a
     question's words (今年, 学校 …): 2.1.2.2's research institutes came before the schools asked for."""
     answer = assistant.ask("今年新开工哪些学校？", channel="eval").answer
     assert "计划原文：新开工建设天拖中学、天拖小学、中医药大学地块小学 [1]。" in answer, answer
+
+
+@pytest.mark.parametrize("question, said", [
+    ("Will they be building new schools?", "start construction of 3 schools"),
+    ("Will the district help me recycle?", "sorting and treatment of household waste")])
+def test_an_everyday_word_reaches_its_own_thing_not_a_term_sharing_it(assistant, question: str, said: str) -> None:  # type: ignore[no-untyped-def]
+    """"schools" was an English name of 教育 (education), so "Will they be building new schools?" quoted the large AI
+    models for education; "recycle" is what a household does with its waste, not the projects that help eligible
+    projects start (twenty-first review 2g)."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert said in answer.split("\n")[0], answer
