@@ -32,7 +32,7 @@ KIND_WORDS: list[tuple[str, re.Pattern[str]]] = [
     ("parcel", re.compile(r"地块|土地|plots?\b|land parcels?|\bland\b", re.I)),
     ("cluster", re.compile(r"产业集群|产业链|clusters?\b|industry chains?", re.I)),
     ("brand", re.compile(r"品牌|\bbrands?\b", re.I)),
-    ("title", re.compile(r"称号|荣誉|titles\b|honou?rs\b|accolades?", re.I)),  # the titles the district campaigns for
+    ("title", re.compile(r"称号|荣誉|titles?\b|honou?rs\b|accolades?", re.I)),  # the titles the district campaigns for
     ("institution", re.compile(r"研究院|研究所|院所|科研机构|institutes?\b|institutions?\b|organi[sz]ations?\b", re.I)),
     ("facility", re.compile(r"设施|场馆|中心|站|facilit|venues?|stations?|centres?|centers?", re.I)),
     ("project", re.compile(r"项目|工程|projects?\b|schemes?\b|works\b", re.I)),

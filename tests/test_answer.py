@@ -1832,3 +1832,12 @@ def test_an_everyday_word_reaches_its_own_thing_not_a_term_sharing_it(assistant,
     projects start (twenty-first review 2g)."""
     answer = assistant.ask(question, channel="eval").answer
     assert said in answer.split("\n")[0], answer
+
+
+def test_titles_asked_are_the_districts_titles_not_professional_titles(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-first review 2c: "What titles has Nankai won?" quoted the professional title evaluation (评职称), whose
+    "title" is the kind word inside another name; a question naming that channel still gets it."""
+    answer = assistant.ask("What titles has Nankai won?", channel="eval")
+    assert answer.citations[0].sentence_ids != ["nankai-2024-plan/2.1.2.4"] and "title of" in answer.answer, answer.answer
+    answer = assistant.ask("Can I get a professional title faster?", channel="eval")
+    assert answer.citations[0].sentence_ids == ["nankai-2024-plan/2.1.2.4"], answer.answer
