@@ -18,23 +18,24 @@ from .documents import DocumentInfo, glossary_names, label_topic_en
 from .enumerations import list_lead
 from .framing import NO_RENDERING, declined, lead_in, target_and_result
 from .framing import notes as framing_notes
-from .index import Index, Unit
+from .index import Index
 from .items import PlanItem
 from .notice import NoticeFacts, about_document, beside_the_notice
 from .quotes import ASKING, EN_GENERIC, EN_QUOTE_BUDGET, best_first, clauses, english_span, sentence_end, says, \
     zh_card, zh_pieces
 from .retrieve import Hit, Query, Retrieval
+from .selection import MAX_SENTENCES, runs, select
 from .text import en_tokens, numbers_in, spelled_numbers, zh_tokens
 from .understand import understand
 from .unmentioned import UNMENTIONED_COVERAGE, missing_thing
 
 log = logging.getLogger("bot.answer")
 
-MAX_SENTENCES = 3
 _QUANTITY = re.compile(r"多少|(?<!哪)几个|(?<!哪)几[条家处所项宗]|多大|比例|百分|增长|目标|指标|how (many|much)|what percent|"
                        r"percentage|target|figure|number of|growth|rate", re.I)
 KIND_GATHER_WITHIN, KIND_GATHER_SHARE = 8, 0.5  # of the top hits, where more sentences naming the kind asked may come from
 KIND_FIRST_WITHIN, KIND_FIRST_SHARE = 4, 0.8  # of the top hits, how far down and how close a kind's sentence may be
+KIND_WORD_INSIDE_SHARE = 0.7  # how close, when the top one has the kind's word only inside other names ("Park west area")
 _PRO_FORM = re.compile(r"\b(which|what|the|those|these) ones\b|\bwhich of them\b|哪些呢|哪几个呢", re.I)  # no noun
 GAP_COVERAGE = 0.25  # the least the best sentence must say of a question for "the plan does not give …" over it
 KEYWORD_SAYS = 3.0  # what one of an item's keywords in the question weighs, beside the IDF of the words it shares
@@ -99,56 +100,6 @@ class Answer:
         return out
 
 
-def select(retrieval: Retrieval) -> list[Hit]:
-    """The sentences that answer: the best one, and others nearly as good that add matching words."""
-    hits = retrieval.hits
-    if not hits:
-        return []
-    top = hits[0]
-    chosen = [top]
-    if is_lead_unit(top.unit):  # a topic lead says little: answer with what its paragraph says
-        return _paragraph_support(top, retrieval) or [top]
-    for hit in hits[1:]:
-        if len(chosen) >= MAX_SENTENCES:
-            break
-        same_topic = hit.unit.paragraph_id == top.unit.paragraph_id and not is_lead_unit(hit.unit)
-        if same_topic and hit.score >= (0.5 if hit.coverage > 0 else 0.65) * top.score:
-            chosen.append(hit)  # more of the same paragraph: lists and policies span sentences
-        elif hit.score >= 0.75 * top.score and hit.coverage >= max(0.34, 0.8 * top.coverage) and hit.dense >= top.dense - 0.04:
-            chosen.append(hit)
-    return chosen
-
-
-def _runs(hits: list[Hit]) -> list[list[Hit]]:
-    """Sentences of one paragraph in order, grouped where at most one sentence lies between them."""
-    runs: list[list[Hit]] = []
-    for hit in hits:
-        if runs and hit.unit.n - runs[-1][-1].unit.n <= 2:
-            runs[-1].append(hit)
-        else:
-            runs.append([hit])
-    return runs
-
-
-def is_lead_unit(unit: Unit) -> bool:
-    return unit.n == 1 and unit.zh.rstrip("。") == unit.topic
-
-
-def _paragraph_support(lead: Hit, retrieval: Retrieval, limit: int = 4) -> list[Hit]:
-    """The sentences of a lead's paragraph that share words with the question or the lead."""
-    index_units = retrieval.paragraph_units.get(lead.unit.paragraph_id, [])
-    words = [t for t in zh_tokens(lead.unit.zh)]
-    scored: list[tuple[float, Unit]] = []
-    for unit in index_units:
-        if unit.id == lead.unit.id:
-            continue
-        share = retrieval.coverage_of(unit) + sum(1 for w in words if w in unit.zh) / max(1, len(words))
-        scored.append((share, unit))
-    best = sorted((s for s in scored if s[0] > 0), key=lambda s: -s[0])[:limit] or scored[:1]
-    return [Hit(unit=u, score=lead.score * 0.9, dense=lead.dense, bm25_zh=0.0, bm25_en=0.0, coverage=share)
-            for share, u in sorted(best, key=lambda s: s[1].n)]
-
-
 def _figure_for(query: Query, hits: list[Hit], figures: dict[str, list[Figure]]) -> tuple[Figure, Hit] | None:
     if not _QUANTITY.search(query.text):
         return None
@@ -190,6 +141,7 @@ class ExtractiveAnswerer:
         # each sentence's English with its terms' glossary names ("Shimao City" for 世贸城), where a name is looked for
         self._names_en = [f"{u.en or ''} {' '.join(glossary.en_names_for_chinese(u.zh)) if glossary else ''}".lower()
                           for u in index.units]
+        self._plan_all = f"{self._plan_text} {self._plan_text_en}"
         self._title_words = {w for d in self.documents.values() for w in zh_tokens(d.title) + en_tokens(d.title_en)}
 
     def run(self, question: str, retrieval: Retrieval) -> Answer:
@@ -201,8 +153,9 @@ class ExtractiveAnswerer:
         lang = query.lang
         if self.notices and about_document(query.text):
             return self._notice(question, lang, query.text)
+        look_alike = self.glossary.look_alike(query.text, self._plan_all) if self.glossary else ""  # ("food safety")
         if not retrieval.hits or not self.calibration.confident(retrieval.signals):
-            return self.abstain(question, retrieval)
+            return self.abstain(question, retrieval, missing=look_alike)
         asked = understand(query.text, retrieval.plan_year)
         top = retrieval.hits[0].unit
         if top.topic == "通知" and any(h.unit.topic != "通知" for h in retrieval.hits) and beside_the_notice(
@@ -229,6 +182,7 @@ class ExtractiveAnswerer:
         unmentioned = missing_thing(query, coverage, [h.unit for h in retrieval.hits[:3]], self._plan_text,
                                     self._plan_text_en, self.index.idf.df_en, self._names_en,
                                     names_only=asked.kind != "whether")  # "What is planned for the Greater Bay Area?"
+        unmentioned = unmentioned or look_alike  # "food safety" is not the plan's food security
         if unmentioned and asked.kind != "whether" and coverage < UNMENTIONED_COVERAGE:
             return self.abstain(question, retrieval, missing=unmentioned)  # a name the plan never uses, and nothing
         # else of the question said well: whatever was found is about something else
@@ -280,7 +234,8 @@ class ExtractiveAnswerer:
         # reached by the question's other words stands, unless it says less of the question ("带娃…几个公园")
         worded = bool(KIND_WORDS_OF[kind].search(f"{hits[0].unit.zh} {hits[0].unit.en or ''}"))
         for n, hit in enumerate(hits[1:KIND_FIRST_WITHIN], start=1):
-            if hit.score >= KIND_FIRST_SHARE * hits[0].score and self._names_kind(hit, kind) \
+            if hit.score >= (KIND_WORD_INSIDE_SHARE if worded else KIND_FIRST_SHARE) * hits[0].score \
+                    and self._names_kind(hit, kind) \
                     and (worded or hit.coverage > hits[0].coverage) \
                     and hit.unit.paragraph_id != hits[0].unit.paragraph_id:  # within a paragraph the run answers
                 return dataclasses.replace(retrieval, hits=[hit] + hits[:n] + hits[n + 1:])
@@ -405,7 +360,7 @@ class ExtractiveAnswerer:
         citations: list[Citation] = []
         for pid, hits in by_para.items():
             units = self.index.paragraphs[pid]
-            for run in sorted(_runs(sorted(hits, key=lambda h: h.unit.n)), key=lambda r: -max(h.score for h in r)):
+            for run in sorted(runs(sorted(hits, key=lambda h: h.unit.n)), key=lambda r: -max(h.score for h in r)):
                 span = [u for u in units if run[0].unit.n <= u.n <= run[-1].unit.n]
                 quote = "".join(u.zh for u in span)
                 if query.lang == "zh" or focus:  # (a long span after a direct answer: the clauses of what it names)

@@ -68,6 +68,7 @@ class Term:
     en: tuple[str, ...]
     kind: str
     zh_variants: tuple[str, ...] = ()  # everyday words residents use for it (外卖 for 新就业形态)
+    look_alikes: tuple[str, ...] = ()  # names that look like it but name another thing ("food safety", 粮食安全)
 
     @property
     def preferred_en(self) -> str:
@@ -107,7 +108,8 @@ class Glossary:
             if not rec.get("zh") or not en:
                 raise DataFileError(f"{path.name} record {n}: needs 'zh' and a non-empty 'en'")
             terms.append(Term(zh=str(rec["zh"]), en=tuple(str(e) for e in en), kind=str(rec.get("kind", "term")),
-                              zh_variants=tuple(str(v) for v in rec.get("zh_variants") or ())))
+                              zh_variants=tuple(str(v) for v in rec.get("zh_variants") or ()),
+                              look_alikes=tuple(str(v) for v in rec.get("look_alikes") or ())))
         glossary = cls(terms)
         add_words(t.zh for t in terms)
         add_words(v for t in terms for v in t.zh_variants)
@@ -131,6 +133,21 @@ class Glossary:
     def zh_for_english(self, text: str) -> list[str]:
         """Chinese terms whose English variants occur in an English text (longest match first)."""
         return list(self.english_matches(text))
+
+    def look_alike(self, text: str, documents_text: str) -> str:
+        """A name in a question that looks like a term's but names something else, which the documents never name:
+        "food safety" beside 粮食安全 (food security), 小巨人 beside 专精特新 ("" when none, or when the question also
+        says one of the term's own names). A look-alike expands to nothing: it is reported, not searched for."""
+        lower, known = text.lower(), documents_text.lower()
+        for term in self.terms:
+            for name in sorted(term.look_alikes, key=len, reverse=True):
+                said = re.search(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])", lower) if name.isascii() \
+                    else name in text
+                if said and name.lower() not in known and term.zh not in text and not any(
+                        re.search(rf"(?<![a-z]){re.escape(e.lower())}", lower) for e in term.en) \
+                        and not any(v in text for v in term.zh_variants):
+                    return name
+        return ""
 
     def variant_matches(self, text: str) -> dict[str, list[str]]:
         """Everyday Chinese words in a text that stand for glossary terms: {variant: [term, ...]}."""

@@ -1308,3 +1308,15 @@ def test_an_items_action_keeps_the_plans_count_and_occasion(records: list[dict])
         if "为契机" in action_zh and len(action_en.split()) < 3:
             slips.append(f"{item['id']}: {action_zh!r} rendered {action_en!r}")
     assert counted >= 3 and not slips, "\n".join(slips)
+
+
+def test_look_alikes_name_nothing_the_plan_names(records: list[dict]) -> None:
+    """A glossary entry's look-alikes ("food safety" beside 粮食安全's food security) are names of other things: none
+    occurs in the source or the renderings, and none is one of the entry's own names or variants."""
+    source = (CORPUS / f"{DOC}.txt").read_text(encoding="utf-8")
+    english = " ".join(r.get("en") or "" for r in records).lower()
+    entries = [json.loads(line) for line in (CORPUS / "glossary.jsonl").read_text(encoding="utf-8").splitlines()]
+    slips = [f"{g['zh']}: {a!r}" for g in entries for a in g.get("look_alikes", [])
+             if a in source or a.lower() in english or a in g["en"] or a in g.get("zh_variants", [])]
+    assert not slips, slips
+    assert sum(len(g.get("look_alikes", [])) for g in entries) >= 15
