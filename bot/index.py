@@ -25,7 +25,7 @@ from .items import PlanItem
 from .text import en_tokens, zh_tokens
 from .vectors import VectorStore, unreachable
 
-FORMAT_VERSION = 14  # 14: more chat words stopped ("getting", "can't", "a lot"); 13: a possessive is its word ("district's"); 12: economy/economic stem together
+FORMAT_VERSION = 15  # 15: "have" / "has" / "had" stopped (they matched only the brand "Lucky to Have You"); 14: more chat words stopped ("getting", "can't", "a lot"); 13: a possessive is its word ("district's"); 12: economy/economic stem together
 ROMAN = ["", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
 ENTRY_SEP = "|"
 LONG_EN = 1000  # characters of English (and of Chinese, below) past which a sentence is also embedded in pieces

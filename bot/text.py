@@ -38,7 +38,7 @@ EN_STOP = frozenset(
     lol hi hey hello thanks thank really actually just kind sort stuff pretty maybe someone somebody said
     heard around near nearby place places there's what's where's anyone people guys okay ok well
     getting gets anymore can't cannot don't doesn't didn't won't isn't aren't wasn't gonna wanna kinda sorta
-    pls plz thx btw omg haha lot lots fan fans""".split()
+    pls plz thx btw omg haha lot lots fan fans have has had having""".split()
 )
 
 

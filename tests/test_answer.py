@@ -1857,3 +1857,11 @@ def test_a_look_alike_of_a_plan_term_is_said_to_be_another_thing(assistant, ques
     assert not assistant.ask("Is food security guaranteed?", channel="eval").partial
     assert "没有提到“小巨人”" in assistant.ask("南开有多少小巨人企业？", channel="eval").answer
     assert "never mentions “net zero”" in assistant.ask("Will Nankai reach net zero?", channel="eval").answer  # declined
+
+
+@pytest.mark.parametrize("question", ["How many tech companies does Nankai have?", "Does Nankai have a theatre?",
+                                      "Does Nankai have a port?"])
+def test_have_is_no_word_of_the_question(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-second review 2a: "have" was a search word, and the only rendering that says it is the consumption brand
+    "Lucky to Have You · Happy All Seasons", which these questions quoted."""
+    assert "Lucky to Have You" not in assistant.ask(question, channel="eval").answer
