@@ -85,7 +85,8 @@ _COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
 _HOW_MANY_ASKED = re.compile(r"\b(two|three|four|[234])\s+(?:[\w-]+\s+){0,2}(?:targets|figures|numbers|goals)\b", re.I)
 _PLURAL_FIGURES = re.compile(r"\b(targets|figures|numbers|goals)\b", re.I)  # the question asks for several figures
 # a question asking whether something is certain or required: the plan plans, encourages, works to attract — no "yes"
-_ASKS_CERTAIN = re.compile(r"一定|必须|肯定|保证|确定|所有的?|全部|\b(definitely|certainly|must|guaranteed?|for sure|required|"
+_ASKS_CERTAIN = re.compile(r"一定|必须|肯定|保证|确定|所有的?|全部|(?<!是)都(?=会|能|要|可以|将|得|有)|每(个|一个|家|所|项)|"
+                           r"\b(definitely|certainly|must|guaranteed?|for sure|required|"
                            r"all|every)\b", re.I)  # ("Will all government services …": the plan says no "all")
 # "X是K吗" / "Is X one of the K": the copula before the kind word asks whether X is of that kind
 _IS_A = re.compile(r"(是|属于|算|列为|列入)(不是)?[^，,。？?]{0,12}$|\b(is|are)\b.*\b(an?|one of|among|part of|counted as|"

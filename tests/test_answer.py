@@ -1865,3 +1865,11 @@ def test_have_is_no_word_of_the_question(assistant, question: str) -> None:  # t
     """Twenty-second review 2a: "have" was a search word, and the only rendering that says it is the consumption brand
     "Lucky to Have You · Happy All Seasons", which these questions quoted."""
     assert "Lucky to Have You" not in assistant.ask(question, channel="eval").answer
+
+
+@pytest.mark.parametrize("question", ["南开的项目今年都会开工吗？", "今年的项目都能开工吗？", "每个小区都会改造吗？"])
+def test_all_in_chinese_said_with_dou_gets_no_yes(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-second review 1a: 都 ("all") before a modal asks for every one, as 所有 does; the plan helps eligible
+    projects start early and renovates 54 compounds, so no "是的。"."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert not answer.startswith("是的"), answer

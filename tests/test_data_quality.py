@@ -308,6 +308,12 @@ SWEPT_FROM = {
     'glossary 基本养老保险': ('社保', '交社保', '五险'),
     'glossary 公共服务': ('公共设施',),
     'glossary 社会治安防控体系': ('小偷',),
+    # twenty-second review D1-D3: a worker's 劳动维权 is 2.5.1.4's, not every 合法权益 (the veterans'); 安排工作 / 分配工作
+    # are any job assignment (a graduate's), not veterans' resettlement; 维修保养 is a household's lift, not
+    # infrastructure operation and maintenance
+    'glossary 合法权益': ('劳动维权',),
+    'glossary 安置': ('安排工作', '分配工作'),
+    'glossary 运营维护': ('维修保养',),
 }
 
 
