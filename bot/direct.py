@@ -26,7 +26,7 @@ _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
                       r"December) \d{4}\b|as soon as possible|\bas early as possible|when the time is right|\bby the end of (the year|20\d\d)\b|\bwithin the year\b|\bfirst half\b|"
                       r"\bsecond half\b|\bquarter\b", re.I)
-_MONEY = re.compile(r"\d[\d.,]*\s*(亿|万)?元|yuan|RMB", re.I)
+_MONEY = re.compile(r"\d[\d.,]*\s*(亿|万)?元|\byuan\b|\bRMB\b", re.I)  # (not the "yuan" of Jinyuanli)
 _PEOPLE = re.compile(r"人口|常住|population", re.I)
 
 

@@ -40,7 +40,9 @@ _ATTRIBUTES: list[tuple[str, re.Pattern[str]]] = [
                          r"how much (money|will .{0,30}cost|funding|is .{0,30}(invest|spent|budget))|\bcost\b|"
                          r"\bbudget (for|of)\b|investment amount|\bamount of (money|funding|investment)\b|\bhow much .{0,30}\bspend|"
                          r"\bwhat (is|will) (the district|it|nankai) (be )?spend(ing)? on\b|\bwhat (is|are) the (spending|funding|"
-                         r"investment|budget)s? (on|for)\b|yuan|\brmb\b|"
+                         r"investment|budget)s? (on|for)\b|\byuan\b|\brmb\b|"
+                         r"\bhow much (is|are|will be|would be) (the |a |my )?(\w+ )?(rewards?|bonus(es)?|subsid(y|ies)|grants?|"
+                         r"allowances?)\b|"
                          r"tax revenue|\btaxes\b|\bprices?\b|\brents?\b(?! out)|\bfares?\b|\bfees?\b", re.I)),
     ("population", re.compile(r"人口|常住|户籍人口|多少人(住|生活)|居民有多少|"
                               r"population|how many (people|residents) (live|are there)|inhabitants", re.I)),

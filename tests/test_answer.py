@@ -1873,3 +1873,14 @@ def test_all_in_chinese_said_with_dou_gets_no_yes(assistant, question: str) -> N
     projects start early and renovates 54 compounds, so no "是的。"."""
     answer = assistant.ask(question, channel="eval").answer
     assert not answer.startswith("是的"), answer
+
+
+@pytest.mark.parametrize("question, opening", [
+    ("积水点改造要花多少钱？", "计划没有列出39个积水点的投资金额或资金数额。"),
+    ("How much will fixing the waterlogging spots cost?", "The plan does not give an amount of money for waterlogging"),
+    ("How much is the reward for gazelle companies?", "The plan does not give an amount of money for")])
+def test_money_asked_over_a_count_is_told_the_plan_gives_no_amount(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-second review 3a: the money check found "yuan" inside "Jinyuanli" (锦园里), so the waterlogging spots'
+    cost was answered with their count, 39; "How much is the reward …" was no money question."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.answer.startswith(opening) and answer.partial, answer.answer
