@@ -18,7 +18,8 @@ _TYPES: list[tuple[str, re.Pattern[str]]] = [
                        r"\bwho\b|which (body|office|department|agency|authority|commission)", re.I)),
     ("when", re.compile(r"什么时候|何时|哪天|哪一天|几月|几号|日期|哪一?年(?!级)|几时|多久|时间表|"
                         # (not "When I go to …, will …": a when followed by its clause's subject joins clauses)
-                        r"\bwhen\b(?!\s+(i|we|my|our|you|your|they|people|residents|a|an|the)\b)|what date|which date|"
+                        r"\bwhen\b(?!\s+(i|we|my|our|you|your|they|people|residents|a|an|the|it|there|this|that|he|she|someone)\b)|"
+                        r"what date|which date|"
                         r"what day|by when|how soon|deadline", re.I)),
     ("where", re.compile(r"哪里|在哪(?![次个一些年种届])|哪儿|什么地方|什么位置|\bwhere\b|which (area|street|location|part of)", re.I)),
     ("how_much", re.compile(r"多少钱|花多少|投资多少|多少资金|多少经费|多少预算|(?<!更)多大(?!型)|多高|多少平方|百分之几|"

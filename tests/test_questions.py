@@ -342,3 +342,12 @@ def test_channels_are_logged(fake_assistant: Assistant, tmp_path: Path, channel:
     live = _live(fake_assistant, tmp_path / "data")
     assert live.question_log.wait(live.ask("今年有哪些学校建成？", channel=channel).log_id)
     assert [r["channel"] for r in _rows(tmp_path / "data" / "questions.sqlite3")] == [channel]
+
+
+def test_when_joining_a_clause_with_a_pronoun_is_no_when_question() -> None:
+    """Twenty-second review 4b: "Will there be no more flooding when it rains this year?" was read as a question of
+    when, and told "The plan does not set a date …"."""
+    from bot.understand import understand
+
+    assert understand("Will there be no more flooding when it rains this year?", 2024).kind == "whether"
+    assert understand("When will the Line 11 extension open?", 2024).kind == "when"
