@@ -204,6 +204,8 @@ class ExtractiveAnswerer:
             lead = listed if asked.exclusions else list_lead(asked, query, units, self.segments, cite, year)
         if lead is None:
             lead = self._figure_lead(query, chosen, citations, year)
+        if lead is not None and unmentioned:  # the question's own number in "does not mention Line 4" is no figure
+            lead.derived |= set(numbers_in(unmentioned))
         if lead is not None and lead.kind == "gap" and not lead.focus and not unmentioned and coverage < GAP_COVERAGE:
             return self.abstain(question, retrieval)  # what the plan lacks, alone, over a sentence saying little of it
         if lead is not None and lead.focus:

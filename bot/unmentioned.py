@@ -61,6 +61,24 @@ def _unnamed_place(question: str, plan_text: str) -> str:
     return ""
 
 
+_NUMBERED_ZH = re.compile(r"(?<![\d一二三四五六七八九十])([\d一二三四五六七八九十]+)(号线|号楼)")
+_NUMBERED_EN = re.compile(r"\b(Metro Line|Line|Subway Line)s? (\d+)\b", re.I)
+
+
+def _unnamed_number(question: str, plan_text: str, plan_text_en: str) -> str:
+    """A numbered name the documents never give though they number others of its kind: 地铁4号线 / "Metro Line 4"
+    where the plan names Lines 7, 8 and 11 (a number the plan has, "11号线", is named)."""
+    for m in _NUMBERED_ZH.finditer(question):
+        if m.group(0) not in plan_text and m.group(2) in plan_text:
+            return m.group(0)
+    for m in _NUMBERED_EN.finditer(question):
+        number = m.group(2)
+        if not re.search(rf"\b(lines?|line) ([\d, and]*\b)?{number}\b", plan_text_en) and \
+                not re.search(rf"(?<!\d){number}号线", plan_text) and "line" in plan_text_en:
+            return f"Line {number}"
+    return ""
+
+
 def last_clause(question: str) -> str:
     """What a question asks, in its last clause ("孩子快上小学了，南开今年有新学校吗" asks the second)."""
     return re.split(r"[，,；;。!！]\s*|\s[-–—]+\s", question.strip(" ？?。!！"))[-1]
@@ -150,6 +168,8 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
     # over Prince Zhuang's) is missing: one unknown word of a name is another thing than the one the plan names
     if query.lang == "zh" and (named := _unnamed_place(query.text, plan_text)):
         return named
+    if (numbered := _unnamed_number(query.text, plan_text, plan_text_en)):
+        return numbered
     if (covered or names_only) and query.lang == "zh":
         return ""
     near_zh = {t: 1 for u in found for t in zh_tokens(u.zh)}  # a misspelling is of a word the search found
@@ -302,6 +322,10 @@ _CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I)
     (r"外包|\boutsourc|contractors?\b", r"外包|\boutsourc|contractor"),
     (r"拆(?!分)|\b(demolish|tear down|torn down|pull down|knock down)", r"拆除|拆迁|\bdemoli"),
     (r"破产|倒闭|\bbankrupt", r"破产|倒闭|\bbankrupt"),
+    # opening to traffic or the public ("8号线今年能开通吗", "Will Line 8 open?") is said by the plan's own words for it,
+    # not by construction supported
+    (r"开通|通车|投用|投入使用|开放|\b(open|opens|opened|opening)\b(?! (up|a|an|the|my|our|new)\b)",
+     r"开通|通车|投用|投入使用|开放|\bopen|\bin(to)? (use|service|operation)\b"),
     (r"搬到|搬来|搬迁|搬走|\b(move|moves|moving|relocat\w*)\b", r"搬迁|迁入|迁建|疏解|\b(move|relocat)"),
     (r"扩建|扩容|扩大|拓宽|加宽|\b(expand\w*|enlarg\w*|extend\w*|bigger|widen\w*|wider)\b",
      r"扩建|扩容|扩大|拓宽|加宽|\b(expan|enlarg|extend|extension|widen)"),

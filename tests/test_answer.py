@@ -1884,3 +1884,20 @@ def test_money_asked_over_a_count_is_told_the_plan_gives_no_amount(assistant, qu
     cost was answered with their count, 39; "How much is the reward …" was no money question."""
     answer = assistant.ask(question, channel="eval")
     assert answer.answer.startswith(opening) and answer.partial, answer.answer
+
+
+@pytest.mark.parametrize("question, said", [("地铁4号线今年有什么安排？", "没有提到“4号线”"),
+                                            ("What is planned for Metro Line 4?", "The plan does not mention Line 4;")])
+def test_a_numbered_line_the_plan_does_not_number_is_not_mentioned(assistant, question: str, said: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-second review 3c: Metro Line 4 was answered with Lines 7, 8 and 11 and no word that the plan does not
+    name it (in English the line was dropped as an unsupported number: the 4 is the question's own)."""
+    assert said in assistant.ask(question, channel="eval").answer
+
+
+@pytest.mark.parametrize("question, opening", [("地铁8号线今年能开通吗？", "计划没有说会“开通”。"),
+                                               ("Will Line 8 open this year?", "The plan does not say “open”"),
+                                               ("长虹公园会开放吗？", "是的。")])
+def test_opening_is_an_outcome_the_plan_must_say(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-second review 1b: "8号线今年能开通吗？" got "是的。" over construction supported; Changhong Park is
+    opened to the public in the plan's own words."""
+    assert assistant.ask(question, channel="eval").answer.startswith(opening)
