@@ -322,6 +322,7 @@ _CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I)
     (r"外包|\boutsourc|contractors?\b", r"外包|\boutsourc|contractor"),
     (r"拆(?!分)|\b(demolish|tear down|torn down|pull down|knock down)", r"拆除|拆迁|\bdemoli"),
     (r"破产|倒闭|\bbankrupt", r"破产|倒闭|\bbankrupt"),
+    (r"罚款|罚钱|处罚|\b(fined?|fines|penalt\w+)\b", r"罚款|处罚|\b(fine[sd]?|penalt)"),  # a sanction on the asker
     # opening to traffic or the public ("8号线今年能开通吗", "Will Line 8 open?") is said by the plan's own words for it,
     # not by construction supported
     (r"开通|通车|投用|投入使用|开放|\b(open|opens|opened|opening)\b(?! (up|a|an|the|my|our|new)\b)",

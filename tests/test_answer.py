@@ -1901,3 +1901,14 @@ def test_opening_is_an_outcome_the_plan_must_say(assistant, question: str, openi
     """Twenty-second review 1b: "8号线今年能开通吗？" got "是的。" over construction supported; Changhong Park is
     opened to the public in the plan's own words."""
     assert assistant.ask(question, channel="eval").answer.startswith(opening)
+
+
+@pytest.mark.parametrize("question, opening", [
+    ("Has the Jinyuanli waterlogging spot been fixed?", "The plan sets targets for 2024; it does not report whether"),
+    ("锦园里的积水点修好了吗？", "计划只列出2024年的目标和任务，没有给出完成结果。"),
+    ("Will I be fined for not sorting my rubbish?", "The plan does not say “fined”"),
+    ("垃圾分类不做会罚款吗？", "计划没有说会“罚款”。")])
+def test_a_past_fix_or_a_fine_is_not_answered_yes(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-second review 1b, 1c: "Has … been fixed?" asks a result the plan does not report (it got "Yes. In 2024
+    the plan will finish renovating …"); a fine is an outcome the plan must say ("Yes." over waste sorting)."""
+    assert assistant.ask(question, channel="eval").answer.startswith(opening)
