@@ -1326,3 +1326,11 @@ def test_look_alikes_name_nothing_the_plan_names(records: list[dict]) -> None:
              if a in source or a.lower() in english or a in g["en"] or a in g.get("zh_variants", [])]
     assert not slips, slips
     assert sum(len(g.get("look_alikes", [])) for g in entries) >= 15
+
+
+def test_one_word_names_residents_say_in_the_singular(glossary: Glossary) -> None:
+    """A one-word English name in the plural is not singularised by the matcher (homes → home would catch "near my
+    home"), so the singular residents say is listed where it names the same thing: "my street floods" → 城市内涝."""
+    assert glossary.zh_for_english("Will my street flood again?") == ["城市内涝"]
+    assert glossary.zh_for_english("Any help for a veteran like me?") == ["退役军人"]
+    assert glossary.zh_for_english("a car park near my home") == ["停车泊位"]
