@@ -12,7 +12,8 @@ from .bilingual import Rendering
 # the question is about the document, not about what the plan does
 _ABOUT = re.compile(r"(这份|这个|该|本)?(计划|文件|通知|文)(是)?(由|被)?.{0,8}(发布|印发|发的|下发|出台|签发|落款|审议|通过|批准|发给|公开)|"
                     r"(谁|哪个部门|哪个单位|什么部门|哪个机关|哪家单位)(发布|印发|发的|出的|制定|下发)|落款|印发.{0,6}(日期|时间|哪天)|"
-                    r"审议通过|哪次会议|主动公开|发给哪些|"
+                    r"审议通过|哪次会议|主动公开|发给哪些|(计划|文件|通知)(是|算|属于)?(不是)?(保密|机密|涉密|秘密|内部)(的|文件)?|"
+                    r"\b(plan|document|notice)\b.{0,12}\b(secret|confidential|classified)\b|"
                     r"^(was|is|has|had|when was|who)\b.{0,20}\b(plan|document|notice)\b.{0,12}\b(approved|adopted|"
                     r"passed|issued|published)\b|"
                     r"\b(who|which (government )?(office|body|department|agency|authority))\b.{0,40}\b(issue|issued|publish|"
@@ -30,7 +31,8 @@ _ASKED = {"issuer": r"谁|部门|(?<!各)单位(?!的)|机关|发的|发布|印�
           "session": r"会议|审议|通过|批准|\bmeeting\b|\bsession\b|\bsitting\b|approv|\bcongress\b|sign(ed)? off",
           "to": r"发给|哪些单位|对象|sent to|addressed|\bto whom\b|recipients",
           "request": r"要求|做什么|干什么|怎么做|\b(asks?|asked|requests?|requested|requires?|required|tells?|told)\b",
-          "public": r"公开|\bpublic(ly)?\b|\bdisclos"}
+          "public": r"公开|保密|机密|涉密|秘密|\bpublic(ly)?\b|\bdisclos|\b(secret|confidential|classified)\b"}
+_SECRET = re.compile(r"保密|机密|涉密|秘密|内部|\b(secret|confidential|classified)\b", re.I)  # asked the other way round
 # a question about what the district will do (the plan's content, not the notice that covers it)
 _DISTRICT_DOES = re.compile(r"\b(will|does|is|can|should) (the district|nankai)\b(?! (congress|people's congress))|"
                             r"(南开区?|区里|我区|区政府)(今年|2024年)?(要|将|会|准备|打算)", re.I)
@@ -132,9 +134,11 @@ class NoticeFacts:
                 if self.value(k, lang)]
         if keys == ["public"]:  # "这个计划公开吗？": the notice's own line on it, first
             yes = "主动公开" in self.public
+            secret = bool(_SECRET.search(question))  # "这份计划是保密文件吗？": public, so no
+            word = ("不是。" if secret else "是的。") if lang == "zh" else ("No. " if secret else "Yes. ")
             if lang == "zh":
-                return f"{'是的。' if yes else ''}《{self.title}》的印发通知注明：{self.public} [{n}]。"
-            return f"{'Yes. ' if yes else ''}The notice issuing the {self.title_en} says: {self.public_en} [{n}]."
+                return f"{word if yes else ''}《{self.title}》的印发通知注明：{self.public} [{n}]。"
+            return f"{word if yes else ''}The notice issuing the {self.title_en} says: {self.public_en} [{n}]."
         keys = [k for k in keys if k != "public"]
         if keys == ["request"] or keys == ["to", "request"]:  # "通知要求各单位做什么？": what it asks of its recipients
             if lang == "zh":

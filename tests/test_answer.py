@@ -1912,3 +1912,12 @@ def test_a_past_fix_or_a_fine_is_not_answered_yes(assistant, question: str, open
     """Twenty-second review 1b, 1c: "Has … been fixed?" asks a result the plan does not report (it got "Yes. In 2024
     the plan will finish renovating …"); a fine is an outcome the plan must say ("Yes." over waste sorting)."""
     assert assistant.ask(question, channel="eval").answer.startswith(opening)
+
+
+@pytest.mark.parametrize("question, opening", [("这份计划是保密文件吗？", "不是。"), ("这个计划公开吗？", "是的。"),
+                                               ("Is this document confidential?", "No. The notice issuing")])
+def test_whether_the_plan_is_secret_is_answered_from_the_notice(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-second review 4a: "这份计划是保密文件吗？" quoted social insurance; the notice says 此件主动公开, so it is
+    not secret, and the answer says no."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert answer.startswith(opening) and ("主动公开" in answer or "proactively disclosed" in answer), answer
