@@ -1921,3 +1921,11 @@ def test_whether_the_plan_is_secret_is_answered_from_the_notice(assistant, quest
     not secret, and the answer says no."""
     answer = assistant.ask(question, channel="eval").answer
     assert answer.startswith(opening) and ("主动公开" in answer or "proactively disclosed" in answer), answer
+
+
+def test_my_compound_flooding_is_waterlogging_not_the_old_compounds(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-second review 2c: "我家小区一下雨就淹，会改造吗？" quoted the 54 old compounds (小区 + 改造); 就淹 is the
+    plan's urban waterlogging (2.4.2.5), after the own-home line."""
+    answer = assistant.ask("我家小区一下雨就淹，会改造吗？", channel="eval")
+    assert answer.citations[0].sentence_ids == ["nankai-2024-plan/2.4.2.5"], answer.answer
+    assert answer.answer.startswith("计划没有点名个别小区"), answer.answer
