@@ -52,7 +52,7 @@ _ATTRIBUTES: list[tuple[str, re.Pattern[str]]] = [
     ("share", re.compile(r"比例|百分之|占比|\d+%|率|percent|percentage|share of|proportion|\brate\b", re.I)),
     ("area", re.compile(r"面积|平方米|平米|(?<!更)多大(?!型)|square (metres|meters)|\b(floor|land|total|built|green)[\s-]area\b|\bhow much area\b|"
                         r"\barea (of|covered)\b|how big|how large|floor space", re.I)),  # not "the Tiantuo area"
-    ("count", re.compile(r"多少(个|所|家|条|处|项|宗|座|户|名|只|批|场)|几(个|所|家|条|处|项|宗|座|户|名|批|场)|数量|"
+    ("count", re.compile(r"多少(个|所|家|条|处|项|宗|座|户|名|只|批|场)|(?<!哪)几(个|所|家|条|处|项|宗|座|户|名|批|场)|数量|"
                          r"how many|number of", re.I)),
     ("place", re.compile(r"哪里|在哪(?![次个一些年种届])|哪儿|什么地方|位置|地址|\bwhere\b|location", re.I)),
     ("name", re.compile(r"叫什么|名字|名称|是什么(学校|公园|项目)|\bcalled\b|\bname of\b|\bnamed\b", re.I)),

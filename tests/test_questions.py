@@ -351,3 +351,12 @@ def test_when_joining_a_clause_with_a_pronoun_is_no_when_question() -> None:
 
     assert understand("Will there be no more flooding when it rains this year?", 2024).kind == "whether"
     assert understand("When will the Line 11 extension open?", 2024).kind == "when"
+
+
+def test_which_few_is_no_count_asked() -> None:
+    """Twenty-second review 3b: "南开帮扶甘肃的是哪几个县？" asks which counties, not how many: it was answered "…为三县"
+    as if the count named them."""
+    from bot.understand import understand
+
+    assert understand("南开帮扶甘肃的是哪几个县？", 2024).attribute != "count"
+    assert understand("今年建成几所学校？", 2024).attribute == "count"
