@@ -26,6 +26,7 @@ _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
                       r"December) \d{4}\b|as soon as possible|\bas early as possible|when the time is right|\bby the end of (the year|20\d\d)\b|\bwithin the year\b|\bfirst half\b|"
                       r"\bsecond half\b|\bquarter\b", re.I)
+_NOT_TASKS = ("policy", "event")  # what the plan refers to (the 14th Five-Year Plan, a plenary session), not its tasks
 _MONEY = re.compile(r"\d[\d.,]*\s*(亿|万)?元|\byuan\b|\bRMB\b", re.I)  # (not the "yuan" of Jinyuanli)
 _PEOPLE = re.compile(r"人口|常住|population", re.I)
 
@@ -146,8 +147,9 @@ class DirectAnswer:
 
     # ------------------------------------------------------------ what the plan does not give
 
-    def gap(self, asked: Asked, query: Query, quotes: str, subject: str, lang: str) -> str | None:
-        """A sentence saying what the plan lacks, or None when it gives what was asked."""
+    def gap(self, asked: Asked, query: Query, quotes: str, subject: str, lang: str, task: bool = True) -> str | None:
+        """A sentence saying what the plan lacks, or None when it gives what was asked (``task``: one of its year's tasks,
+        not a policy or event it refers to, such as the 14th Five-Year Plan)."""
         year = self.plan_year
         other = [y for y in asked.years if (y not in self.covered if len(self.covered) > 1 else y != year)]
         zh = lang == "zh"
@@ -167,8 +169,8 @@ class DirectAnswer:
         if asked.attribute == "population" and not _PEOPLE.search(quotes):
             return "计划没有给出人口数字。" if zh else "The plan does not give population figures."
         if asked.attribute == "date" and asked.kind in ("when",) and not (_DATE.search(quotes) or _DATE_EN.search(quotes)):
-            return (f"计划没有给出{about}的具体日期，只说在{year}年内推进。" if zh else
-                    f"The plan does not set a date for {about}; it is part of the {year} plan.")
+            tail = (f"，只说在{year}年内推进" if zh else f"; it is part of the {year} plan") if task else ""
+            return f"计划没有给出{about}的具体日期{tail}。" if zh else f"The plan does not set a date for {about}{tail}."
         if asked.result:
             return (f"计划只列出{year}年的目标和任务，没有给出完成结果。" if zh else
                     f"The plan sets targets for {year}; it does not report whether they were met.")
@@ -264,7 +266,7 @@ class DirectAnswer:
         single = self._single(query, items)
         subject = (single.name_zh if lang == "zh" else single.name_en) if single else self._subject(query, items, lang)
         zh = lang == "zh"
-        gap = self.gap(asked, query, quotes, subject, lang)
+        gap = self.gap(asked, query, quotes, subject, lang, task=single is None or single.kind not in _NOT_TASKS)
         gap = gap or own_case(query.text, asked.kind == "whether", lang, self.plan_year)  # "my pension", "help me"
         if gap is None and unmentioned:
             gap = (f"计划没有提到“{unmentioned}”；以下是相关内容。" if zh else
@@ -291,9 +293,11 @@ class DirectAnswer:
             # "when does X start?": the plan's word of time for X (尽快, 适时), or that it sets none for X
             timed = bool(_DATE.search(single.certainty_zh or "") or _DATE_EN.search(single.certainty_en or ""))
             lead = self.statement(single, cite, lang, items)
-            if lead is not None and not timed:
-                gap = (f"计划没有给出{subject}的具体时间，只说在{self.plan_year}年内推进。" if zh else
-                       f"The plan does not set a date for {subject}; it is part of the {self.plan_year} plan.")
+            if lead is not None and not timed:  # (a policy the plan refers to is no task of its year)
+                task = single.kind not in _NOT_TASKS
+                gap = (f"计划没有给出{subject}的具体时间" + (f"，只说在{self.plan_year}年内推进。" if task else "。") if zh else
+                       f"The plan does not set a date for {subject}" + (f"; it is part of the {self.plan_year} plan." if task
+                                                                         else "."))
         kind = asked_kind(query.text)
         other = self._other_kind(query, items) if asked.kind == "whether" and lead is None else None
         if other is not None:  # "生物医药是产业集群吗？": the plan names it, not as one of that kind — what it says, no yes

@@ -1929,3 +1929,13 @@ def test_my_compound_flooding_is_waterlogging_not_the_old_compounds(assistant) -
     answer = assistant.ask("我家小区一下雨就淹，会改造吗？", channel="eval")
     assert answer.citations[0].sentence_ids == ["nankai-2024-plan/2.4.2.5"], answer.answer
     assert answer.answer.startswith("计划没有点名个别小区"), answer.answer
+
+
+@pytest.mark.parametrize("question, said", [("When does the 14th Five-Year Plan end?",
+                                             "The plan does not set a date for the 14th Five-Year Plan."),
+                                            ("十四五规划什么时候结束？", "计划没有给出“十四五”规划的具体日期。")])
+def test_a_policy_the_plan_refers_to_is_no_task_of_its_year(assistant, question: str, said: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-second review 4b: "When does the 14th Five-Year Plan end?" was told "… it is part of the 2024 plan" (and
+    in Chinese "只说在2024年内推进"); the 14th Five-Year Plan is a policy the plan refers to, not one of its tasks."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.answer.split("\n")[0] == said, answer.answer
