@@ -13,7 +13,7 @@ import re
 
 from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .kinds import ACTION_GROUPS, ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
-    asks_its_action, counts_other, hedged, item_score, item_scores, uncounted, uncounted_zh
+    asks_its_action, counts_other, figures_asked, hedged, item_score, item_scores, uncounted, uncounted_zh
 from .lists import headed, listing, targets
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
@@ -82,13 +82,11 @@ def _names(query: Query, item: PlanItem) -> bool:
 _ASKS_EFFORT = re.compile(r"争创|申创|创建|申报|争取|努力|力争|探索|适时|预计|\b(apply|applying|strive|striving|"
                           r"campaign\w*|bid\w*|try|trying|aim\w*|explor\w+|expect\w*|plan\w*)\b", re.I)
 _AREA_UNIT = re.compile(r"平方米|公顷|亩|square|hectare", re.I)
-_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
-_HOW_MANY_ASKED = re.compile(r"\b(two|three|four|[234])\s+(?:[\w-]+\s+){0,2}(?:targets|figures|numbers|goals)\b", re.I)
-_PLURAL_FIGURES = re.compile(r"\b(targets|figures|numbers|goals)\b", re.I)  # the question asks for several figures
 # a question asking whether something is certain or required: the plan plans, encourages, works to attract — no "yes"
-_ASKS_CERTAIN = re.compile(r"一定|必须|肯定|保证|确定|所有的?|全部|(?<!是)都(?=会|能|要|可以|将|得|有)|每(个|一个|家|所|项)|"
-                           r"\b(definitely|certainly|must|guaranteed?|for sure|required|"
-                           r"all|every)\b", re.I)  # ("Will all government services …": the plan says no "all")
+_ASKS_CERTAIN = re.compile(r"一定|必须|肯定|保证|确定|\b(definitely|certainly|must|guaranteed?|for sure|required)\b", re.I)
+# … or whether all are ("Will all government services …"): yes only when the plan says all of them ("100%")
+_ASKS_ALL, _SAYS_ALL = (re.compile(r"所有的?|全部|(?<!是)都(?=会|能|要|可以|将|得|有)|每(个|一个|家|所|项)|\b(all|every)\b", re.I),
+                        re.compile(r"100%|全部|所有|\b(all|every)\b", re.I))
 # "X是K吗" / "Is X one of the K": the copula before the kind word asks whether X is of that kind
 _IS_A = re.compile(r"(是|属于|算|列为|列入)(不是)?[^，,。？?]{0,12}$|\b(is|are)\b.*\b(an?|one of|among|part of|counted as|"
                    r"listed as)\s+(\S+\s+){0,4}$", re.I)
@@ -220,13 +218,12 @@ class DirectAnswer:
             top = twin  # name that holds the number ("第三轮中央环保督察为第三轮")
         if asked.parts or _TWO_ASKS.search(query.text):
             chosen = [i for s, _, i in scored if s >= 1.0][:2] or [top]
-        elif _PLURAL_FIGURES.search(query.text):  # "What are the floor area targets …": every one of its sentence
+        elif (several := figures_asked(query.text)) is not None:  # "What are the floor area targets …": every one
             chosen = [top] + [i for s, _, i in scored[1:] if i.sentence == top.sentence and s >= 1.0
                               and i.value_zh() != top.value_zh()]
             if asked.attribute == "area":  # of the area asked: not the 54 compounds beside the 2.58 million m²
                 chosen = [i for i in chosen if _AREA_UNIT.search(f"{i.unit or ''} {i.unit_en or ''}")] or chosen
-            if (many := _HOW_MANY_ASKED.search(query.text)):  # "the two floor-area targets": two of them
-                chosen = chosen[:_COUNT_WORDS.get(many.group(1).lower(), len(chosen))]
+            chosen = chosen[:several or len(chosen)]  # "the two floor-area targets": two of them
             text = self.texts.get(top.sentence, "")  # in the plan's order (the start, then the completion)
             chosen.sort(key=lambda i: text.find(i.quantity or "") if (i.quantity or "") in text else len(text))
         else:  # the figure asked for, and another figure of the same sentence about the same thing
@@ -356,7 +353,8 @@ class DirectAnswer:
         claims, new, things = self._unsaid(query, sentence_ids, items, lang, lead)
         theirs = asks_about_own(query, items, lead.focus)
         frame = asker_frame(query.text, [i for i in items if i.name_zh in lead.focus])
-        if not frame and (not lead.hedged or _ASKS_EFFORT.search(query.text)) and not _ASKS_CERTAIN.search(query.text) and \
+        every = not _ASKS_ALL.search(query.text) or _SAYS_ALL.search(lead.text)  # ("新建建筑都要是绿色建筑吗": 100%)
+        if not frame and (not lead.hedged or _ASKS_EFFORT.search(query.text)) and not _ASKS_CERTAIN.search(query.text) and every and \
                 not self._other_act(query, items, lead) and not claims and not new and not things and \
                 not self._other_kind_named(query, items, lead) and not theirs:
             return Lead(("是的。" if zh else "Yes. ") + lead.text, kind=lead.kind, focus=lead.focus,

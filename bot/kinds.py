@@ -258,3 +258,17 @@ CONCRETE = frozenset({"project", "school", "hospital", "park", "road", "metro", 
 
 def focus(items: list[PlanItem]) -> list[str]:
     return [w for i in items for w in (i.name_zh, i.quantity) if w]
+
+
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+_HOW_MANY_ASKED = re.compile(r"\b(two|three|four|[234])\s+(?:[\w-]+\s+){0,2}(?:targets|figures|numbers|goals)\b", re.I)
+_PLURAL_FIGURES = re.compile(r"\b(targets|figures|numbers|goals)\b", re.I)
+
+
+def figures_asked(text: str) -> int | None:
+    """How many figures a question asks for when it asks for several: "the two floor-area targets" 2, "What are the
+    floor area targets …" 0 (every one); None when it asks for one."""
+    if not _PLURAL_FIGURES.search(text):
+        return None
+    many = _HOW_MANY_ASKED.search(text)
+    return _COUNT_WORDS.get(many.group(1).lower(), 0) if many else 0
