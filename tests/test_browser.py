@@ -187,6 +187,23 @@ def _open_chat(page, app: App, lang: str) -> None:  # type: ignore[no-untyped-de
     expect(page.locator("html")).to_have_attribute("lang", "en" if lang == "en" else "zh-CN")
 
 
+def _choose_english(page) -> None:  # type: ignore[no-untyped-def]
+    """Choose the English radio. On a loaded machine Gradio may re-render the radio group while the click lands
+    (Playwright's check() then says "Clicking the checkbox did not change its state"): click again, then it must be
+    checked."""
+    from playwright.sync_api import expect
+
+    radio = page.get_by_role("radio", name="English")
+    for _ in range(3):
+        radio.click()
+        try:
+            expect(radio).to_be_checked(timeout=5_000)
+            return
+        except AssertionError:
+            continue
+    expect(radio).to_be_checked()
+
+
 def _ask_gradio(page, label: str, question: str):  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
@@ -309,7 +326,7 @@ def test_gradio_in_english_one_rating_per_answer_and_a_comment_after_thumbs_down
     ctx, _ = open_context(locale="zh-CN")
     page = ctx.new_page()
     _open_chat(page, app, "zh")
-    page.get_by_role("radio", name="English").check()
+    _choose_english(page)
     expect(page.get_by_label("Your question", exact=True)).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("tab", name="Key figures and projects")).to_be_visible()
@@ -499,7 +516,7 @@ def test_while_the_index_builds_the_page_says_how_far_it_is_in_its_language(brow
         expect(banner).to_contain_text("已处理 54 / 218 段")
         expect(banner).to_contain_text("预计约")
         assert _axe(page) == [], "/ while the index builds"
-        page.get_by_role("radio", name="English").check()
+        _choose_english(page)
         expect(banner).to_contain_text("54 of 218 passages done; ready in about")
         answer = _ask_gradio(page, "Your question", "Which schools open this year?")
         expect(answer).to_contain_text("Building the index")
