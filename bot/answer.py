@@ -141,7 +141,7 @@ class ExtractiveAnswerer:
         # each sentence's English with its terms' glossary names ("Shimao City" for 世贸城), where a name is looked for
         self._names_en = [f"{u.en or ''} {' '.join(glossary.en_names_for_chinese(u.zh)) if glossary else ''}".lower()
                           for u in index.units]
-        self._plan_all = f"{self._plan_text} {self._plan_text_en}"
+        self._plan_lower = f"{self._plan_text} {self._plan_text_en}".lower()  # where a look-alike must not occur
         self._title_words = {w for d in self.documents.values() for w in zh_tokens(d.title) + en_tokens(d.title_en)}
 
     def run(self, question: str, retrieval: Retrieval) -> Answer:
@@ -153,7 +153,7 @@ class ExtractiveAnswerer:
         lang = query.lang
         if self.notices and about_document(query.text):
             return self._notice(question, lang, query.text)
-        look_alike = self.glossary.look_alike(query.text, self._plan_all) if self.glossary else ""  # ("food safety")
+        look_alike = self.glossary.look_alike(query.text, self._plan_lower) if self.glossary else ""  # ("food safety")
         if not retrieval.hits or not self.calibration.confident(retrieval.signals):
             return self.abstain(question, retrieval, missing=look_alike)
         asked = understand(query.text, retrieval.plan_year)

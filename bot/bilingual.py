@@ -96,6 +96,10 @@ class Glossary:
             for v in t.zh_variants:
                 self._zh_variants.setdefault(v, []).append(t.zh)
         self._variants_sorted = sorted(self._zh_variants, key=len, reverse=True)
+        # each look-alike (longest first) with the pattern that finds it and the term's own names, said in a question
+        self._look_alikes = [(name, re.compile(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])") if name.isascii() else None,
+                              re.compile("|".join(rf"(?<![a-z]){re.escape(e.lower())}" for e in t.en)), t)
+                             for t in terms for name in sorted(t.look_alikes, key=len, reverse=True)]
 
     @classmethod
     def load(cls, corpus_dir: Path) -> "Glossary":
@@ -134,19 +138,16 @@ class Glossary:
         """Chinese terms whose English variants occur in an English text (longest match first)."""
         return list(self.english_matches(text))
 
-    def look_alike(self, text: str, documents_text: str) -> str:
-        """A name in a question that looks like a term's but names something else, which the documents never name:
-        "food safety" beside 粮食安全 (food security), 小巨人 beside 专精特新 ("" when none, or when the question also
-        says one of the term's own names). A look-alike expands to nothing: it is reported, not searched for."""
-        lower, known = text.lower(), documents_text.lower()
-        for term in self.terms:
-            for name in sorted(term.look_alikes, key=len, reverse=True):
-                said = re.search(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])", lower) if name.isascii() \
-                    else name in text
-                if said and name.lower() not in known and term.zh not in text and not any(
-                        re.search(rf"(?<![a-z]){re.escape(e.lower())}", lower) for e in term.en) \
-                        and not any(v in text for v in term.zh_variants):
-                    return name
+    def look_alike(self, text: str, documents_lower: str) -> str:
+        """A name in a question that looks like a term's but names something else, which the documents (their text
+        in lower case) never name: "food safety" beside 粮食安全 (food security), 小巨人 beside 专精特新 ("" when none,
+        or when the question also says one of the term's own names). A look-alike expands to nothing: it is
+        reported, not searched for."""
+        lower = text.lower()
+        for name, pattern, own, term in self._look_alikes:
+            if (pattern.search(lower) if pattern else name in text) and name.lower() not in documents_lower \
+                    and term.zh not in text and not own.search(lower) and not any(v in text for v in term.zh_variants):
+                return name
         return ""
 
     def variant_matches(self, text: str) -> dict[str, list[str]]:

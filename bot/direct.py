@@ -145,6 +145,11 @@ class DirectAnswer:
 
     # ------------------------------------------------------------ what the plan does not give
 
+    def _undated(self, about: str, task: bool, zh: bool, noun: str) -> str:
+        """The plan sets no date for ``about``; one of its year's tasks is "part of the plan", a policy it refers to is not."""
+        tail = (f"，只说在{self.plan_year}年内推进" if zh else f"; it is part of the {self.plan_year} plan") if task else ""
+        return f"计划没有给出{about}的具体{noun}{tail}。" if zh else f"The plan does not set a date for {about}{tail}."
+
     def gap(self, asked: Asked, query: Query, quotes: str, subject: str, lang: str, task: bool = True) -> str | None:
         """A sentence saying what the plan lacks, or None when it gives what was asked (``task``: one of its year's tasks,
         not a policy or event it refers to, such as the 14th Five-Year Plan)."""
@@ -167,8 +172,7 @@ class DirectAnswer:
         if asked.attribute == "population" and not _PEOPLE.search(quotes):
             return "计划没有给出人口数字。" if zh else "The plan does not give population figures."
         if asked.attribute == "date" and asked.kind in ("when",) and not (_DATE.search(quotes) or _DATE_EN.search(quotes)):
-            tail = (f"，只说在{year}年内推进" if zh else f"; it is part of the {year} plan") if task else ""
-            return f"计划没有给出{about}的具体日期{tail}。" if zh else f"The plan does not set a date for {about}{tail}."
+            return self._undated(about, task, zh, "日期")
         if asked.result:
             return (f"计划只列出{year}年的目标和任务，没有给出完成结果。" if zh else
                     f"The plan sets targets for {year}; it does not report whether they were met.")
@@ -291,10 +295,7 @@ class DirectAnswer:
             timed = bool(_DATE.search(single.certainty_zh or "") or _DATE_EN.search(single.certainty_en or ""))
             lead = self.statement(single, cite, lang, items)
             if lead is not None and not timed:  # (a policy the plan refers to is no task of its year)
-                task = single.kind not in _NOT_TASKS
-                gap = (f"计划没有给出{subject}的具体时间" + (f"，只说在{self.plan_year}年内推进。" if task else "。") if zh else
-                       f"The plan does not set a date for {subject}" + (f"; it is part of the {self.plan_year} plan." if task
-                                                                         else "."))
+                gap = self._undated(subject, single.kind not in _NOT_TASKS, zh, "时间")
         kind = asked_kind(query.text)
         other = self._other_kind(query, items) if asked.kind == "whether" and lead is None else None
         if other is not None:  # "生物医药是产业集群吗？": the plan names it, not as one of that kind — what it says, no yes

@@ -73,7 +73,7 @@ def _unnamed_number(question: str, plan_text: str, plan_text_en: str) -> str:
             return m.group(0)
     for m in _NUMBERED_EN.finditer(question):
         number = m.group(2)
-        if not re.search(rf"\b(lines?|line) ([\d, and]*\b)?{number}\b", plan_text_en) and \
+        if not re.search(rf"\blines? ([\d, and]*\b)?{number}\b", plan_text_en) and \
                 not re.search(rf"(?<!\d){number}号线", plan_text) and "line" in plan_text_en:
             return f"Line {number}"
     return ""
