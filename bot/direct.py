@@ -11,16 +11,17 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from .claims import asks_judgement, unsaid_claims
 from .items import GROUP_EN, KIND_LABEL, PlanItem
-from .kinds import ACTION_GROUPS, ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
+from .kinds import ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
     asks_its_action, counts_other, figures_asked, hedged, item_score, item_scores, uncounted, uncounted_zh
 from .lists import headed, listing, targets
+from .naming import fits, is_place, mentions, names_item, other_action, said_in, says_value
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
-from .text import en_tokens, zh_tokens
+from .text import en_tokens
 from .understand import Asked
-from .unmentioned import FRAMED as _FRAMED, asker_frame, asks_about_own, asks_judgement, new_unsaid, own_case, \
-    unsaid_claims, unsaid_things
+from .unmentioned import FRAMED as _FRAMED, asker_frame, asks_about_own, new_unsaid, own_case, unsaid_things
 
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
@@ -31,52 +32,12 @@ _MONEY = re.compile(r"\d[\d.,]*\s*(亿|万)?元|\byuan\b|\bRMB\b", re.I)  # (not
 _PEOPLE = re.compile(r"人口|常住|population", re.I)
 
 
-def _fits(item: PlanItem, asked: Asked) -> bool:
-    """A target item whose value is the kind of figure the question asks for."""
-    value = f"{item.quantity or ''}{item.unit or ''}{item.value_en or ''}"
-    if not value:
-        return False
-    if asked.attribute == "area":
-        return "平方米" in value or "square" in value
-    if asked.attribute in ("share", "growth"):
-        return "%" in value or "增长" in (item.measure_zh or "")
-    if asked.attribute == "count":
-        return "%" not in value and "平方米" not in value
-    return True
-
-
 # a question that asks for two figures at once: "X and Y", "… and how many …", "X和Y分别"
 _TWO_ASKS = re.compile(r"分别|各(是|有|为)|(和|与|以及|及)[^，,？?]{1,20}(多少|几)|多少[^，,？?]{0,20}(和|与|以及)|"
                        r"(多少|几)[^，,？?]{0,20}[、，,][^？?]{0,20}(多少|几)|"  # "出让几宗土地、盘活几宗土地"
                        r"\band (how many|how much|what|for)\b|\b(both|respectively|each)\b", re.I)
 # the thing a how-many question counts: "how many households", "多少户"
 _COUNTED = re.compile(r"how many (?P<noun>[a-z\-]+)|(多少|几)(?P<zh>户|人|个|所|家|条|处|项|宗|座|名|平方米)", re.I)
-_PLACE_NAME = re.compile(r"(地块|路|道|街|里|大街|广场|片区|街区|区域|地区|厂区|院区)$")
-
-
-_WHERE_GENERIC = frozenset({"南开", "南开区", "项目", "今年", "哪里", "哪儿", "在哪", "具体", "新的", "地方", "建设"})
-
-
-def _said(text: str, item: PlanItem, zh: bool) -> bool:
-    """Whether the question's own words (not their glossary expansions) name the item, or a word of its Chinese name
-    ("智能制造产业园在哪里" names 西营门智能制造产业园; "哪里可以健身" does not name the big sports events)."""
-    if zh:
-        return item.name_zh in text or any(len(t) > 1 and t not in _WHERE_GENERIC and t in item.name_zh
-                                           for t in zh_tokens(text))
-    return _name_share(item, text) > 0.5
-
-
-def _name_share(item: PlanItem, text: str) -> float:
-    """The share of the item's own English name words (not their glossary expansions) that a text has."""
-    words = {w for w in en_tokens(item.name_en) if len(w) > 2} - {"the", "and", "for"}
-    return len(words & set(en_tokens(text))) / len(words) if words else 0.0
-
-
-def _names(query: Query, item: PlanItem) -> bool:
-    """Whether the question names the item itself (its Chinese name, or most of its English name's words)."""
-    return item.name_zh in query.text or _name_share(item, query.text) >= 0.5
-
-
 # a yes/no question about the effort itself ("在争创…吗", "Is Nankai applying to be …"): the plan's effort word answers
 # it yes; about the outcome ("Will the district win …") it does not
 _ASKS_EFFORT = re.compile(r"争创|申创|创建|申报|争取|努力|力争|探索|适时|预计|\b(apply|applying|strive|striving|"
@@ -91,30 +52,6 @@ _ASKS_ALL, _SAYS_ALL = (re.compile(r"所有的?|全部|(?<!是)都(?=会|能|要
 _IS_A = re.compile(r"(是|属于|算|列为|列入)(不是)?[^，,。？?]{0,12}$|\b(is|are)\b.*\b(an?|one of|among|part of|counted as|"
                    r"listed as)\s+(\S+\s+){0,4}$", re.I)
 _ASKS_END = re.compile(r"[^，,。？?]{0,4}(吗|么|嘛)")  # "…是产业集群吗": the kind word ends the question
-
-
-def _other_action(item: PlanItem, action: str | None) -> bool:
-    """An item the plan does something else to than the question asks ("要谋划几个新项目" vs 54 compounds renovated)."""
-    return bool(action) and item.group in ACTION_GROUPS and item.group != action and action not in (item.action_zh or "")
-
-
-def _says_value(text: str, item: PlanItem) -> bool:
-    """Whether the question names the item's own figure ("700,000", "70万"), as a whole number."""
-    plain = text.replace(",", "")
-    return any(re.search(rf"(?<![\d.]){re.escape(v.replace(',', ''))}(?![\d.])", plain)
-               for v in (item.quantity, item.value_en) if v and any(c.isdigit() for c in v))
-
-
-def _mentions(query: Query, item: PlanItem) -> bool:
-    """Whether the question says the item's Chinese name or one of its keywords."""
-    text = query.text.lower()
-    return item.name_zh in query.text or any(w and (w in query.text if not w.isascii() else
-                                                    re.search(rf"\b{re.escape(w.lower())}\b", text))
-                                             for w in item.keywords_zh + item.keywords_en)
-
-
-def _is_place(item: PlanItem) -> bool:
-    return item.kind in ("place", "parcel", "road") or bool(_PLACE_NAME.search(item.name_zh))
 
 
 _A_BATCH = re.compile(r"首批|一批")  # an item named as a batch ("首批区级品牌高中"): no member of it is named
@@ -183,7 +120,7 @@ class DirectAnswer:
     def figure(self, asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, int],
                lang: str) -> Lead | None:
         # the plan's own figures: a count only derived from names ("奥体中心、汾水道" → 2) is not one, the list counts it
-        candidates = [i for i in items if i.quantity and _fits(i, asked)]
+        candidates = [i for i in items if i.quantity and fits(i, asked)]
         if not candidates:
             return None
         kind = asked_kind(query.text)
@@ -205,7 +142,7 @@ class DirectAnswer:
                                or (item.unit == label[0] and kind not in ("project", "programme", "policy")))
             asked_noun = counts_noun(item)
             return item_score(item, query) + (2.0 if named else 0.0) + (3.0 if asked_noun else 0.0) + \
-                (3.0 if _says_value(query.text, item) else 0.0) - (10.0 if _other_action(item, action) else 0.0) + \
+                (3.0 if says_value(query.text, item) else 0.0) - (10.0 if other_action(item, action) else 0.0) + \
                 (3.0 if action and action in (item.action_zh or "") else 0.0) - \
                 (10.0 if some_count_it and not asked_noun or noun and counts_other(item, noun) else 0.0)
         # ("惠及多少户": the households, not the 54 compounds; "how many projects": not the households they benefit)
@@ -273,9 +210,9 @@ class DirectAnswer:
             gap = (f"计划没有提到“{unmentioned}”；以下是相关内容。" if zh else
                    f"The plan does not mention {unmentioned}; here is what it says on the subject.")
         lead: Lead | None = None
-        if gap is None and asked.kind == "where" and not any(_is_place(i) for i in items):
+        if gap is None and asked.kind == "where" and not any(is_place(i) for i in items):
             # the item's name only when the question names it ("哪里可以健身" is not asking where the big events are)
-            where = subject if any((i.name_zh if zh else i.name_en) == subject and _said(query.text, i, zh)
+            where = subject if any((i.name_zh if zh else i.name_en) == subject and said_in(query.text, i, zh)
                                    for i in items) else ""
             gap = ((f"计划没有给出{where}的具体位置。" if where else "计划没有给出具体位置。") if zh else
                    f"The plan does not say where {where} will be." if where else "The plan does not give a location.")
@@ -306,7 +243,7 @@ class DirectAnswer:
                                                     asks_its_action(single, query, self.texts.get(single.sentence, ""))):
             lead = self.statement(single, cite, lang, items)
             if lead is not None:
-                lead.named = _names(query, single)
+                lead.named = names_item(query, single)
         if lead is None and gap is None and asked.is_list and single is not None and _A_BATCH.match(single.name_zh):
             lead = self.statement(single, cite, lang, items)  # "哪些高中是品牌高中？": a batch the plan names no member of
             gap = "计划没有点名具体是哪些。" if zh else "The plan does not name which ones."
@@ -477,7 +414,7 @@ class DirectAnswer:
         if not kind or not word or not _IS_A.search(query.text[:word.start()]) or \
                 not (word.group(0).isascii() or _ASKS_END.match(query.text[word.end():])):
             return None
-        mentioned = [i for i in items if i.kind != "target" and _mentions(query, i)]
+        mentioned = [i for i in items if i.kind != "target" and mentions(query, i)]
         if any(i.kind == kind or KIND_WORDS_OF[kind].search(f"{i.name_zh} {i.name_en}") for i in mentioned):
             return None  # "区级品牌高中建设今年启动吗": a brand-name high school is a school
         return next((i for i in mentioned if i.kind in CONCRETE or i.kind in ("programme", "title")), None)

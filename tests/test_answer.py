@@ -876,7 +876,7 @@ def test_no_yes_to_an_outcome_the_cited_sentence_does_not_say(assistant) -> None
 
 
 def test_an_outcome_is_said_only_in_the_words_that_say_it() -> None:
-    from bot.unmentioned import unsaid_claims
+    from bot.claims import unsaid_claims
 
     assert unsaid_claims("Will the theatre be sold?", "promote the market-based development of the theatre") == ["sold"]
     assert unsaid_claims("空气质量会是全市第一吗？", "排名保持全市前列") == ["第一"]
@@ -1265,7 +1265,7 @@ def test_the_plans_own_new_buildings_say_new(assistant, question: str) -> None: 
 def test_a_problem_solved_is_said_by_the_plan_not_by_its_tasks(assistant) -> None:  # type: ignore[no-untyped-def]
     """Nineteenth review 1c: "停车难会解决吗？" → "是的。2024年计划持续利用零散地块、闲置空地增建停车泊位": adding parking spaces is
     a task on the problem; that it is solved the plan does not say. Where it says so (为民营企业解难题), it is said."""
-    from bot.unmentioned import unsaid_claims
+    from bot.claims import unsaid_claims
 
     assert unsaid_claims("停车难会彻底解决吗？", "增建停车泊位") == ["彻底"]  # (the first word of the claim said)
     assert not unsaid_claims("会帮民营企业解决困难吗？", "切实为民营企业解难题、办实事")
