@@ -57,7 +57,9 @@ CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I),
     # the tasks it carries out on the problem (增建停车泊位 adds parking spaces)
     (r"解决|根治|彻底|\b(solv\w*|resolv\w*|once and for all|for good)\b", r"解决|解难|根治|\b(solv|resolv)"),
     # hiring is said by the plan's employment words, not by an enterprise's investment or a cluster
-    (r"招工|招人|招聘|\b(hir(e|es|ed|ing)|recruit\w*)\b", r"招工|招聘|招人|就业|用工|\b(hir|recruit|employ|jobs?\b)"),
+    # (and more of the people who do a job: "Will there be more grid workers?" over 全科网格 upgraded)
+    (r"招工|招人|招聘|\b(hir(e|es|ed|ing)|recruit\w*)\b|"
+     r"\bmore (\w+ )?(workers|staff|doctors|nurses|teachers|police(men)?|officers|wardens|guards|cleaners)\b", r"招工|招聘|招人|就业|用工|\b(hir|recruit|employ|jobs?\b)"),
     # a future better ("营商环境会更好吗", "will the streets get better"): the plan's tasks on a thing say what it does,
     # not that it will be better (how things are now is the judgement below)
     (r"更好|变好|好起来|(?<=会)好(?=吗)|\b(gets?|getting|be|become|becomes) better\b", r"更好|变好|改善|提升|\bbetter\b|\bimprov"),

@@ -16,12 +16,12 @@ from .items import GROUP_EN, KIND_LABEL, PlanItem
 from .kinds import ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
     asks_its_action, counts_other, figures_asked, hedged, item_score, item_scores, uncounted, uncounted_zh
 from .lists import headed, listing, targets
-from .naming import fits, is_place, mentions, names_item, other_action, said_in, says_value
+from .naming import fits, is_place, mentions, names_item, other_action, said_in, says_value, unnamed_count
 from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
 from .retrieve import Query
 from .text import en_tokens
 from .understand import Asked
-from .unmentioned import FRAMED as _FRAMED, asker_frame, asks_about_own, new_unsaid, own_case, unsaid_things
+from .unmentioned import FRAMED as _FRAMED, a_thing_zh, asker_frame, asks_about_own, new_unsaid, own_case, unsaid_things
 
 _DATE = re.compile(r"尽快|尽早|适时|年内|\d{4}年\d{1,2}月\d{1,2}日|\d{1,2}月(底|末|份|前)?|年底|年内|上半年|下半年|第[一二三四]季度|\d{4}年底")
 _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|"
@@ -29,6 +29,7 @@ _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|Au
                       r"\bsecond half\b|\bquarter\b", re.I)
 _NOT_TASKS = ("policy", "event")  # what the plan refers to (the 14th Five-Year Plan, a plenary session), not its tasks
 _MONEY = re.compile(r"\d[\d.,]*\s*(亿|万)?元|\byuan\b|\bRMB\b", re.I)  # (not the "yuan" of Jinyuanli)
+_NUMBERED = re.compile(r"\d|[一二三四五六七八九十]期|\bPhase\b", re.I)  # "Line 4", "凌奥花园一期", "Phase I"
 _PEOPLE = re.compile(r"人口|常住|population", re.I)
 
 
@@ -71,6 +72,7 @@ class DirectAnswer:
         self.texts = texts or {}  # sentence id -> its Chinese, to read the plan's "A、B等N个" counts
         self.texts_en = texts_en or {}  # sentence id -> its English rendering
         self.vocabulary_en = {w for t in self.texts_en.values() for w in en_tokens(t)}
+        self.plan_zh = "".join(self.texts.values())
         self.covered: tuple[int, ...] = ()  # the years the documents cover (a year is "other" when none covers it)
         self.items = items  # every item of the plan (a count derived from names must not leave one out)
         self.by_sentence: dict[str, list[PlanItem]] = {}
@@ -204,7 +206,8 @@ class DirectAnswer:
         single = self._single(query, items)
         subject = (single.name_zh if lang == "zh" else single.name_en) if single else self._subject(query, items, lang)
         zh = lang == "zh"
-        gap = self.gap(asked, query, quotes, subject, lang, task=single is None or single.kind not in _NOT_TASKS)
+        gap = None if _NUMBERED.search(unmentioned) else self.gap(  # (a phase or line it does not number first)
+            asked, query, quotes, subject, lang, task=single is None or single.kind not in _NOT_TASKS)
         gap = gap or own_case(query.text, asked.kind == "whether", lang, self.plan_year)  # "my pension", "help me"
         if gap is None and unmentioned:
             gap = (f"计划没有提到“{unmentioned}”；以下是相关内容。" if zh else
@@ -239,6 +242,9 @@ class DirectAnswer:
             lead = self.statement(other, cite, lang, items)
             if lead is not None:
                 lead.hedged = True
+        if lead is None and gap is None and asked.is_list and (count := unnamed_count(query.text, items, self.texts)):
+            lead = self.statement(count[0], cite, lang, items)  # "甘肃哪几个县": three counties, none named
+            gap = f"计划没有点名具体是哪些{count[1]}。" if zh else f"The plan does not name the {count[1]}."
         if lead is None and single is not None and (asked.kind == "whether" or asked.is_list and kind is None and
                                                     asks_its_action(single, query, self.texts.get(single.sentence, ""))):
             lead = self.statement(single, cite, lang, items)
@@ -307,6 +313,9 @@ class DirectAnswer:
             # "Will parking get cheaper?" over adding parking spaces: say the plan does not say it, then what it says
             said = _FRAMED["now"][lang].format(year=self.plan_year) if asks_judgement(query.text) else (
                 f"计划没有说会“{outcome}”。" if zh else f"The plan does not say “{outcome}”; here is what it does say. ")
+        elif absent := next((t for t in things if (t not in self.plan_zh and a_thing_zh(t) if zh else  # (国庆, not 晚上)
+                                                   t[:1].isupper() and not set(en_tokens(t)) & self.vocabulary_en)), ""):
+            said = f"计划没有提到“{absent}”；" if zh else f"The plan does not mention “{absent}”; here is what it does say. "
         elif frame:  # "我能报名天津马拉松吗？", "南开有地方病吗？"
             said = _FRAMED[frame][lang].format(year=self.plan_year)
         else:

@@ -72,3 +72,49 @@ def mentions(query: Query, item: PlanItem) -> bool:
 
 def is_place(item: PlanItem) -> bool:
     return item.kind in ("place", "parcel", "road") or bool(_PLACE_NAME.search(item.name_zh))
+
+
+_WHICH_ZH = re.compile(r"哪(?:些|几|[二三四五六七八九十\d]+)个?(?P<noun>[\u4e00-\u9fff]{1,4})")
+_WHICH_EN = re.compile(r"\bwhich\s+(?P<noun>(?:(?!(?:will|are|is|does|do|did|has|have|be|of|in|to|for|the)\b)[a-z\-]+\s*){1,3})",
+                       re.I)
+_LISTED_BEFORE = re.compile(r"[、和与及][\u4e00-\u9fff]{1,10}$")  # "生物医药和高端装备两大主导产业": the two are named
+
+
+def unnamed_count(question: str, items: list[PlanItem], texts: dict[str, str]) -> tuple[PlanItem, str] | None:
+    """A count the plan gives without naming what it counts ("甘肃结对三县", "4个口袋公园", "54个老旧小区") of the things a
+    which-question asks for ("Which counties in Gansu …?", "哪几个县"), with the question's word for them: no list of
+    them can be given. A count after its members ("文水路等10条道路工程", "生物医药和高端装备两大主导产业") has them; a
+    singular "which park" asks for one thing, not the members of a count."""
+    zh, en = _WHICH_ZH.search(question), _WHICH_EN.search(question)
+    if not zh and not en:
+        return None
+    for t in items:
+        count = f"{t.quantity or ''}{t.unit or ''}"
+        text = texts.get(t.sentence, "")
+        at = text.find(t.name_zh[:2]) if count not in text else text.find(count)
+        if t.kind != "target" or not t.quantity or t.quantity in ("1", "一") or f"等{count}" in text or \
+                at > 0 and _LISTED_BEFORE.search(re.split(r"[，,；;。]", text[:at])[-1]):
+            continue
+        # things of the kind the plan names answer instead (not the counted thing itself: 口袋公园 of 4个口袋公园)
+        named = [i for i in items if i.kind != "target" and not i.quantity and i.name_zh not in t.name_zh]
+        if zh:
+            import jieba
+
+            noun = zh.group("noun")
+            first = next(iter(jieba.cut(noun)), noun)
+            counted = t.name_zh.split(count, 1)[-1] if count in t.name_zh else t.name_zh
+            if any(first in i.name_zh for i in named):
+                continue
+            if t.unit and t.unit != "个" and first == t.unit:
+                return t, first
+            if len(first) > 1 and first in counted:  # (the longest start of the question's noun that the name has)
+                return t, next(noun[:k] for k in range(len(noun), 1, -1) if noun[:k] in counted)
+        elif en:
+            words = en.group("noun").split()
+            asked = [w for w in en_tokens(" ".join(words)) if len(w) > 2 and w not in ("new", "key", "main", "nankai")]
+            unit = en_tokens(t.unit_en or "")
+            if asked and words[-1].lower().endswith("s") and unit and asked[-1] == unit[-1] and \
+                    set(asked) <= set(en_tokens(f"{t.name_en} {t.unit_en}")) and \
+                    not any(set(asked) <= set(en_tokens(i.name_en)) for i in named):
+                return t, " ".join(words)
+    return None

@@ -62,21 +62,34 @@ def _unnamed_place(question: str, plan_text: str) -> str:
     return ""
 
 
-_NUMBERED_ZH = re.compile(r"(?<![\d一二三四五六七八九十])([\d一二三四五六七八九十]+)(号线|号楼)")
+_NUMBERED_ZH = re.compile(r"(?<![\d一二三四五六七八九十第])([\d一二三四五六七八九十]+)(号线|号楼|期)")
 _NUMBERED_EN = re.compile(r"\b(Metro Line|Line|Subway Line)s? (\d+)\b", re.I)
+_PHASE_EN = re.compile(r"\bPhase (I{1,3}|IV|VI{0,3}|\d+)\b", re.I)
 
 
 def _unnamed_number(question: str, plan_text: str, plan_text_en: str) -> str:
     """A numbered name the documents never give though they number others of its kind: 地铁4号线 / "Metro Line 4"
-    where the plan names Lines 7, 8 and 11 (a number the plan has, "11号线", is named)."""
+    where the plan names Lines 7, 8 and 11 (a number the plan has, "11号线", is named), 凌奥花园一期 / "Phase I" where
+    it names 三期."""
     for m in _NUMBERED_ZH.finditer(question):
-        if m.group(0) not in plan_text and m.group(2) in plan_text:
+        if m.group(2) == "期":  # a phase is of the place named before it ("凌奥花园一期" where the plan has 凌奥花园（三期）)
+            place = question[max(0, m.start() - 4): m.start()]
+            if len(place) == 4 and place in plan_text and not re.search(rf"{place}[^，。、]{{0,6}}{m.group(0)}", plan_text) \
+                    and re.search(rf"{place}[^，。、]{{0,6}}[\d一二三四五六七八九十]+期", plan_text):
+                return place + m.group(0)
+        elif m.group(0) not in plan_text and m.group(2) in plan_text:
             return m.group(0)
     for m in _NUMBERED_EN.finditer(question):
         number = m.group(2)
         if not re.search(rf"\blines? ([\d, and]*\b)?{number}\b", plan_text_en) and \
                 not re.search(rf"(?<!\d){number}号线", plan_text) and "line" in plan_text_en:
             return f"Line {number}"
+    for m in _PHASE_EN.finditer(question):  # "Lingao Garden Phase I" where the plan names its Phase III
+        place = re.search(r"((?:[A-Za-z]+ ){2})$", question[: m.start()])  # (the plan's English is lower-cased)
+        name = place.group(1).strip().lower() if place else ""
+        if name and re.search(rf"{name}\W{{0,3}}phase\b|phase \w+ of (the )?{name}", plan_text_en, re.I) and not \
+                re.search(rf"{name}\W{{0,3}}{m.group(0)}\b|{m.group(0)} of (the )?{name}", plan_text_en, re.I):
+            return f"{place.group(1).strip() if place else ''} {m.group(0)}"
     return ""
 
 
@@ -120,6 +133,26 @@ def _modal_cut(words: list[_Word], n: int) -> bool:
     """A word jieba cut across a modal and the verb after it: 雾霾 / 天会 / 少 ("雾霾天会少吗"), not 灯会 in "有灯会吗"."""
     w = words[n].word
     return len(w) == 2 and w[1] in "会能要" and n + 1 < len(words) and words[n + 1].flag[:1] in ("v", "a", "d")
+
+
+def _subject(words: list[_Word], n: int) -> bool:
+    """A verb said as the thing a modal's outcome is of, after the noun it belongs to: 社保 / 缴费 / 会涨 ("will the
+    social insurance contributions go up"), 停车 / 收费 / 会降."""
+    return words[n].flag == "v" and 0 < n < len(words) - 1 and words[n - 1].flag in _NOUN_FLAGS and \
+        words[n + 1].word in ("会", "能", "要", "将")
+
+
+def a_thing_zh(word: str) -> bool:
+    """Whether jieba reads a Chinese word as the name of a thing or of a day (国庆, 暑假), not as a time of day or a time
+    from now (晚上, 以后) or a quality."""
+    import jieba.posseg
+
+    cut = list(jieba.posseg.cut(word))
+    return len(cut) == 1 and (cut[0].flag in _NOUN_FLAGS - {"eng"} or cut[0].flag == "t" and word not in _SOME_TIME)
+
+
+_SOME_TIME = frozenset("早上 上午 中午 下午 晚上 傍晚 夜里 夜间 晚间 白天 平时 周末 今天 明天 昨天 今年 明年 去年 现在 目前 当前 以后 今后 将来 "
+                       "最近 近期 年底 年初 月底 月初 之前 以前".split())
 
 
 def _misspelt(word: str, vocabulary: Mapping[str, int]) -> bool:
@@ -186,7 +219,7 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
             if not any(a < at + len(w.word) and at < b for a, b in redup):
                 words.append(w)
             at += len(w.word)
-        unknown = [w.word for n, w in enumerate(words) if len(w.word) > 1 and w.flag in _NOUN_FLAGS
+        unknown = [w.word for n, w in enumerate(words) if len(w.word) > 1 and (w.flag in _NOUN_FLAGS or _subject(words, n))
                    and w.word not in ZH_STOP and w.word not in _FRAME_ZH
                    and not _modal(w.word) and not _modal_cut(words, n)
                    and w.word not in plan_text and w.word not in query.aliases
@@ -246,6 +279,12 @@ _REMEDY = re.compile(r"防治|治理|整治|防范|化解|攻坚|prevent|control
                      r"抢抓|借助|\bseiz|\bmake good use of", re.I)
 
 
+# a problem happening again ("今年下雨还会积水吗？", "Will my street still flood?"): "yes" says it will, whatever the plan
+# does against it, and the plan's remedy does not say it will not
+_AGAIN = re.compile(r"还会|仍(然)?会|依然会|不再|再也不|不会再|\bstill\b|\bno (more|longer)\b|\bagain\b|\bany ?more\b", re.I)
+_FIXES = re.compile(r"防治|治理|整治|改造|攻坚|根治|\b(prevent|tackl|rectif|renovat|control)", re.I)
+
+
 # what the plan does not do or say, before what it does say: the openings of a yes/no answer that gets no "yes"
 FRAMED = {"others": {"zh": "计划只写区里要做的事，没有说企业或他人会怎样；以下是{year}年计划的相关安排。",
                      "en": "The plan sets out what the district will do, not what companies or others will do; here is "
@@ -254,6 +293,8 @@ FRAMED = {"others": {"zh": "计划只写区里要做的事，没有说企业或�
                       "en": "The plan does not say what any one person can do; here is what it plans. "},
           "now": {"zh": "计划只列出{year}年要做的事，没有评价现状。",
                   "en": "The plan lists what the district will do in {year}; it does not say how things are now. "},
+          "again": {"zh": "计划没有说今后还会不会这样；以下是{year}年计划的相关安排。",
+                    "en": "The plan does not say whether this will happen again; here is what it plans. "},
           "theirs": {"zh": "计划没有点名个别小区、单位或企业；以下是{year}年计划的总体安排。",
                      "en": "The plan does not name individual homes, streets or businesses; here is what it plans. "},
           "pay": {"zh": "计划不涉及个人的养老金、工资或补贴标准；以下是{year}年计划的相关安排。",
@@ -279,7 +320,7 @@ def own_case(text: str, whether: bool, lang: str, year: int) -> str | None:
 def asker_frame(question: str, named: list[Any]) -> str:
     """Why a yes/no question over the plan's statement of ``named`` items gets no plain "yes": "others" (what
     companies or visitors will do, a named company among them), "ability" (what the asker may do), "still" (a burden
-    going on), "now" (a problem there is, read from a task against it); "" when none."""
+    going on), "again" (a problem the plan tackles happening again), "now" (a problem there is, read from a task against it); "" when none."""
     text = question.strip()
     if _OTHERS_ACT.search(text) or any(i.kind == "company" and re.match(rf"(will|would)\s+{re.escape(i.name_en or '')}\b|"
                                                                         rf"{re.escape(i.name_zh)}(会|将)", text, re.I)
@@ -289,6 +330,9 @@ def asker_frame(question: str, named: list[Any]) -> str:
         return "still"
     if _CAN_I.search(text):
         return "ability"
+    if _AGAIN.search(text) and any(_FIXES.search(f"{i.action_zh or ''} {i.name_zh} {i.action_en or ''} {i.name_en}")
+                                   for i in named):
+        return "again"
     if _THERE_IS.search(text) and any(_REMEDY.search(f"{i.action_zh or ''} {i.name_zh} {i.action_en or ''} {i.name_en}")
                                       for i in named):
         return "now"
