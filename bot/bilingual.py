@@ -145,8 +145,10 @@ class Glossary:
         reported, not searched for."""
         lower = text.lower()
         for name, pattern, own, term in self._look_alikes:
-            if (pattern.search(lower) if pattern else name in text) and name.lower() not in documents_lower \
-                    and term.zh not in text and not own.search(lower) and not any(v in text for v in term.zh_variants):
+            if not (pattern.search(lower) if pattern else name in text) or name.lower() in documents_lower:
+                continue
+            rest = pattern.sub(" ", lower) if pattern else text.replace(name, " ")  # (胸痛 inside 胸痛中心 is not the term)
+            if term.zh not in rest and not own.search(rest) and not any(v in rest for v in term.zh_variants):
                 return name
         return ""
 

@@ -38,7 +38,7 @@ CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I),
     # opening to traffic or the public ("8号线今年能开通吗", "Will Line 8 open?") is said by the plan's own words for it,
     # not by construction supported
     # ("any new schools opening?" asks for new schools: the participle is no claim)
-    (r"开通|通车|投用|投入使用|开放|\b(open|opens|opened)\b(?! (up|a|an|the|my|our|new)\b)",
+    (r"开通|通车|投用|投入使用|开放|\b(open|opens|opened|reopen\w*)\b(?! (up|a|an|the|my|our|new)\b)",
      r"开通|通车|投用|投入使用|开放|\bopen|\bin(to)? (use|service|operation)\b"),
     (r"搬到|搬来|搬迁|搬走|\b(move|moves|moving|relocat\w*)\b", r"搬迁|迁入|迁建|疏解|\b(move|relocat)"),
     (r"扩建|扩容|扩大|拓宽|加宽|\b(expand\w*|enlarg\w*|extend\w*|bigger|widen\w*|wider)\b",
@@ -62,7 +62,12 @@ CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I),
      r"\bmore (\w+ )?(workers|staff|doctors|nurses|teachers|police(men)?|officers|wardens|guards|cleaners)\b", r"招工|招聘|招人|就业|用工|\b(hir|recruit|employ|jobs?\b)"),
     # a future better ("营商环境会更好吗", "will the streets get better"): the plan's tasks on a thing say what it does,
     # not that it will be better (how things are now is the judgement below)
-    (r"更好|变好|好起来|(?<=会)好(?=吗)|\b(gets?|getting|be|become|becomes) better\b", r"更好|变好|改善|提升|\bbetter\b|\bimprov"),
+    (r"更好|变好|好起来|改善|(?<=会)好(?=吗)|\b(gets?|getting|be|become|becomes) better\b", r"更好|变好|改善|提升|\bbetter\b|\bimprov"),
+    # money paid back or paid out ("看糖尿病能报销吗", "绿色社区有奖励吗"): said by the plan's words for it, not by a task
+    (r"报销|奖励|奖金|补贴|补助|\b(reimburs\w*|rewards?|bonus(es)?|subsid(y|ies|ised|ized))\b",
+     r"报销|奖励|奖补|补贴|补助|\b(reimburs|reward|bonus|subsid)"),
+    # a grade or rank gained ("二级医院会升三甲吗"): building key specialties says nothing of one
+    (r"升(三甲|级|格|为)|晋升|\b(upgraded? to|promoted to)\b", r"升级|升为|晋升|\bupgrad\w* (to|into)\b"),
     # a side effect ("修路会不会堵车"): road works carried out say nothing of jams they cause
     (r"堵车|\b(traffic jams?|gridlock)\b", r"拥堵|堵车|\bcongestion|\bjams?\b"),
     # a judgement of how things are now ("治安好吗", "is it safe") the plan, a list of tasks, never gives

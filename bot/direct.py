@@ -17,7 +17,7 @@ from .kinds import ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_a
     asks_its_action, counts_other, figures_asked, hedged, item_score, item_scores, uncounted, uncounted_zh
 from .lists import headed, listing, targets
 from .naming import fits, is_place, mentions, names_item, other_action, said_in, says_value, unnamed_count
-from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en
+from .phrasing import certainty_note, fill, hedge, plan_noun, plan_total, shown_en, shown_zh
 from .retrieve import Query
 from .text import en_tokens
 from .understand import Asked
@@ -28,6 +28,14 @@ _DATE_EN = re.compile(r"\b\d{1,2} (January|February|March|April|May|June|July|Au
                       r"December) \d{4}\b|as soon as possible|\bas early as possible|when the time is right|\bby the end of (the year|20\d\d)\b|\bwithin the year\b|\bfirst half\b|"
                       r"\bsecond half\b|\bquarter\b", re.I)
 _NOT_TASKS = ("policy", "event")  # what the plan refers to (the 14th Five-Year Plan, a plenary session), not its tasks
+_YEARS_LONG = re.compile(r"[两二三四五六七八九十\d]+年(行动|计划|规划)|\b(two|three|four|five|\d+)-year\b", re.I)
+
+
+def _task_of_year(item: PlanItem | None) -> bool:
+    """Whether an item is a task of the plan's year: not a policy or event it refers to, nor an action of several
+    years ("安全生产治本攻坚三年行动", whose end no date of the year gives)."""
+    return item is None or item.kind not in _NOT_TASKS and not _YEARS_LONG.search(f"{item.name_zh} {item.name_en}")
+
 _MONEY = re.compile(r"\d[\d.,]*\s*(亿|万)?元|\byuan\b|\bRMB\b", re.I)  # (not the "yuan" of Jinyuanli)
 _NUMBERED = re.compile(r"\d|[一二三四五六七八九十]期|\bPhase\b", re.I)  # "Line 4", "凌奥花园一期", "Phase I"
 _PEOPLE = re.compile(r"人口|常住|population", re.I)
@@ -203,11 +211,11 @@ class DirectAnswer:
         """The direct answer for the chosen sentences (``top``: the best-ranked one; None: the quote itself is the
         best answer)."""
         items = self.items_in(sentence_ids)
-        single = self._single(query, items)
+        single = self._single(query, [i for i in items if not excluded(i, asked)])  # ("除了金庄花园" names no single)
         subject = (single.name_zh if lang == "zh" else single.name_en) if single else self._subject(query, items, lang)
         zh = lang == "zh"
         gap = None if _NUMBERED.search(unmentioned) else self.gap(  # (a phase or line it does not number first)
-            asked, query, quotes, subject, lang, task=single is None or single.kind not in _NOT_TASKS)
+            asked, query, quotes, shown_zh(single) if zh and single else subject, lang, task=_task_of_year(single))
         gap = gap or own_case(query.text, asked.kind == "whether", lang, self.plan_year)  # "my pension", "help me"
         if gap is None and unmentioned:
             gap = (f"计划没有提到“{unmentioned}”；以下是相关内容。" if zh else
@@ -235,7 +243,7 @@ class DirectAnswer:
             timed = bool(_DATE.search(single.certainty_zh or "") or _DATE_EN.search(single.certainty_en or ""))
             lead = self.statement(single, cite, lang, items)
             if lead is not None and not timed:  # (a policy the plan refers to is no task of its year)
-                gap = self._undated(subject, single.kind not in _NOT_TASKS, zh, "时间")
+                gap = self._undated(shown_zh(single) if zh else subject, _task_of_year(single), zh, "时间")
         kind = asked_kind(query.text)
         other = self._other_kind(query, items) if asked.kind == "whether" and lead is None else None
         if other is not None:  # "生物医药是产业集群吗？": the plan names it, not as one of that kind — what it says, no yes

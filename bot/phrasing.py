@@ -109,3 +109,13 @@ GAP = "…"  # in an action_zh, where the item's name goes: "促进…尽早开�
 def fill(action: str, what: str) -> str:
     """The plan's Chinese action on ``what``: the name in its place ("促进…尽早开工"), else after the verb."""
     return action.replace(GAP, what, 1) if GAP in action else f"{action}{what}"
+
+
+_NOUN_AFTER = re.compile(r"[^…]*…(?P<noun>[\u4e00-\u9fff]{1,4}?)(建设|工程|改造)")
+
+
+def shown_zh(item: PlanItem) -> str:
+    """An item's Chinese name with the noun its action gives it, where the plan names several before one noun
+    ("提速奥体中心、汾水道消防站建设进度": 奥体中心 is 奥体中心消防站; 锦园里 is 锦园里积水点)."""
+    m = _NOUN_AFTER.match(item.action_zh or "")
+    return f"{item.name_zh}{m.group('noun')}" if m and not item.name_zh.endswith(m.group("noun")) else item.name_zh

@@ -131,8 +131,8 @@ def _modal(word: str) -> bool:
 
 def _modal_cut(words: list[_Word], n: int) -> bool:
     """A word jieba cut across a modal and the verb after it: 雾霾 / 天会 / 少 ("雾霾天会少吗"), not 灯会 in "有灯会吗"."""
-    w = words[n].word
-    return len(w) == 2 and w[1] in "会能要" and n + 1 < len(words) and words[n + 1].flag[:1] in ("v", "a", "d")
+    w = words[n].word  # (and 教育 / 会 / 变成 cut as 教育会, "education association": "南开的教育会变成全市第一吗")
+    return len(w) in (2, 3) and w[-1] in "会能要" and n + 1 < len(words) and words[n + 1].flag[:1] in ("v", "a", "d")
 
 
 def _subject(words: list[_Word], n: int) -> bool:
@@ -231,8 +231,8 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
     for i in range(len(words)):
         w = words[i].lower()
         stem = en_tokens(w)[0] if en_tokens(w) else w
-        before = words[i - 1].lower() if i else ""
-        if before in _OWN:  # "for my kids": the resident's own situation, not the thing asked about
+        before = {w.lower() for w in words[max(0, i - 2): i]}
+        if before & _OWN:  # "for my kids", "my new flat": the resident's own situation, not the thing asked about
             continue
         if any(ask.fullmatch(w) for ask, _ in CLAIMS):  # "sell", "cheaper": an outcome asked (unsaid_claims), no thing
             continue
@@ -281,8 +281,9 @@ _REMEDY = re.compile(r"防治|治理|整治|防范|化解|攻坚|prevent|control
 
 # a problem happening again ("今年下雨还会积水吗？", "Will my street still flood?"): "yes" says it will, whatever the plan
 # does against it, and the plan's remedy does not say it will not
-_AGAIN = re.compile(r"还会|仍(然)?会|依然会|不再|再也不|不会再|\bstill\b|\bno (more|longer)\b|\bagain\b|\bany ?more\b", re.I)
-_FIXES = re.compile(r"防治|治理|整治|改造|攻坚|根治|\b(prevent|tackl|rectif|renovat|control)", re.I)
+_AGAIN = re.compile(r"还会|仍(然)?会|依然会|不再|再也不|不会再|会(发生|出现)|\bstill\b|\bno (more|longer)\b|\bagain\b|"
+                    r"\bany ?more\b|\bhappen", re.I)
+_FIXES = re.compile(r"防治|治理|整治|改造|攻坚|根治|防范|遏制|\b(prevent|tackl|rectif|renovat|control|curb)", re.I)
 
 
 # what the plan does not do or say, before what it does say: the openings of a yes/no answer that gets no "yes"
@@ -293,8 +294,8 @@ FRAMED = {"others": {"zh": "计划只写区里要做的事，没有说企业或�
                       "en": "The plan does not say what any one person can do; here is what it plans. "},
           "now": {"zh": "计划只列出{year}年要做的事，没有评价现状。",
                   "en": "The plan lists what the district will do in {year}; it does not say how things are now. "},
-          "again": {"zh": "计划没有说今后还会不会这样；以下是{year}年计划的相关安排。",
-                    "en": "The plan does not say whether this will happen again; here is what it plans. "},
+          "again": {"zh": "计划没有说会不会发生；以下是{year}年计划的相关安排。",
+                    "en": "The plan does not say whether it will happen; here is what it plans. "},
           "theirs": {"zh": "计划没有点名个别小区、单位或企业；以下是{year}年计划的总体安排。",
                      "en": "The plan does not name individual homes, streets or businesses; here is what it plans. "},
           "pay": {"zh": "计划不涉及个人的养老金、工资或补贴标准；以下是{year}年计划的相关安排。",
@@ -398,10 +399,11 @@ def unsaid_things(question: str, lang: str, evidence_zh: str, evidence_en: str, 
 
 
 # the asker's own home, street or firm ("my company", "near me", "我们小区", "我家"): no item of the plan is theirs by name
-_MINE = re.compile(r"\b(my|our)\s+(own\s+)?((child|kid|son|daughter)['’]s\s+|(children|kids)['’]\s+)?"
+_MINE = re.compile(r"\b(my|our)\s+(own\s+|new\s+)?((child|kid|son|daughter)['’]s\s+|(children|kids)['’]\s+)?"
                    r"(primary\s+|middle\s+|high\s+)?(company|firm|business|shop|restaurant|home|house|flat|apartment|"
                    r"building|compound|estate|street|road|neighbourhood|neighborhood|community|area|school)\b|"
                    r"我家|我们家|咱家|我(们|的)?(小区|楼|单位|公司|企业|店|饭店|社区|街道|学校)|咱们?(小区|楼|社区)|"
+                   r"(我|我们|咱)(买|租|住)的(新)?(房子?|楼|商铺|店面)|"
                    r"(我|我们|咱)(家)?(孩子|儿子|女儿|娃)的?(学校|小学|中学|幼儿园)", re.I)
 # a place by the asker's home ("near me", "家门口", "我家旁边"): the plan never says where anything is from anyone's home
 _NEAR_ME = re.compile(r"\bnear (me|us|my home|our home|where I live)\b|\bby my (home|house|flat)\b|家门口|"

@@ -314,6 +314,14 @@ SWEPT_FROM = {
     'glossary 合法权益': ('劳动维权',),
     'glossary 安置': ('安排工作', '分配工作'),
     'glossary 运营维护': ('维修保养',),
+    # twenty-third review D2, D3, D4, D6 and a latent one: 花钱 is any cost ("上学要花钱吗？" drew consumption); traffic
+    # congestion and 堵车 are the road network's (2.4.2.3), not the road-traffic sector of the safety inspections;
+    # 物权 is anyone's property; bare 航运 is also passenger shipping; 啥时候建 asks a date, not a construction start
+    'glossary 消费': ('花钱',),
+    'glossary 道路交通': ('traffic congestion', '堵车', '交通拥堵', '塞车'),
+    'glossary 产权': ('物权',),
+    'glossary 航运经济': ('航运',),
+    'glossary 新开工': ('啥时候建',),
 }
 
 

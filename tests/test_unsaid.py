@@ -9,8 +9,8 @@ import pytest
 
 @pytest.mark.parametrize("question, opening", [
     ("社保缴费会涨吗？", "计划没有提到“缴费”"),  # the rise the plan says is of pension enrolment, not of contributions
-    ("今年下雨还会积水吗？", "计划没有说今后还会不会这样；"),
-    ("Will there be no more flooding when it rains this year?", "The plan does not say whether this will happen again"),
+    ("今年下雨还会积水吗？", "计划没有说会不会发生；"),
+    ("Will there be no more flooding when it rains this year?", "The plan does not say whether it will happen"),
     ("Will there be more grid workers?", "The plan does not say “more grid workers”"),
     ("今年国庆会有大型庆祝活动吗？", "计划没有提到“国庆”")])
 def test_a_yes_no_question_gets_what_the_plan_does_not_say_first(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
@@ -25,7 +25,7 @@ def test_a_yes_no_question_gets_what_the_plan_does_not_say_first(assistant, ques
 def test_still_held_is_not_a_problem_happening_again(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
     """还会 / still over an event the plan supports is no problem recurring: no "again" line."""
     answer = assistant.ask(question, channel="eval").answer
-    assert "again" not in answer and "还会不会" not in answer, answer
+    assert "whether it will happen" not in answer and "会不会发生" not in answer, answer
 
 
 @pytest.mark.parametrize("question, said", [
@@ -69,3 +69,73 @@ def test_leaving_the_army_reaches_the_veterans(assistant) -> None:  # type: igno
     targets; 退役军人安置 is the veterans' job placement."""
     answer = assistant.ask("My son is leaving the army, will he get a job?", channel="eval")
     assert answer.citations[0].sentence_ids == ["nankai-2024-plan/2.5.1.7"], answer.answer
+
+
+@pytest.mark.parametrize("question, opening", [
+    ("南开今年会发生重大事故吗？", "计划没有说会不会发生；"),  # read literally, "是的" said there will be accidents
+    ("Will there be no more big accidents?", "The plan does not say whether it will happen"),
+    ("今年夏天还会内涝吗？", "计划没有说会不会发生；"),
+    ("二级医院会升三甲吗？", "计划没有说会“升三甲”。"),
+    ("Is Haiguang Mall reopening?", "The plan does not say “reopening”"),
+    ("看糖尿病能报销吗？", "计划没有说会“报销”。"),
+    ("绿色社区有奖励吗？", "计划没有说会“奖励”。"),
+    ("南开有胸痛中心吗？", "计划没有提到“胸痛中心”"),  # the look-alike, in Chinese too (胸痛 inside it is no variant)
+    ("西营门外小学扩建完了吗？", "计划只列出2024年的目标和任务，没有给出完成结果。"),
+    ("Has the Xiyingmenwai Primary School expansion been finished?", "The plan sets targets for 2024; it does not report"),
+    ("我买的新房是绿色建筑吗？", "计划没有点名个别小区、单位或企业"),
+    ("Is my new flat a green building?", "The plan does not name individual homes"),
+    ("堵车会改善吗？", "计划没有说会“改善”。")])
+def test_twenty_third_review_yes_to_what_the_plan_does_not_say(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-third review 1a–1e, 4b: each got "是的。" / "Yes." (or a wrong word named) over a task that says
+    something else — accidents prevented, key specialties built, a diabetes centre built, green communities created,
+    a school finished in the plan's year, 100% of new buildings green."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.answer.startswith(opening) and answer.partial, answer.answer
+
+
+@pytest.mark.parametrize("question, opening", [("新盖的楼都是绿色建筑吗？", "是的。"), ("全科网格会升级吗？", "是的。"),
+                                               ("长虹公园会开放吗？", "是的。"),
+                                               ("Will all new buildings be green?", "Yes.")])
+def test_what_the_plan_does_say_keeps_its_yes(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    assert assistant.ask(question, channel="eval").answer.startswith(opening)
+
+
+@pytest.mark.parametrize("question, said", [
+    ("安全生产三年行动什么时候结束？", "计划没有给出安全生产治本攻坚三年行动的具体日期。"),
+    ("When does the three-year work safety action end?",
+     "The plan does not set a date for the three-year action to tackle the root causes of work safety risks.")])
+def test_an_action_of_several_years_is_no_task_of_the_plan_year(assistant, question: str, said: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-third review 4b: the three-year action got "只说在2024年内推进" / "it is part of the 2024 plan"."""
+    assert assistant.ask(question, channel="eval").answer.split("\n")[0] == said
+
+
+@pytest.mark.parametrize("question, excluded, listed", [("除了金庄花园，还有哪些积水点？", "包括金庄花园", "锦园里"),
+                                                        ("除了燃气，还排查哪些行业？", "燃气", "消防")])
+def test_the_excluded_item_is_not_the_answer(assistant, question: str, excluded: str, listed: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-third review 3a: "除了金庄花园，还有哪些积水点？" → "…包括金庄花园"; the item excluded is no single item asked about."""
+    answer = assistant.ask(question, channel="eval").answer
+    first = answer.split("\n")[0]
+    assert excluded not in first and listed in answer, answer
+
+
+@pytest.mark.parametrize("question, said", [("奥体中心消防站什么时候建好？", "计划没有给出奥体中心消防站的具体时间"),
+                                            ("锦园里积水点什么时候改造？", "计划没有给出锦园里积水点的具体日期")])
+def test_a_date_line_names_the_thing_not_only_its_place(assistant, question: str, said: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-third review D1: "奥体中心消防站什么时候建好？" → "计划没有给出奥体中心的具体时间" (the venue): the plan names
+    奥体中心、汾水道消防站, and the action gives the item its noun."""
+    assert assistant.ask(question, channel="eval").answer.startswith(said)
+
+
+def test_a_cost_is_not_consumption(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-third review D2: 花钱 was a variant of 消费, so "上学要花钱吗？" quoted the consumption sentences."""
+    answer = assistant.ask("上学要花钱吗？", channel="eval")
+    assert "消费" not in answer.answer and answer.answer.startswith("计划没有提到“花钱”"), answer.answer
+
+
+def test_congestion_is_the_road_network_not_the_safety_sector(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-third review D3: 堵车 / traffic congestion were variants of 道路交通, a sector of 2.5.3.4's safety
+    inspections; congestion is 2.4.2.3's road network."""
+    for question in ("堵车会改善吗？", "Will traffic congestion get better?"):
+        answer = assistant.ask(question, channel="eval")
+        assert answer.citations[0].sentence_ids[0] == "nankai-2024-plan/2.4.2.3", answer.answer
+        assert all("2.5.3.4" not in s for c in answer.citations[:1] for s in c.sentence_ids), answer.answer
