@@ -289,6 +289,11 @@ class ExtractiveAnswerer:
                             text_en=" ".join(en) if len(en) == len(units) else None,
                             sentence_ids=[u.id for u in units])
         lead = Lead(facts.lead(text, lang, 1), kind="notice")
+        other = [y for y in understand(text, self.plan_year).years if y not in year_of.values()]
+        if other:  # "2025年的计划什么时候发布？": no document of that year is loaded; the one there is, said as such
+            lead = Lead((f"已载入的文件中没有{other[0]}年的计划；以下是《{facts.title}》的情况。" if lang == "zh" else
+                         f"No {other[0]} plan is loaded; here is what the {facts.title_en} says. ") + lead.text,
+                        kind="notice", partial=True)
         return self._compose(question, lang, lead, [citation])
 
     def _other_place(self, text: str) -> str:

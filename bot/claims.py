@@ -68,6 +68,10 @@ CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I),
      r"报销|奖励|奖补|补贴|补助|\b(reimburs|reward|bonus|subsid)"),
     # a grade or rank gained ("二级医院会升三甲吗"): building key specialties says nothing of one
     (r"升(三甲|级|格|为)|晋升|\b(upgraded? to|promoted to)\b", r"升级|升为|晋升|\bupgrad\w* (to|into)\b"),
+    # a month ("Will the marathon be held in May?", "九月能开学吗"): the plan gives its year's tasks, few dates
+    (r"\b(in|by|before|until|from|this|next|early|late) (january|february|march|april|may|june|july|august|september|"
+     r"october|november|december)\b|(?<![\d年])([一二三四五六七八九十]|十[一二]|\d{1,2})月(份|底|初)?(?!\d)",
+     r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b|\d{1,2}月"),
     # a side effect ("修路会不会堵车"): road works carried out say nothing of jams they cause
     (r"堵车|\b(traffic jams?|gridlock)\b", r"拥堵|堵车|\bcongestion|\bjams?\b"),
     # a judgement of how things are now ("治安好吗", "is it safe") the plan, a list of tasks, never gives

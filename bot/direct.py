@@ -38,6 +38,10 @@ def _task_of_year(item: PlanItem | None) -> bool:
 
 _MONEY = re.compile(r"\d[\d.,]*\s*(亿|万)?元|\byuan\b|\bRMB\b", re.I)  # (not the "yuan" of Jinyuanli)
 _NUMBERED = re.compile(r"\d|[一二三四五六七八九十]期|\bPhase\b", re.I)  # "Line 4", "凌奥花园一期", "Phase I"
+# how many there are now ("How many state-owned companies does the district have?", "南开现在有多少消防站？"): the plan
+# counts what it does in its year (3 companies reformed, 2 stations built), never what the district has in all
+_STOCK = re.compile(r"\bhow many\b[^?]*\b(does|do)\s+(nankai|the district|it|we|tianjin)\s+(have|own|run)\b|"
+                    r"\bhow many\b[^?]*\bare there\b(?! going to| to be)|(现在|目前|现有)[^？?]{0,8}(多少|几)", re.I)
 _PEOPLE = re.compile(r"人口|常住|population", re.I)
 
 
@@ -69,6 +73,16 @@ _WHICH_PLACES = re.compile(r"\bwhich\b|哪些|哪几", re.I)  # "which areas / s
 
 _TAX = re.compile(r"税|\btax(es|ation)?\b", re.I)
 _PRICE = re.compile(r"房价|均价|价格|租金|票价|收费标准|\bprices?\b|\brents?\b|\bfares?\b|\bfees?\b", re.I)  # a price asked
+
+
+_MONTH = re.compile(r"月|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
+
+
+def _outcome_line(outcome: str, zh: bool) -> str:
+    """What the plan does not say, before what it does: an outcome in the question's word, or that it gives no month."""
+    if _MONTH.search(outcome):  # "Will the marathon be held in May?"
+        return "计划没有给出具体月份。" if zh else "The plan does not give a month; here is what it does say. "
+    return f"计划没有说会“{outcome}”。" if zh else f"The plan does not say “{outcome}”; here is what it does say. "
 
 
 class DirectAnswer:
@@ -286,11 +300,14 @@ class DirectAnswer:
             lead = targets(query, items, cite, lang, self.plan_year, self.texts)
         if lead is None and gap is None and asked.kind == "whether" and (  # "会有免费演出吗？" with no item to state
                 outcome := self._outcome(query, sentence_ids, lang, unsaid_claims(query.text, ""), [])):
-            gap = f"计划没有说会“{outcome}”。" if zh else f"The plan does not say “{outcome}”; here is what it does say."
+            gap = _outcome_line(outcome, zh).strip()
         if lead is None and gap is None and asked.kind == "whether" and asker_frame(query.text, []) == "others":
             gap = _FRAMED["others"][lang].format(year=self.plan_year).strip()  # ("Will more pharmaceutical companies
             # come to Nankai?" with no item to state: what others do is not the plan's, whatever it quotes)
         asked_years = {str(y) for y in asked.years}
+        if gap is None and asked.kind == "how_many" and _STOCK.search(query.text):  # "How many fire stations are there?"
+            gap = (f"计划没有给出现有的总数；以下是{self.plan_year}年计划的相关安排。" if zh else
+                   f"The plan does not say how many there are in all; here is what it plans for {self.plan_year}.")
         if gap:
             return Lead(gap + ((" " if lang == "en" else "") + lead.text if lead else ""), partial=True, kind="gap",
                         focus=lead.focus if lead else [], derived=(lead.derived if lead else set()) | asked_years)
@@ -320,7 +337,7 @@ class DirectAnswer:
         elif outcome := self._outcome(query, sentence_ids, lang, claims, new):
             # "Will parking get cheaper?" over adding parking spaces: say the plan does not say it, then what it says
             said = _FRAMED["now"][lang].format(year=self.plan_year) if asks_judgement(query.text) else (
-                f"计划没有说会“{outcome}”。" if zh else f"The plan does not say “{outcome}”; here is what it does say. ")
+                _outcome_line(outcome, zh))
         elif absent := next((t for t in things if (t not in self.plan_zh and a_thing_zh(t) if zh else  # (国庆, not 晚上)
                                                    t[:1].isupper() and not set(en_tokens(t)) & self.vocabulary_en)), ""):
             said = f"计划没有提到“{absent}”；" if zh else f"The plan does not mention “{absent}”; here is what it does say. "

@@ -27,7 +27,9 @@ _ABOUT = re.compile(r"(这份|这个|该|本)?(计划|文件|通知|文)(是)?(�
 # what a question about the notice asks for, in both languages
 _ASKED = {"issuer": r"谁|部门|(?<!各)单位(?!的)|机关|发的|发布|印发(?!.{0,3}(日期|时间))|\bwho\b|\b(office|body|department|agency|"
                     r"authority)\b|\bissued\b|\bput out\b|\bpublish",
-          "date": r"日期|哪天|什么时候|何时|落款|时间|\bwhen\b|\bdate\b|\bdated\b|\bwhat day\b",
+          "date": r"日期|哪天|什么时候|何时|落款|时间|(\d{1,2}|[一二三四五六七八九十]{1,2})月|春节|元旦|年前|年后|\bwhen\b|\bdate\b|"
+                  r"\bdated\b|\bwhat day\b|\b(january|february|march|april|june|july|august|september|october|november|"
+                  r"december|spring festival|new year|before|after)\b",
           "session": r"会议|审议|通过|批准|\bmeeting\b|\bsession\b|\bsitting\b|approv|\bcongress\b|sign(ed)? off",
           "to": r"发给|哪些单位|对象|sent to|addressed|\bto whom\b|recipients",
           "request": r"要求|做什么|干什么|怎么做|\b(asks?|asked|requests?|requested|requires?|required|tells?|told)\b",

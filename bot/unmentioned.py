@@ -236,6 +236,8 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
             continue
         if any(ask.fullmatch(w) for ask, _ in CLAIMS):  # "sell", "cheaper": an outcome asked (unsaid_claims), no thing
             continue
+        if w in _MONTHS:  # "open in September": a date asked (the plan gives its year's tasks), not a thing
+            continue
         name = i > 0 and words[i][0].isupper()  # a capitalised word inside the question is a name, not a misspelling
         if (covered or names_only) and not name:
             continue
@@ -312,6 +314,9 @@ _MY_PAY = re.compile(r"\b(my|our)\s+(own\s+|state\s+|basic\s+|unpaid\s+)?(pensio
 # all, never that it takes up one person's or one firm's case
 _HELP_ME = re.compile(r"帮(我|俺|咱|忙)|帮助(我|俺|咱)|替(我|俺|咱)|给(我|俺|咱)们?办|\bhelp (me|us|my|our)\b|"
                       r"\b(do|handle|sort) (it|this|that) (out )?for (me|us)\b", re.I)
+_MONTHS = frozenset("january february march april may june july august september october november december".split())
+
+
 def own_case(text: str, whether: bool, lang: str, year: int) -> str | None:
     """What the plan does not do for the asker in person: set their pay, or (asked yes or no) act on their case."""
     case = "pay" if _MY_PAY.search(text) else "help" if whether and _HELP_ME.search(text) else None

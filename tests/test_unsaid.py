@@ -139,3 +139,50 @@ def test_congestion_is_the_road_network_not_the_safety_sector(assistant) -> None
         answer = assistant.ask(question, channel="eval")
         assert answer.citations[0].sentence_ids[0] == "nankai-2024-plan/2.4.2.3", answer.answer
         assert all("2.5.3.4" not in s for c in answer.citations[:1] for s in c.sentence_ids), answer.answer
+
+
+@pytest.mark.parametrize("question, opening, then", [
+    ("How many state-owned companies does the district have?", "The plan does not say how many there are in all;",
+     "3 companies"),
+    ("How many fire stations are there in Nankai?", "The plan does not say how many there are in all;", "Fenshuidao"),
+    ("南开现在有多少消防站？", "计划没有给出现有的总数；", "汾水道消防站")])
+def test_how_many_there_are_is_not_a_count_of_the_year(assistant, question: str, opening: str, then: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-third review 3b: "How many state-owned companies does the district have?" → "… 3 companies": the three
+    the plan reforms, not all the district has."""
+    answer = assistant.ask(question, channel="eval")
+    first = answer.answer.split("\n")[0]
+    assert first.startswith(opening) and then in first and answer.partial, answer.answer
+
+
+@pytest.mark.parametrize("question", ["How many specialised SMEs will Nankai have?", "How many old compounds will be renovated?"])
+def test_how_many_of_the_year_keeps_its_figure(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    answer = assistant.ask(question, channel="eval").answer
+    assert "in all" not in answer and answer.startswith("In the 2024 plan:"), answer
+
+
+@pytest.mark.parametrize("question, opening", [
+    ("Will Tiantuo Primary School be open in September?", "The plan does not say “open”"),  # a month: no missing thing
+    ("Will the Tianjin Marathon be held in May?", "The plan does not give a month;"),
+    ("天津马拉松五月举办吗？", "计划没有给出具体月份。")])
+def test_a_month_asked_gets_no_yes(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-third review 4c: "… Will Tiantuo Primary School be open in September?" abstained ("It never mentions
+    September"); the plan starts its construction in 2024 and gives no month for anything of the kind."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.answer.startswith(opening) and not answer.abstained, answer.answer
+    told = assistant.ask("My kid starts primary school soon. Will Tiantuo Primary School be open in September?",
+                         channel="eval")
+    assert not told.abstained and "Tiantuo Primary School" in told.answer, told.answer
+
+
+@pytest.mark.parametrize("question, date", [("这份计划是1月印发的吗？", "2024年1月15日"),
+                                            ("Was the plan issued before Spring Festival?", "15 January 2024")])
+def test_a_month_or_a_festival_asks_the_notice_date(assistant, question: str, date: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-third review 5: "Was the plan issued before Spring Festival?" — the lead dropped the date."""
+    assert date in assistant.ask(question, channel="eval").answer.split("\n")[0]
+
+
+def test_another_years_plan_asked_of_the_notice_says_none_is_loaded(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-third review 4b: "2025年的计划什么时候发布？" was told the 2024 plan's issue date as if it were the answer."""
+    answer = assistant.ask("2025年的计划什么时候发布？", channel="eval")
+    assert answer.answer.startswith("已载入的文件中没有2025年的计划；") and answer.partial, answer.answer
+    assert not assistant.ask("这份计划是什么时候印发的？", channel="eval").partial
