@@ -186,3 +186,11 @@ def test_another_years_plan_asked_of_the_notice_says_none_is_loaded(assistant) -
     answer = assistant.ask("2025年的计划什么时候发布？", channel="eval")
     assert answer.answer.startswith("已载入的文件中没有2025年的计划；") and answer.partial, answer.answer
     assert not assistant.ask("这份计划是什么时候印发的？", channel="eval").partial
+
+
+@pytest.mark.parametrize("question", ["南开有很多空楼，会利用起来吗？", "There are empty office buildings near me. Will they be used?"])
+def test_empty_buildings_reach_the_existing_assets(assistant, question: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-third review 4a: "南开有很多空楼，会利用起来吗？" quoted the parking spaces on idle land; 2.2.1.2's 盘活存量载体资源
+    (existing buildings and parks) answers."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.citations[0].sentence_ids[0] == "nankai-2024-plan/2.2.1.2", answer.answer
