@@ -72,6 +72,13 @@ CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I),
     (r"\b(in|by|before|until|from|this|next|early|late) (january|february|march|april|may|june|july|august|september|"
      r"october|november|december)\b|(?<![\d年])([一二三四五六七八九十]|十[一二]|\d{1,2})月(份|底|初)?(?!\d)",
      r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b|\d{1,2}月"),
+    # becoming something ("南开会成为天津的中心吗"): building a centre (打造…服务中心) is not becoming one
+    (r"成为|变成|\b(become|becomes|becoming|turn into)\b", r"成为|建成为|\b(become|becoming)\b"),
+    # the last or final one ("2024年是十四五的最后一年吗"): a crucial year is not the last
+    (r"最后一[年个批期]?|最终|\b(last|final) (year|one|stage|phase)\b", r"最后一|收官|\b(last|final) (year|stage|phase)\b"),
+    # a charge asked ("健身要钱吗", "要门票吗", "Does it cost anything?"): using a venue's resources says no price
+    (r"要钱|收费吗|收钱|要门票|\b(cost (anything|money)|charge (for|to)|pay to (enter|use|get in))\b",
+     r"收费|免费|门票|\b(fee|charge|free|ticket)"),
     # a side effect ("修路会不会堵车"): road works carried out say nothing of jams they cause
     (r"堵车|\b(traffic jams?|gridlock)\b", r"拥堵|堵车|\bcongestion|\bjams?\b"),
     # a judgement of how things are now ("治安好吗", "is it safe") the plan, a list of tasks, never gives

@@ -466,5 +466,8 @@ class DirectAnswer:
         scored = sorted(((item_score(i, query), n, i) for n, i in enumerate(items)), key=lambda s: (-s[0], s[1]))
         if scored and scored[0][0] >= 2:
             item = scored[0][2]
+            if item.kind in KIND_LABEL and any(s >= scored[0][0] - 0.5 and i.kind == item.kind for s, _, i in scored[1:]):
+                label = KIND_LABEL[item.kind]  # "How much will the new schools cost?": the schools, not one of them
+                return f"这些{label[1]}" if lang == "zh" else f"the {label[3]}"
             return item.name_zh if lang == "zh" else item.name_en
         return ""

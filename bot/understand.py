@@ -62,7 +62,7 @@ _RESULT = re.compile(r"完成了(吗|没|没有)?|(实现|做到|达到|落实|�
                      r"结果(怎么样|如何)|成效|效果怎么样|\bdid (it|they|the \w+)\b.{0,40}\b(finish|complete|happen|"
                      r"achieve|meet|reach)|\b(was|were|has|have) .{0,60}\b(completed|finished|achieved|met|reached|done)\b|"
                      r"\b(has|have) .{0,60}\bbeen (fixed|repaired|built|renovated|opened|solved|upgraded)\b|"
-                     r"(修好|建好|改好|弄好|解决|改造好)了(吗|没|没有)|(建|修|改|弄|做|扩建|改造|装)完了(吗|没|没有)?|"
+                     r"(修好|建好|改好|弄好|解决|改造好)了(吗|没|没有)|已经(有|建成|建好|开通|开放|投用)[^？?]{0,12}(了)?(吗|没有)|\balready (have|has|got|open|built|done)\b|(建|修|改|弄|做|扩建|改造|装)完了(吗|没|没有)?|"
                      r"\b(what were|what are|any|the|its|their) (\w+ )?(results?|outcomes?)\b(?<!test results)(?<!test result)|\bactually\b.{0,20}\b(built|done|achieved)", re.I)
 _EXCLUDE_ZH = re.compile(r"除(了|去|开)?(?P<x>[^，,。？?！!；;]{1,24}?)(以外|之外|外)?[，,]?"
                          r"(?=[^，,。？?！!；;]{0,10}(还|另外|其他|其它|别的)|有)")

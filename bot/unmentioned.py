@@ -309,7 +309,10 @@ FRAMED = {"others": {"zh": "计划只写区里要做的事，没有说企业或�
 # the asker's own pension, pay or benefit ("Will my pension go up?", "我的退休金会涨吗"): the plan sets no one's payment
 _MY_PAY = re.compile(r"\b(my|our)\s+(own\s+|state\s+|basic\s+|unpaid\s+)?(pensions?(?! insurance)|salary|salaries|wages?|"
                      r"pay|allowances?|benefits?|subsid(y|ies)|bills?)\b|(我|我们|我家|咱|咱们|俺)(的|家的?)?(养老金|退休金|"
-                     r"退休工资|工资|低保金?|补贴|补助|待遇|社保)", re.I)
+                     r"退休工资|工资|低保金?|补贴|补助|待遇|社保)|"
+                     # (anyone's: "Will pensions go up?", "养老金会涨吗": the amount paid, not the number insured)
+                     r"\b(pensions?|salar(y|ies)|wages?)\b(?! insurance)[^?]{0,20}\b(go up|rise|increase|be raised|higher)\b|"
+                     r"(养老金|退休金|工资)[^？?]{0,6}(涨|提高|增加|上调)", re.I)
 # the district asked to act for the asker ("区里能帮我申请专利吗？", "我的公司做外贸，区里能帮忙吗？"): the plan says what it does for
 # all, never that it takes up one person's or one firm's case
 _HELP_ME = re.compile(r"帮(我|俺|咱|忙)|帮助(我|俺|咱)|替(我|俺|咱)|给(我|俺|咱)们?办|\bhelp (me|us|my|our)\b|"

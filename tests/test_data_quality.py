@@ -322,6 +322,8 @@ SWEPT_FROM = {
     'glossary 产权': ('物权',),
     'glossary 航运经济': ('航运',),
     'glossary 新开工': ('啥时候建',),
+    # twenty-fourth review D1: 管吃饭 is any meal provided (a job's), not the canteens for the elderly
+    'glossary 老人家食堂': ('管吃饭',),
 }
 
 

@@ -194,3 +194,25 @@ def test_empty_buildings_reach_the_existing_assets(assistant, question: str) -> 
     (existing buildings and parks) answers."""
     answer = assistant.ask(question, channel="eval")
     assert answer.citations[0].sentence_ids[0] == "nankai-2024-plan/2.2.1.2", answer.answer
+
+
+@pytest.mark.parametrize("question, opening", [
+    ("南开会成为天津的中心吗？", "计划没有说会“成为”。"),  # 打造区公共文化服务中心 is building a centre, not becoming one
+    ("2024年是十四五的最后一年吗？", "计划没有说会“最后一年”。"),
+    ("Will pensions go up?", "The plan does not set anyone's pension, pay or benefits"),  # not the number insured
+    ("我想去奥体中心健身，要钱吗？", "计划没有说会“要钱”。"),
+    ("南开已经有日间照料中心了吗？", "计划只列出2024年的目标和任务，没有给出完成结果。"),
+    ("Does Nankai already have day care centres?", "The plan sets targets for 2024; it does not report")])
+def test_twenty_fourth_review_yes_to_what_the_plan_does_not_say(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-fourth review 1, 2, 4, 6, 8: each got "是的。" / "Yes." over a task that says something else."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.answer.startswith(opening) and answer.partial, answer.answer
+
+
+@pytest.mark.parametrize("question, said", [("How much will the new schools cost?",
+                                             "The plan does not give an amount of money for the schools."),
+                                            ("新学校要花多少钱？", "计划没有列出这些学校的投资金额或资金数额。")])
+def test_money_for_several_of_a_kind_names_the_kind(assistant, question: str, said: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-third review 3c: "How much will the new schools cost?" → "… for the rebuilt Ermalu middle school" (one
+    of the schools the plan names, not the new schools asked about)."""
+    assert assistant.ask(question, channel="eval").answer.split("\n")[0] == said
