@@ -324,6 +324,11 @@ SWEPT_FROM = {
     'glossary 新开工': ('啥时候建',),
     # twenty-fourth review D1: 管吃饭 is any meal provided (a job's), not the canteens for the elderly
     'glossary 老人家食堂': ('管吃饭',),
+    'items.jsonl b-digital-government-services': ('一网通办',),  # D3: a programme the plan never names (a look-alike)
+    # D2: anyone's professional title (a teacher's, a nurse's) is not the sci-tech enterprises' direct channel
+    'glossary 科创企业评职称': ('评职称', '职称评审', '职称评定'),
+    'items.jsonl service-sci-tech-enterprise-title-channel': ('评职称', '职称评审', 'professional titles', 'title evaluation',
+                                                             'professional title evaluation'),
 }
 
 

@@ -216,3 +216,9 @@ def test_money_for_several_of_a_kind_names_the_kind(assistant, question: str, sa
     """Twenty-third review 3c: "How much will the new schools cost?" → "… for the rebuilt Ermalu middle school" (one
     of the schools the plan names, not the new schools asked about)."""
     assert assistant.ask(question, channel="eval").answer.split("\n")[0] == said
+
+
+def test_a_look_alike_programme_is_not_the_digital_services(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-fourth review D3: 一网通办 (a programme the plan never names; it has 一网统管) was a keyword of the
+    digital-services item, so its question got no "not mentioned"."""
+    assert "一网通办" in assistant.ask("一网通办能办哪些事？", channel="eval").answer
