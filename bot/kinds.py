@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .items import PlanItem
 from .retrieve import Query
-from .text import en_tokens, zh_tokens
+from .text import compiled, en_token_set, en_tokens, zh_token_set, zh_tokens, zh_tokens_of
 from .understand import Asked
 
 # question words naming a kind of item (how residents say it), in both languages
@@ -141,14 +141,14 @@ def item_score(item: PlanItem, query: Query) -> float:
     text = _low(query.text)
     score = 0.0
     for word in item.keywords_zh + item.keywords_en:  # Latin letters as a whole word or phrase ("AI" is not in
-        if word and (re.search(rf"(?<![a-z0-9]){re.escape(_low(word))}(?:e?s)?(?![a-z0-9])", text)  # "chain", nor
+        if word and (compiled(rf"(?<![a-z0-9]){re.escape(_low(word))}(?:e?s)?(?![a-z0-9])").search(text)  # "chain", nor
                      if word.isascii() else word in text):  # "IP" in "ship"; or its plural)
             score += 2.0
     if item.name_zh in query.text:
         score += 3.0
-    name_zh = set(zh_tokens(item.name_zh)) | set(zh_tokens(item.measure_zh or ""))
+    name_zh = zh_token_set(item.name_zh) | zh_token_set(item.measure_zh or "")
     score += sum(1.0 for t in set(query.zh_tokens) if t in name_zh)
-    name_en = set(en_tokens(f"{item.name_en} {item.measure_en or ''}"))
+    name_en = en_token_set(f"{item.name_en} {item.measure_en or ''}")
     score += sum(1.0 for t in set(query.en_tokens) if t in name_en and len(t) > 2)
     return score
 
@@ -168,7 +168,7 @@ def item_scores(items: list[PlanItem], query: Query) -> list[float]:
     text = _low(query.text)
     keys = [[_low(w) for w in i.keywords_zh + i.keywords_en if w and _low(w) in text] for i in items]  # said in it
     # what of the question's own text reaches each item: its keywords said, and the words of its Chinese name
-    said = [k + [t for t in zh_tokens(i.name_zh) if len(t) > 1 and t in text] for k, i in zip(keys, items)]
+    said = [k + [t for t in zh_tokens_of(i.name_zh) if len(t) > 1 and t in text] for k, i in zip(keys, items)]
 
     def shadowed(n: int) -> bool:
         return bool(said[n]) and any(m != n and any(all(w in k and len(k) > len(w) for w in said[n]) for k in keys[m])

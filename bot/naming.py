@@ -7,7 +7,7 @@ import re
 from .items import PlanItem
 from .kinds import ACTION_GROUPS
 from .retrieve import Query
-from .text import en_tokens, zh_tokens
+from .text import compiled, en_tokens, zh_tokens
 from .understand import Asked
 
 def fits(item: PlanItem, asked: Asked) -> bool:
@@ -58,7 +58,7 @@ def other_action(item: PlanItem, action: str | None) -> bool:
 def says_value(text: str, item: PlanItem) -> bool:
     """Whether the question names the item's own figure ("700,000", "70万"), as a whole number."""
     plain = text.replace(",", "")
-    return any(re.search(rf"(?<![\d.]){re.escape(v.replace(',', ''))}(?![\d.])", plain)
+    return any(compiled(rf"(?<![\d.]){re.escape(v.replace(',', ''))}(?![\d.])").search(plain)
                for v in (item.quantity, item.value_en) if v and any(c.isdigit() for c in v))
 
 
@@ -66,7 +66,7 @@ def mentions(query: Query, item: PlanItem) -> bool:
     """Whether the question says the item's Chinese name or one of its keywords."""
     text = query.text.lower()
     return item.name_zh in query.text or any(w and (w in query.text if not w.isascii() else
-                                                    re.search(rf"\b{re.escape(w.lower())}\b", text))
+                                                    compiled(rf"\b{re.escape(w.lower())}\b").search(text))
                                              for w in item.keywords_zh + item.keywords_en)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -16,7 +17,8 @@ from pydantic import ConfigDict
 from .bilingual import Glossary
 from .followup import refers_back
 from .index import Idf, Index, Unit, entry_language, unit_of_entry
-from .text import corrections, detect_language, hyphen_parts, en_tokens, has_cjk, normalize, zh_tokens
+from .text import corrections, detect_language, en_token_set, en_tokens, en_tokens_of, has_cjk, hyphen_parts, \
+    normalize, taught, zh_tokens, zh_tokens_of
 from .understand import Asked, understand
 from .years import YearIndex
 
@@ -141,8 +143,13 @@ def _ranked(scores: np.ndarray) -> np.ndarray:
 
 def _own_tokens(query: Query) -> list[tuple[str, str]]:
     """(side, token) pairs of what the question itself says: Chinese words and English words."""
-    zh = [("zh", t) for t in dict.fromkeys(zh_tokens(query.text)) if has_cjk(t)] if has_cjk(query.text) else []
-    en = [("en", t) for t in dict.fromkeys(en_tokens(query.text))]
+    return _own_tokens_of(query.text, taught())
+
+
+@lru_cache(maxsize=1024)
+def _own_tokens_of(text: str, taught: int) -> list[tuple[str, str]]:  # (read only: shared by every sentence scored)
+    zh = [("zh", t) for t in dict.fromkeys(zh_tokens_of(text)) if has_cjk(t)] if has_cjk(text) else []
+    en = [("en", t) for t in dict.fromkeys(en_tokens_of(text))]
     return zh + en
 
 
@@ -157,10 +164,8 @@ def coverage(query: Query, unit: Unit, idf: "Idf", keywords: bool = False) -> fl
     if not tokens:
         return 0.0
     said = unit.keywords if keywords else ""  # the keywords denote the sentence's items
-    en_side = set(en_tokens(f"{unit.en or ''} {said}"))
-    for zh in query.zh_terms:
-        if zh in unit.zh:
-            en_side.update(query.term_tokens.get(zh, ()))
+    en_side = en_token_set(f"{unit.en or ''} {said}")
+    termed = {t for zh in query.zh_terms if zh in unit.zh for t in query.term_tokens.get(zh, ())}
     total = found = 0.0
     for side, tok in tokens:
         weight = idf.zh(tok) if side == "zh" else idf.en(tok)
@@ -168,7 +173,7 @@ def coverage(query: Query, unit: Unit, idf: "Idf", keywords: bool = False) -> fl
         if side == "zh":
             hit = tok in unit.zh or tok in said or any(term in unit.zh for term in query.aliases.get(tok, ()))
         else:
-            hit = tok in en_side or tok in unit.zh.lower()
+            hit = tok in en_side or tok in termed or tok in unit.zh.lower()
         if hit:
             found += weight
     return found / total
@@ -181,16 +186,14 @@ def rare_hit(query: Query, unit: Unit, idf: "Idf", n: int = 2) -> float:
     if not tokens:
         return 0.0
     weighed = sorted(tokens, key=lambda st: -(idf.zh(st[1]) if st[0] == "zh" else idf.en(st[1])))[:n]
-    en_side = set(en_tokens(unit.en or ""))
-    for zh in query.zh_terms:
-        if zh in unit.zh:
-            en_side.update(query.term_tokens.get(zh, ()))
+    en_side = en_token_set(unit.en or "")
+    termed = {t for zh in query.zh_terms if zh in unit.zh for t in query.term_tokens.get(zh, ())}
     found = 0
     for side, tok in weighed:
         if side == "zh":
             found += tok in unit.zh or any(term in unit.zh for term in query.aliases.get(tok, ()))
         else:
-            found += tok in en_side or tok in unit.zh.lower()
+            found += tok in en_side or tok in termed or tok in unit.zh.lower()
     return found / len(weighed)
 
 

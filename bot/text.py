@@ -62,11 +62,56 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
+_TAUGHT = [0]  # how many times jieba was taught words: cached tokens of an earlier dictionary are not reused
+
+
 def add_words(words: Iterable[str]) -> None:
     """Teach jieba the corpus's place and project names so they stay whole."""
     for word in words:
         if word and len(word) >= 2 and has_cjk(word):
             jieba.add_word(word, freq=50000)
+    _TAUGHT[0] += 1
+
+
+def taught() -> int:
+    """The version of jieba's dictionary: a cache of tokens keys on it."""
+    return _TAUGHT[0]
+
+
+@lru_cache(maxsize=None)
+def compiled(source: str) -> re.Pattern[str]:
+    """A compiled regular expression built from data (a keyword, a value), kept for the process: the plan's
+    items' keywords are more patterns than ``re``'s own cache of 512 holds, so re.search(f"…") on each of them
+    compiled every pattern again on every question."""
+    return re.compile(source)
+
+
+@lru_cache(maxsize=8192)
+def _zh_tokens_cached(text: str, taught: int) -> tuple[str, ...]:
+    return tuple(zh_tokens(text))
+
+
+def zh_tokens_of(text: str) -> tuple[str, ...]:
+    """``zh_tokens`` of a fixed text (a sentence, an item's name, the question), cached while jieba's dictionary
+    stays the same: retrieval and the direct answer tokenise the same texts many times per question."""
+    return _zh_tokens_cached(text, _TAUGHT[0])
+
+
+def zh_token_set(text: str) -> frozenset[str]:
+    """``zh_tokens`` of a fixed text (an item's name), as a set, cached while jieba's dictionary stays the same."""
+    return frozenset(_zh_tokens_cached(text, _TAUGHT[0]))
+
+
+@lru_cache(maxsize=8192)
+def en_tokens_of(text: str) -> tuple[str, ...]:
+    """``en_tokens`` of a fixed text (a rendering, an item's name, the question), cached."""
+    return tuple(en_tokens(text))
+
+
+@lru_cache(maxsize=8192)
+def en_token_set(text: str) -> frozenset[str]:
+    """``en_tokens`` of a fixed text, as a set, cached."""
+    return frozenset(en_tokens_of(text))
 
 
 def zh_tokens(text: str) -> list[str]:
@@ -103,11 +148,14 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) >= 4 and word.endswith("e") and not word.endswith("ee") else word
 
 
+_POSSESSIVE = re.compile(r"'s$")
+
+
 def en_tokens(text: str) -> list[str]:
     """Lower-cased, lightly stemmed English words and numbers; CJK text is left to zh_tokens."""
     out: list[str] = []
     for word in _EN_WORD.findall(text.lower()):
-        word = re.sub(r"'s$", "", word).strip("'-").replace(",", "")  # "the district's" is the district
+        word = _POSSESSIVE.sub("", word).strip("'-").replace(",", "")  # "the district's" is the district
         if word and word not in EN_STOP:
             out.append(_stem(word) if word[0].isalpha() else word)
     return out

@@ -12,7 +12,7 @@ from .claims import CLAIMS
 from .index import Unit
 from .items import PlanItem
 from .retrieve import Query
-from .text import EN_STOP, ZH_STOP, en_tokens, one_edit, zh_tokens
+from .text import EN_STOP, ZH_STOP, en_tokens, en_tokens_of, one_edit, zh_tokens, zh_tokens_of
 
 _REDUP = re.compile(r"(\w)一\1")
 UNMENTIONED_COVERAGE = 0.6  # a best sentence saying this much of the question is about what was asked
@@ -206,8 +206,8 @@ def missing_thing(query: Query, coverage: float, found: list[Unit], plan_text: s
         return numbered
     if (covered or names_only) and query.lang == "zh":
         return ""
-    near_zh = {t: 1 for u in found for t in zh_tokens(u.zh)}  # a misspelling is of a word the search found
-    near_en = {t: 1 for u in found for t in en_tokens(u.en or "")}
+    near_zh = {t: 1 for u in found for t in zh_tokens_of(u.zh)}  # a misspelling is of a word the search found
+    near_en = {t: 1 for u in found for t in en_tokens_of(u.en or "")}
     asked = last_clause(query.text)
     if query.lang == "zh":
         import jieba.posseg
