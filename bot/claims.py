@@ -18,6 +18,8 @@ def asks_judgement(question: str) -> bool:
 
 # Outcomes a yes/no question can ask the plan to promise — a rise or a fall, free of charge, a sale, a rank, a move —
 # each with the words (both languages) that say it. A plain "yes" needs the cited sentence to say the outcome asked.
+OWN = r"(?<=南开)(自己|自身|本身)|(?<=区里)自己|(?<=区)自己|\b(its own|nankai's own|of its own)\b"
+
 CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I), re.compile(say, re.I)) for ask, say in (
     (r"下降|降低|减少|下调|变少|少了|变小|缩小|更少|(?<=会)少(?=[吗了些点])|\b(go(es)? down|come(s)? down|fall|falls|drop|drops|"
      r"decreas|reduc|lower|cut|cuts|fewer|less|smaller|shrinks?|shrinking)\b",
@@ -81,6 +83,8 @@ CLAIMS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [(re.compile(ask, re.I),
      r"收费|免费|门票|\b(fee|charge|free|ticket)"),
     # a side effect ("修路会不会堵车"): road works carried out say nothing of jams they cause
     (r"堵车|\b(traffic jams?|gridlock)\b", r"拥堵|堵车|\bcongestion|\bjams?\b"),
+    # the district's own ("南开自己有12条产业链吗"): serving the city's chains (全市12条重点产业链) is not owning them
+    (OWN, r"(?<!全)区(属|级|内)|本区|\b(its own|the district's own)\b"),
     # a judgement of how things are now ("治安好吗", "is it safe") the plan, a list of tasks, never gives
     (JUDGEMENT, r"(?!)"),
 )]

@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from .claims import asks_judgement, unsaid_claims
+from .claims import OWN, asks_judgement, unsaid_claims
 from .items import GROUP_EN, KIND_LABEL, PlanItem
-from .kinds import ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, focus, \
+from .kinds import ACTION_WORDS_OF, DONE, CONCRETE, KIND_WORDS_OF, Lead, asked_action, asked_kind, excluded, excluded_first, focus, \
     asks_its_action, counts_other, figures_asked, hedged, item_score, item_scores, uncounted, uncounted_zh
 from .lists import headed, listing, targets
 from .naming import fits, is_place, mentions, names_item, other_action, said_in, says_value, unnamed_count
@@ -80,6 +80,8 @@ _MONTH = re.compile(r"月|\b(january|february|march|april|may|june|july|august|s
 
 def _outcome_line(outcome: str, zh: bool) -> str:
     """What the plan does not say, before what it does: an outcome in the question's word, or that it gives no month."""
+    if re.search(OWN, f"南开{outcome}", re.I):  # "南开自己有12条产业链吗？" (a look-behind: the claim word alone)
+        return "计划没有说是南开自己的。" if zh else "The plan does not say they are Nankai's own; here is what it does say. "
     if _MONTH.search(outcome):  # "Will the marathon be held in May?"
         return "计划没有给出具体月份。" if zh else "The plan does not give a month; here is what it does say. "
     return f"计划没有说会“{outcome}”。" if zh else f"The plan does not say “{outcome}”; here is what it does say. "
@@ -279,11 +281,13 @@ class DirectAnswer:
             asked = dataclasses.replace(asked, kind="which")  # "which areas have renewal projects": a list of them
         if lead is None and (asked.is_list or asked.kind == "whether" or (asked.kind == "how_many" and gap is None)
                              or asked.attribute == "name"):  # "what is the consumption brand called": the items
-            lead = listing(asked, query, items, cite, lang, self.plan_year, self.texts, self.items, top=top)
+            lead = listing(asked, query, items, cite, lang, self.plan_year, self.texts, self.items, top=top,
+                           texts_en=self.texts_en)
             if lead is not None and asked.kind == "how_many" and gap is None and any(  # "引进多少个项目": 引进一批
                     i.name_zh in lead.focus and _A_BATCH.search(f"{i.action_zh or ''}{i.name_zh}") for i in items):
                 gap = "计划没有给出具体数字。" if zh else "The plan does not give a figure."
-            left_out = [i for i in items if i.kind != "target" and excluded(i, asked)]
+            left_out = excluded_first([i for i in items if i.kind != "target" and excluded(i, asked)], query, asked,
+                                      self.texts, self.texts_en)
             if left_out and [i for i in items if i.sentence == left_out[0].sentence and i.kind == left_out[0].kind
                              and not excluded(i, asked)]:
                 left_out = []  # the excluded item's sentence names others of its kind: they answer, not "no other"
@@ -295,7 +299,8 @@ class DirectAnswer:
                 label = KIND_LABEL[kind][1] if kind else "项目"
                 gap = (f"除{asked.exclusions[0]}外，计划没有点名其他{label}。" if zh else
                        f"Besides {asked.exclusions[0]}, the plan names no other {KIND_LABEL[kind][3] if kind else 'items'}.")
-                lead = self.figure(Asked(kind="how_many", attribute="count"), query, items, cite, lang)
+                lead = self.figure(Asked(kind="how_many", attribute="count"), query,  # (the excluded one's count)
+                                   [i for i in items if not left_out or i.sentence == left_out[0].sentence], cite, lang)
         if lead is None and gap is None and asked.kind in ("what", "which"):  # "水质和空气质量的目标是什么"
             lead = targets(query, items, cite, lang, self.plan_year, self.texts)
         if lead is None and gap is None and asked.kind == "whether" and (  # "会有免费演出吗？" with no item to state

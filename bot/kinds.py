@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from .items import PlanItem
 from .retrieve import Query
-from .text import compiled, en_token_set, en_tokens, zh_token_set, zh_tokens, zh_tokens_of
+from .text import compiled, en_token_set, en_tokens, has_cjk, zh_token_set, zh_tokens, zh_tokens_of
 from .understand import Asked
 
 # question words naming a kind of item (how residents say it), in both languages
@@ -251,6 +251,24 @@ def excluded(item: PlanItem, asked: Asked) -> bool:
             return True
     return False
 
+
+
+def shares_question(item: PlanItem, query: Query, asked: Asked, texts: dict[str, str],
+                    texts_en: dict[str, str]) -> int:
+    """How many of the question's words beside its exclusions the item's sentence shares (Chinese bigrams, English
+    words): "大场馆" shares 大场 with 用好奥体中心等大场大馆资源, nothing with 提速奥体中心、汾水道消防站建设进度."""
+    rest = query.text
+    for x in asked.exclusions:
+        rest = rest.replace(x, " ")
+    zh = {rest[k:k + 2] for k in range(len(rest) - 1) if has_cjk(rest[k]) and has_cjk(rest[k + 1])}
+    text = texts.get(item.sentence, "")
+    return sum(g in text for g in zh) + len(set(en_tokens(rest)) & en_token_set(texts_en.get(item.sentence, "")))
+
+
+def excluded_first(left_out: list[PlanItem], query: Query, asked: Asked, texts: dict[str, str],
+                   texts_en: dict[str, str]) -> list[PlanItem]:
+    """The items an exclusion names, the one the question is about first (see ``shares_question``)."""
+    return sorted(left_out, key=lambda i: -shares_question(i, query, asked, texts, texts_en))
 
 
 CONCRETE = frozenset({"project", "school", "hospital", "park", "road", "metro", "parcel", "cluster", "carrier",

@@ -10,7 +10,8 @@ import re
 import jieba
 
 from .items import KIND_LABEL, PlanItem
-from .kinds import WH, CONCRETE, DONE, KIND_WORDS, Lead, asked_action, asked_kind, excluded, focus, hedged, item_score
+from .kinds import WH, CONCRETE, DONE, KIND_WORDS, Lead, asked_action, asked_kind, excluded, excluded_first, focus, \
+    hedged, item_score, shares_question
 from .phrasing import GAP, SEP, certainty_note, countable, fill, group_of, hedge, join_en, own_verb, plan_noun, plan_total, \
     shown_en, takes_count
 from .retrieve import Query
@@ -19,7 +20,8 @@ from .understand import Asked
 
 
 def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, int], lang: str,
-            plan_year: int, texts: dict[str, str], plan_items: list[PlanItem] | None = None, top: str = "") -> Lead | None:
+            plan_year: int, texts: dict[str, str], plan_items: list[PlanItem] | None = None, top: str = "",
+            texts_en: dict[str, str] | None = None) -> Lead | None:
     """The list answer: the items of the kind asked, grouped by the plan's actions (the action asked first, by name;
     the others counted after it), counted where the plan counts them or names a closed list."""
     kind = asked_kind(query.text)
@@ -50,6 +52,12 @@ def listing(asked: Asked, query: Query, items: list[PlanItem], cite: dict[str, i
             return None
     else:
         return None
+    gone = excluded_first([i for i in items if i.kind != "target" and excluded(i, asked)], query, asked, texts,
+                          texts_en or {}) if asked.exclusions else []
+    if gone and shares_question(gone[0], query, asked, texts, texts_en or {}):  # "除了奥体中心，还有哪些大场馆？": the
+        # others are those of the excluded item's sentence, or of one that also says the question's words, not the
+        # other fire station of a sentence that only shares the excluded name
+        pool = [i for i in pool if i.sentence == gone[0].sentence or shares_question(i, query, asked, texts, texts_en or {})]
     if not pool:
         return None
     # and what the plan lists with them under the same verb ("聚力引育航运金融、航运科技、航运智库等")

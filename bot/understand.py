@@ -128,9 +128,14 @@ def question_years(text: str, plan_year: int) -> tuple[tuple[int, ...], bool]:
     return tuple(dict.fromkeys(years)), relative
 
 
+# "Where does Nankai rank for air quality?", "空气质量排在哪里？": a rank asked, not a location
+_RANK = re.compile(r"\bwhere (does|do|did|will|would|is|are|was|were)\b[^?？]{0,50}?\b(rank|stand|place|come)s?\b|"
+                   r"\bwhere\b[^?？]{0,30}\branked\b|排(名|位)?(在|到|居)?(哪|第几)", re.I)
+
+
 def question_kind(text: str) -> str:
     for kind, pattern in _TYPES:
-        if pattern.search(text):
+        if pattern.search(text) and not (kind == "where" and _RANK.search(text)):
             return kind
     return "what"
 
@@ -140,7 +145,7 @@ def question_attribute(text: str, kind: str) -> str | None:
         if pattern.search(text):
             if attribute == "date" and kind not in ("when", "what", "whether"):
                 continue
-            if attribute == "place" and kind != "where":
+            if attribute == "place" and (kind != "where" or _RANK.search(text)):
                 continue
             return attribute
     return None

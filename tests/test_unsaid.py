@@ -222,3 +222,34 @@ def test_a_look_alike_programme_is_not_the_digital_services(assistant) -> None: 
     """Twenty-fourth review D3: 一网通办 (a programme the plan never names; it has 一网统管) was a keyword of the
     digital-services item, so its question got no "not mentioned"."""
     assert "一网通办" in assistant.ask("一网通办能办哪些事？", channel="eval").answer
+
+
+@pytest.mark.parametrize("question, said, not_said", [
+    ("除了奥体中心，还有哪些大场馆？", "除奥体中心外，计划没有点名其他", "汾水道"),
+    ("Apart from the Olympic Sports Center, what other big venues are there?", "Besides the Olympic Sports Center, the plan",
+     "Fenshuidao")])
+def test_an_exclusion_means_the_item_whose_sentence_the_question_says(assistant, question: str, said: str,  # type: ignore[no-untyped-def]
+                                                                        not_said: str) -> None:
+    """Twenty-fourth review 9: 奥体中心 names both the venue (用好奥体中心等大场大馆资源) and a fire station (提速奥体中心、
+    汾水道消防站建设进度); the venues asked about are the first's, so the plan names no other — not the other fire station."""
+    answer = assistant.ask(question, channel="eval").answer
+    assert answer.startswith(said) and not_said not in answer.split("\n")[0], answer
+
+
+@pytest.mark.parametrize("question, opening", [
+    ("Where does Nankai rank for air quality?", "In 2024 the district will"),
+    ("南开的空气质量在全市排在哪里？", "2024年计划提出")])
+def test_where_a_rank_stands_is_no_location(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-fourth review: "Where does Nankai rank for air quality?" got "The plan does not give a location." — it
+    asks a rank, which the plan's target gives (排名保持全市前列)."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.answer.startswith(opening) and ("前列" in answer.answer or "among the best" in answer.answer), answer.answer
+
+
+@pytest.mark.parametrize("question, opening", [
+    ("南开自己有12条产业链吗？", "计划没有说是南开自己的。"),
+    ("Does Nankai have 12 industrial chains of its own?", "The plan does not say they are Nankai's own")])
+def test_the_citys_chains_are_not_the_districts_own(assistant, question: str, opening: str) -> None:  # type: ignore[no-untyped-def]
+    """Twenty-fourth review 7: "是的。" to Nankai having 12 chains of its own, over 全力服务全市12条重点产业链发展."""
+    answer = assistant.ask(question, channel="eval")
+    assert answer.answer.startswith(opening) and answer.partial and "12" in answer.answer, answer.answer
