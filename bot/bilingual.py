@@ -75,6 +75,9 @@ class Term:
         return self.en[0]
 
 
+_LOADED: dict[tuple[str, int, int], "Glossary"] = {}
+
+
 class Glossary:
     """Key terms both ways; used to expand questions across languages and to teach jieba names."""
 
@@ -103,7 +106,24 @@ class Glossary:
 
     @classmethod
     def load(cls, corpus_dir: Path) -> "Glossary":
+        """The glossary file's terms, with jieba taught its names. The same file unchanged (path, size, mtime) gives
+        the same Glossary: the index load and the answerer both load it, and its patterns take a while to compile."""
         path = corpus_dir / GLOSSARY_FILE
+        try:
+            st = path.stat()
+            key: tuple[str, int, int] | None = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+        except OSError:
+            key = None
+        if key is not None and key in _LOADED:
+            return _LOADED[key]
+        glossary = cls._read(path)
+        if key is not None:
+            _LOADED.clear()  # (one corpus at a time in a process; tests load many)
+            _LOADED[key] = glossary
+        return glossary
+
+    @classmethod
+    def _read(cls, path: Path) -> "Glossary":
         terms: list[Term] = []
         for n, rec in enumerate(read_jsonl(path), 1):
             en = rec.get("en")

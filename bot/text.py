@@ -65,12 +65,19 @@ def has_cjk(text: str) -> bool:
 _TAUGHT = [0]  # how many times jieba was taught words: cached tokens of an earlier dictionary are not reused
 
 
+TAUGHT_FREQ = 50000
+
+
 def add_words(words: Iterable[str]) -> None:
-    """Teach jieba the corpus's place and project names so they stay whole."""
-    for word in words:
-        if word and len(word) >= 2 and has_cjk(word):
-            jieba.add_word(word, freq=50000)
-    _TAUGHT[0] += 1
+    """Teach jieba the corpus's place and project names so they stay whole — each once: jieba's add_word adds the
+    frequency to its total on every call, so a glossary loaded again (by every reload of the index) shifted how
+    every other text was cut."""
+    jieba.dt.check_initialized()
+    new = [w for w in words if w and len(w) >= 2 and has_cjk(w) and jieba.dt.FREQ.get(w) != TAUGHT_FREQ]
+    for word in new:
+        jieba.add_word(word, freq=TAUGHT_FREQ)
+    if new:
+        _TAUGHT[0] += 1
 
 
 def taught() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,15 @@ def test_eval_set_is_valid(corpus, renderings) -> None:  # type: ignore[no-untyp
         for fact in case.facts:
             sources = " ".join(sentences[g] + " " + renderings[g].en for g in case.gold).lower()
             assert any(v.lower() in sources for v in fact), (case.id, fact)
+
+
+def test_the_glossary_is_read_once_per_version_of_its_file(tmp_path: Path) -> None:
+    """The index load and the answerer both load the glossary: the same file gives the same object (its patterns
+    compiled once); an edited file is read again."""
+    (tmp_path / "glossary.jsonl").write_text('{"zh": "南开区", "en": ["Nankai District"]}\n', encoding="utf-8")
+    first = Glossary.load(tmp_path)
+    assert Glossary.load(tmp_path) is first
+    (tmp_path / "glossary.jsonl").write_text('{"zh": "南开区", "en": ["Nankai District"]}\n'
+                                             '{"zh": "天开园", "en": ["Tiankai Park"]}\n', encoding="utf-8")
+    again = Glossary.load(tmp_path)
+    assert again is not first and len(again) == 2

@@ -71,3 +71,16 @@ def test_chat_words_are_no_question_words() -> None:
     assert en_tokens("my parents are getting old and can't really cook anymore") == en_tokens("parents old cook")
     assert en_tokens("a lot of new shops") == en_tokens("new shops")
     assert en_tokens("anything for esports fans lol") == en_tokens("esports")  # the fans are who asks
+
+
+def test_teaching_jieba_a_word_again_changes_nothing() -> None:
+    """jieba's add_word adds the frequency to its total on every call: a glossary loaded again (every reload) would
+    shift how all other text is cut. A word already taught is not taught again."""
+    import jieba
+
+    from bot.text import add_words, taught
+
+    add_words(["测试专用词甲乙"])
+    total, version = jieba.dt.total, taught()
+    add_words(["测试专用词甲乙"])
+    assert (jieba.dt.total, taught()) == (total, version)
